@@ -41,7 +41,7 @@ type ReturnAuthorization struct {
 	OrderID         string           `json:"order_id"`
 	Channel         string           `json:"channel,omitempty"`
 	Customer        Customer         `json:"customer"`
-	Reason          Reason           `json:"reason"`
+	Reason          ReturnReason     `json:"reason"`
 	Policy          string           `json:"policy"`
 	DeliveredAt     *time.Time       `json:"delivered_at"`
 	RequestedAt     *time.Time       `json:"requested_at"`
@@ -57,8 +57,8 @@ type Customer struct {
 	PhoneTail string `json:"phone_tail,omitempty"`
 }
 
-// Reason is the customer's stated reason for the return.
-type Reason struct {
+// ReturnReason is the customer's stated reason for the return.
+type ReturnReason struct {
 	Code string `json:"code"`
 	Text string `json:"text,omitempty"`
 }

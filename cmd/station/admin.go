@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"returns-station/station"
+)
+
+func tokenCreate(args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := dataFlag(fs, getenv)
+	name := fs.String("name", "", "token name, e.g. desk-3 or central")
+	role := fs.String("role", "", "operator, supervisor, admin or central")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if *name == "" || *role == "" {
+		return usageError{"usage: station token create --name NAME --role ROLE"}
+	}
+	db, err := openForCLI(*data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	secret, _, err := db.CreateToken(*name, *role)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, secret)
+	fmt.Fprintf(stderr, "token %q (%s) created; it is shown only now, keep it safe\n", *name, *role)
+	return nil
+}
+
+// readReturns parses a JSON array or NDJSON of ReturnAuthorizations.
+func readReturns(r io.Reader) ([]station.ReturnAuthorization, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	data = bytes.TrimSpace(data)
+	if len(data) > 0 && data[0] == '[' {
+		var list []station.ReturnAuthorization
+		if err := json.Unmarshal(data, &list); err != nil {
+			return nil, fmt.Errorf("the file is not a JSON array of return authorizations: %w", err)
+		}
+		return list, nil
+	}
+	var list []station.ReturnAuthorization
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var r station.ReturnAuthorization
+		if err := json.Unmarshal(line, &r); err != nil {
+			return nil, fmt.Errorf("line %d: not a JSON return authorization: %w", n, err)
+		}
+		list = append(list, r)
+	}
+	return list, sc.Err()
+}
+
+func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := dataFlag(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if fs.NArg() != 1 {
+		return usageError{"usage: station import [--data DIR] FILE"}
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	list, err := readReturns(f)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	// Check everything first: a file with one bad record changes nothing.
+	var bad []string
+	for i := range list {
+		if err := list[i].Validate(); err != nil {
+			var fields []string
+			for _, fe := range station.Fields(err) {
+				fields = append(fields, fe.Field+": "+fe.Detail)
+			}
+			bad = append(bad, fmt.Sprintf("record %d (%s): %s", i+1, list[i].RMA, strings.Join(fields, "; ")))
+		}
+	}
+	if len(bad) > 0 {
+		return errors.New("nothing imported; fix these records first:\n  " + strings.Join(bad, "\n  "))
+	}
+	db, err := openForCLI(*data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	env := station.Env{StationID: db.StationID(), Actor: "system:import", Role: station.RoleAdmin, Now: time.Now, NewID: func() string {
+		id, _ := station.NewULID(time.Now(), rand.Reader)
+		return id
+	}}
+	applied, ignored, matched := 0, 0, 0
+	const chunk = 500
+	for start := 0; start < len(list); start += chunk {
+		part := list[start:min(start+chunk, len(list))]
+		_, err := db.Update(ctx, nil, func(tx station.Tx) (any, error) {
+			for i := range part {
+				res, err := station.PutReturn(tx, env, &part[i], "later_pull")
+				if err != nil {
+					return nil, fmt.Errorf("record %s: %w", part[i].RMA, err)
+				}
+				if res.Applied {
+					applied++
+				} else {
+					ignored++
+				}
+				matched += len(res.Matched)
+			}
+			return nil, nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "imported %d return authorizations (%d new or newer, %d ignored as an equal or older version, %d waiting parcels matched)\n", len(list), applied, ignored, matched)
+	return nil
+}
+
+func check(args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := dataFlag(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	db, err := openForCLI(*data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Check(); err != nil {
+		return fmt.Errorf("the data file is damaged: %w; restore the latest backup", err)
+	}
+	fmt.Fprintf(stdout, "%s: OK (station %s, last event seq %d)\n", dbPath(*data), db.StationID(), db.LastSeq())
+	return nil
+}
+

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"returns-station/station/bolt"
+)
+
+// Config is every setting of a station, from flags and the environment
+// (flags win). Everything has a working default or is optional.
+type Config struct {
+	Data         string
+	Addr         string
+	StationID    string
+	CentralURL   string
+	CentralToken string
+	LogLevel     string
+}
+
+// common flags shared by every subcommand.
+func dataFlag(fs *flag.FlagSet, getenv func(string) string) *string {
+	return fs.String("data", envOr(getenv, "STATION_DATA", "./data"), "data directory (env STATION_DATA)")
+}
+
+func envOr(getenv func(string) string, k, def string) string {
+	if v := getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func parseServe(args []string, stderr io.Writer, getenv func(string) string) (Config, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c Config
+	data := dataFlag(fs, getenv)
+	fs.StringVar(&c.Addr, "addr", envOr(getenv, "STATION_ADDR", ":8080"), "listen address (env STATION_ADDR)")
+	fs.StringVar(&c.StationID, "station-id", getenv("STATION_ID"), "station id (env STATION_ID; default: generated once and kept in the data directory)")
+	fs.StringVar(&c.CentralURL, "central-url", getenv("STATION_CENTRAL_URL"), "central platform base URL (env STATION_CENTRAL_URL; empty: offline)")
+	fs.StringVar(&c.CentralToken, "central-token", getenv("STATION_CENTRAL_TOKEN"), "bearer token central issued to this station (env STATION_CENTRAL_TOKEN)")
+	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "STATION_LOG_LEVEL", "info"), "debug, info, warn or error (env STATION_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return c, usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return c, usageError{"unexpected arguments: " + strings.Join(fs.Args(), " ")}
+	}
+	c.Data = *data
+	return c, c.Validate()
+}
+
+// Validate reports every setting that cannot work.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Data == "" {
+		errs = append(errs, errors.New("--data: a data directory is required"))
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("--addr %q: want HOST:PORT or :PORT", c.Addr))
+	}
+	if c.CentralURL != "" {
+		u, err := url.Parse(c.CentralURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("--central-url %q: want http(s)://host[:port]", c.CentralURL))
+		}
+		if c.CentralToken == "" {
+			errs = append(errs, errors.New("--central-url is set but --central-token (STATION_CENTRAL_TOKEN) is empty: central will refuse the station"))
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	if len(errs) > 0 {
+		return usageError{errors.Join(errs...).Error()}
+	}
+	return nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// dbPath is the bbolt file inside a data directory.
+func dbPath(data string) string { return filepath.Join(data, "station.db") }
+
+// openForCLI opens the data file for a maintenance command: it never waits
+// behind a serving station.
+func openForCLI(data string) (*bolt.DB, error) {
+	if _, err := os.Stat(dbPath(data)); os.IsNotExist(err) {
+		if err := os.MkdirAll(data, 0o750); err != nil {
+			return nil, err
+		}
+	}
+	db, err := bolt.Open(dbPath(data), bolt.Options{LockTimeout: 300 * time.Millisecond})
+	if errors.Is(err, bolt.ErrLocked) {
+		return nil, fmt.Errorf("a station is serving %s right now and holds its data file: stop it first (Ctrl-C or systemctl stop), or do this through its API", data)
+	}
+	return db, err
+}

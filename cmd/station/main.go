@@ -1,0 +1,68 @@
+// Command station runs the returns station and its maintenance commands.
+//
+//	station [serve] [--data DIR] [--addr HOST:PORT]
+//	station token create --data DIR --name NAME --role ROLE
+//	station import --data DIR FILE
+//	station check --data DIR
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	if err != nil {
+		var u usageError
+		if errors.As(err, &u) {
+			fmt.Fprintln(os.Stderr, "station:", err)
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "station:", err)
+		os.Exit(1)
+	}
+}
+
+// usageError marks mistakes in the command line (exit status 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+const usage = `usage:
+  station [serve] [--data DIR] [--addr HOST:PORT]   run the station (default ./data, :8080)
+  station token create --name NAME --role ROLE       print a new API token (operator, supervisor, admin, central)
+  station import FILE                                load return authorizations (JSON array or NDJSON)
+  station check                                      verify the data file's integrity
+Every command takes --data DIR (or STATION_DATA). Run "station COMMAND --help" for its flags.`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, stdout, stderr, getenv)
+	case "token":
+		if len(args) == 0 || args[0] != "create" {
+			return usageError{"usage: station token create --name NAME --role ROLE"}
+		}
+		return tokenCreate(args[1:], stdout, stderr, getenv)
+	case "import":
+		return importCmd(ctx, args, stdout, stderr, getenv)
+	case "check":
+		return check(args, stdout, stderr, getenv)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	return usageError{fmt.Sprintf("unknown command %q\n%s", cmd, usage)}
+}

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"returns-station/station/bolt"
+	"returns-station/station/web"
+)
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	cfg, err := parseServe(args, stderr, getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	db, err := bolt.Open(dbPath(cfg.Data), bolt.Options{StationID: cfg.StationID, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if cfg.StationID != "" && cfg.StationID != db.StationID() {
+		return fmt.Errorf("--station-id %s does not match the id %s kept in %s: a data directory belongs to one station", cfg.StationID, db.StationID(), cfg.Data)
+	}
+	// Listen first, so a port in use is reported before anything else starts.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another station running? choose another port with --addr)", cfg.Addr, err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "station_event_last_seq", Help: "Seq of the newest committed event."},
+		func() float64 { return float64(db.LastSeq()) }))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "station_store_commits_total", Help: "Durable write transactions (commands share them under load)."},
+		func() float64 { return float64(db.Commits()) }))
+	srv := web.New(web.Config{Store: db, Logger: log, Registry: reg})
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("station serving", "component", "main", "addr", ln.Addr().String(), "data", cfg.Data, "station_id", db.StationID())
+	fmt.Fprintf(stdout, "returns station %s listening on http://%s (data in %s)\n", db.StationID(), ln.Addr(), cfg.Data)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server stopped: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "component", "main")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("http shutdown incomplete", "component", "main", "err", err)
+	}
+	return nil
+}

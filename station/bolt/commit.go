@@ -1,0 +1,211 @@
+package bolt
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"returns-station/station"
+)
+
+// maxGroup bounds how many commands share one commit, so one transaction
+// stays small even when a bulk import floods the queue.
+const maxGroup = 256
+
+type idemRecord struct {
+	Fingerprint string          `json:"fingerprint"`
+	Created     bool            `json:"created"`
+	Body        json.RawMessage `json:"body"`
+	At          time.Time       `json:"at"`
+}
+
+// Fingerprint hashes the parts of a request that must be equal for a repeat.
+func Fingerprint(parts ...[]byte) string {
+	h := sha256.New()
+	for _, p := range parts {
+		fmt.Fprintf(h, "%d:", len(p))
+		h.Write(p)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+type request struct {
+	run    func(*txn) (any, error)
+	idem   *station.Idempotency
+	result any
+	err    error
+	done   chan struct{}
+}
+
+// Update runs fn as one command in a read-write transaction and returns its
+// result once the transaction is durably committed. Commands that arrive while
+// a commit is under way share the next one.
+func (d *DB) Update(ctx context.Context, idem *station.Idempotency, fn func(station.Tx) (any, error)) (any, error) {
+	r := &request{idem: idem, done: make(chan struct{}), run: func(t *txn) (any, error) { return fn(t) }}
+	select {
+	case d.reqs <- r:
+	case <-ctx.Done():
+		return nil, station.Errorf(station.EUnavailable, "the station is too busy to take the command; try again")
+	case <-d.stop:
+		return nil, station.Errorf(station.EUnavailable, "the station is shutting down")
+	}
+	// Once queued, the command will run; wait for its commit even if the
+	// client goes away, so an answer is never "maybe".
+	<-r.done
+	return r.result, r.err
+}
+
+// View runs fn in a read-only transaction. Keep it short and never write to
+// the network inside it: an open reader holds old pages.
+func (d *DB) View(fn func(station.Tx) error) error {
+	return d.bolt.View(func(tx *bolt.Tx) error { return fn(&txn{tx: tx, db: d}) })
+}
+
+func (d *DB) committer() {
+	defer d.wg.Done()
+	for {
+		var first *request
+		select {
+		case first = <-d.reqs:
+		case <-d.stop:
+			d.drainOnStop()
+			return
+		}
+		group := []*request{first}
+	fill:
+		for len(group) < maxGroup {
+			select {
+			case r := <-d.reqs:
+				group = append(group, r)
+			default:
+				break fill
+			}
+		}
+		d.commit(group)
+	}
+}
+
+func (d *DB) drainOnStop() {
+	for {
+		select {
+		case r := <-d.reqs:
+			r.err = station.Errorf(station.EUnavailable, "the station is shutting down")
+			close(r.done)
+		default:
+			return
+		}
+	}
+}
+
+var errSolo = errors.New("a command in the group failed")
+
+// commit runs a group in one transaction. If any command fails, the whole
+// transaction rolls back and every command runs again on its own, so one bad
+// request never takes the others' work with it.
+func (d *DB) commit(group []*request) {
+	if len(group) > 1 {
+		var seq uint64
+		err := d.bolt.Update(func(tx *bolt.Tx) error {
+			for _, r := range group {
+				t := &txn{tx: tx, db: d, write: true}
+				r.result, r.err = d.runOne(t, r)
+				if r.err != nil {
+					return errSolo
+				}
+				if t.lastSeq > seq {
+					seq = t.lastSeq
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			d.committedUpTo(seq)
+			for _, r := range group {
+				close(r.done)
+			}
+			return
+		}
+		if !errors.Is(err, errSolo) {
+			d.log.Error("commit failed", "component", "store", "err", err, "commands", len(group))
+		}
+	}
+	for _, r := range group {
+		var seq uint64
+		err := d.bolt.Update(func(tx *bolt.Tx) error {
+			t := &txn{tx: tx, db: d, write: true}
+			r.result, r.err = d.runOne(t, r)
+			seq = t.lastSeq
+			return r.err
+		})
+		if err != nil && r.err == nil {
+			r.err = d.storageError(err)
+		}
+		if err == nil {
+			d.committedUpTo(seq)
+		} else {
+			r.result = nil
+		}
+		close(r.done)
+	}
+}
+
+func (d *DB) storageError(err error) error {
+	d.log.Error("write transaction failed", "component", "store", "err", err)
+	return &station.Error{Code: station.EUnavailable, Message: "the station could not save to disk; nothing was changed. Check free disk space and the station log", Err: err}
+}
+
+func (d *DB) runOne(t *txn, r *request) (res any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &station.Error{Code: station.EInternal, Message: "internal error", Err: fmt.Errorf("panic in command: %v", p)}
+		}
+	}()
+	if r.idem == nil {
+		return r.run(t)
+	}
+	b := t.tx.Bucket(bIdem)
+	k := key(r.idem.Principal, r.idem.Key)
+	if rec, err := get[idemRecord](b, k); err != nil {
+		return nil, err
+	} else if rec != nil {
+		if rec.Fingerprint != r.idem.Fingerprint {
+			return nil, &station.Error{Code: station.EInvalid, Message: "this Idempotency-Key was already used for a different request; use a new key for a new request",
+				Fields: []station.FieldError{{Field: "Idempotency-Key", Detail: "reused with a different body"}}}
+		}
+		return &station.Replayed{Created: rec.Created, Body: rec.Body}, nil
+	}
+	res, err = r.run(t)
+	if err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(res)
+	if err != nil {
+		return nil, fmt.Errorf("encode result: %w", err)
+	}
+	created := false
+	if c, ok := res.(interface{ Created() bool }); ok {
+		created = c.Created()
+	}
+	if err := put(b, k, idemRecord{Fingerprint: r.idem.Fingerprint, Created: created, Body: body, At: d.now()}); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (d *DB) committedUpTo(seq uint64) {
+	d.commits.Add(1)
+	if seq == 0 {
+		return
+	}
+	d.lastSeq.Store(seq)
+	d.mu.Lock()
+	close(d.committed)
+	d.committed = make(chan struct{})
+	d.mu.Unlock()
+}

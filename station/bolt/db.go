@@ -1,0 +1,284 @@
+package bolt
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"returns-station/station"
+)
+
+// SchemaVersion is the version of the stored encoding this code writes.
+// Open migrates older files forward, one step at a time.
+const SchemaVersion = 1
+
+// Bucket names.
+var (
+	bMeta        = []byte("meta")
+	bRMAs        = []byte("rmas")
+	bRMATracking = []byte("idx_rma_tracking")
+	bRMAOrder    = []byte("idx_rma_order")
+	bParcels     = []byte("parcels")
+	bParcelKey   = []byte("idx_parcel_key")
+	bParcelRMA   = []byte("idx_parcel_rma")
+	bUnits       = []byte("units")
+	bUnitParcel  = []byte("idx_unit_parcel")
+	bUnitSerial  = []byte("idx_unit_serial")
+	bExceptions  = []byte("exceptions")
+	bExcParcel   = []byte("idx_exc_parcel")
+	bExcOpen     = []byte("idx_exc_open")
+	bShipments   = []byte("shipments")
+	bEvents      = []byte("events")
+	bIdem        = []byte("idempotency")
+	bTokens      = []byte("tokens")
+	bSync        = []byte("sync")
+	bPrinters    = []byte("printers")
+	bPrintJobs   = []byte("print_jobs")
+	allBuckets   = [][]byte{bMeta, bRMAs, bRMATracking, bRMAOrder, bParcels, bParcelKey, bParcelRMA, bUnits, bUnitParcel,
+		bUnitSerial, bExceptions, bExcParcel, bExcOpen, bShipments, bEvents, bIdem, bTokens, bSync, bPrinters, bPrintJobs}
+)
+
+// ErrLocked is returned by Open when another process holds the data file.
+var ErrLocked = errors.New("the data file is in use by another station process")
+
+// Options tune Open.
+type Options struct {
+	// LockTimeout bounds the wait for the file lock. A serving station holds
+	// it; a CLI command must fail fast instead of hanging.
+	LockTimeout time.Duration
+	// StationID is used when the file is new; empty generates one.
+	StationID string
+	Logger    *slog.Logger
+	Now       func() time.Time
+}
+
+// DB is the station's storage. It is safe for concurrent use.
+type DB struct {
+	bolt      *bolt.DB
+	path      string
+	stationID string
+	epoch     string
+	cursorKey []byte
+	log       *slog.Logger
+	now       func() time.Time
+
+	reqs    chan *request
+	stop    chan struct{}
+	wg      sync.WaitGroup
+	lastSeq atomic.Uint64
+
+	mu        sync.Mutex
+	committed chan struct{}
+	commits   atomic.Uint64 // number of bbolt commits, for metrics and benchmarks
+}
+
+// Open opens or creates the station database at path.
+func Open(path string, opts Options) (*DB, error) {
+	if opts.LockTimeout == 0 {
+		opts.LockTimeout = 2 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:         opts.LockTimeout,
+		FreelistType:    bolt.FreelistMapType,
+		InitialMmapSize: 1 << 30, // readers never block a writer's remap below 1 GiB
+	})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("open %s: %w; stop the running station first, or do this through its API", path, ErrLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	d := &DB{bolt: bdb, path: path, log: opts.Logger, now: opts.Now, reqs: make(chan *request, 1024),
+		stop: make(chan struct{}), committed: make(chan struct{})}
+	if err := d.init(opts.StationID); err != nil {
+		bdb.Close()
+		return nil, err
+	}
+	d.wg.Add(1)
+	go d.committer()
+	return d, nil
+}
+
+func (d *DB) init(stationID string) error {
+	return d.bolt.Update(func(tx *bolt.Tx) error {
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return fmt.Errorf("create bucket %s: %w", b, err)
+			}
+		}
+		meta := tx.Bucket(bMeta)
+		ver := 0
+		if v := meta.Get([]byte("schema_version")); v != nil {
+			ver = int(binary.BigEndian.Uint64(v))
+		}
+		if ver > SchemaVersion {
+			return fmt.Errorf("the data file has schema version %d, newer than this station binary understands (%d): run the newer binary", ver, SchemaVersion)
+		}
+		for ver < SchemaVersion {
+			if err := migrations[ver](tx); err != nil {
+				return fmt.Errorf("migrate schema %d → %d: %w", ver, ver+1, err)
+			}
+			ver++
+		}
+		if err := meta.Put([]byte("schema_version"), u64(SchemaVersion)); err != nil {
+			return err
+		}
+		if meta.Get([]byte("station_id")) == nil {
+			id := stationID
+			if id == "" {
+				id = "st-" + randomHex(6)
+			}
+			if err := meta.Put([]byte("station_id"), []byte(id)); err != nil {
+				return err
+			}
+		}
+		if meta.Get([]byte("epoch")) == nil {
+			if err := meta.Put([]byte("epoch"), []byte(randomHex(8))); err != nil {
+				return err
+			}
+		}
+		if meta.Get([]byte("cursor_key")) == nil {
+			if err := meta.Put([]byte("cursor_key"), []byte(randomHex(32))); err != nil {
+				return err
+			}
+		}
+		if meta.Get([]byte("rules")) == nil {
+			raw, err := json.Marshal(station.DefaultRules())
+			if err != nil {
+				return err
+			}
+			if err := meta.Put([]byte("rules"), raw); err != nil {
+				return err
+			}
+		}
+		d.stationID = string(meta.Get([]byte("station_id")))
+		d.epoch = string(meta.Get([]byte("epoch")))
+		d.cursorKey = append([]byte(nil), meta.Get([]byte("cursor_key"))...)
+		if k, _ := tx.Bucket(bEvents).Cursor().Last(); k != nil {
+			d.lastSeq.Store(binary.BigEndian.Uint64(k))
+		}
+		return nil
+	})
+}
+
+// migrations[v] moves a file from schema v to v+1. Version 0 is a new file.
+var migrations = []func(*bolt.Tx) error{
+	func(*bolt.Tx) error { return nil },
+}
+
+// StationID returns the station's id, generated once and kept in the file.
+func (d *DB) StationID() string { return d.stationID }
+
+// Epoch identifies this copy of the database; a restore from backup gets a new one.
+func (d *DB) Epoch() string { return d.epoch }
+
+// Path returns the file path.
+func (d *DB) Path() string { return d.path }
+
+// LastSeq returns the seq of the newest committed event.
+func (d *DB) LastSeq() uint64 { return d.lastSeq.Load() }
+
+// Commits returns how many write transactions were committed since Open.
+func (d *DB) Commits() uint64 { return d.commits.Load() }
+
+// Committed returns a channel closed at the next commit that appends events.
+func (d *DB) Committed() <-chan struct{} {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.committed
+}
+
+// Stats exposes bbolt's statistics.
+func (d *DB) Stats() bolt.Stats { return d.bolt.Stats() }
+
+// Close stops the committer and closes the file. Commands still queued fail.
+func (d *DB) Close() error {
+	close(d.stop)
+	d.wg.Wait()
+	return d.bolt.Close()
+}
+
+// Check runs bbolt's consistency check and returns every problem found.
+func (d *DB) Check() error {
+	return d.bolt.View(func(tx *bolt.Tx) error {
+		var errs []error
+		for err := range tx.Check() {
+			errs = append(errs, err)
+		}
+		return errors.Join(errs...)
+	})
+}
+
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	return hex.EncodeToString(b)
+}
+
+// key joins index key parts with a zero byte, which no id or code contains.
+func key(parts ...string) []byte {
+	return []byte(joinZero(parts))
+}
+
+func joinZero(parts []string) string {
+	var b bytes.Buffer
+	for i, p := range parts {
+		if i > 0 {
+			b.WriteByte(0)
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+var errReadOnly = errors.New("write in a read-only transaction")
+
+func get[T any](b *bolt.Bucket, k []byte) (*T, error) {
+	v := b.Get(k)
+	if v == nil {
+		return nil, nil
+	}
+	var out T
+	if err := json.Unmarshal(v, &out); err != nil {
+		return nil, fmt.Errorf("decode record %q: %w", k, err)
+	}
+	return &out, nil
+}
+
+func put(b *bolt.Bucket, k []byte, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %q: %w", k, err)
+	}
+	return b.Put(k, raw)
+}

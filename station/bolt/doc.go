@@ -1,0 +1,9 @@
+// Package bolt stores the station's domain in one bbolt file: state, indexes,
+// the event log, idempotency records, tokens and sync cursors.
+//
+// Every command runs in exactly one read-write transaction that validates,
+// changes state and appends its events, so state and events never disagree.
+// Concurrent commands share commits (group commit): one goroutine takes every
+// command that is waiting, runs them in one transaction and commits once, with
+// no timer, so a lone scan never waits and a busy desk shares fdatasyncs.
+package bolt

@@ -1,0 +1,247 @@
+package bolt
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"returns-station/station"
+)
+
+// ListParcels returns parcels newest first. cursor is the id of the last
+// parcel of the previous page ("" for the first page); next is "" at the end.
+func (d *DB) ListParcels(f station.ParcelFilter, cursor string, limit int) (out []*station.Parcel, next string, err error) {
+	err = d.bolt.View(func(tx *bolt.Tx) error {
+		t := &txn{tx: tx, db: d}
+		if f.Tracking != "" {
+			p, err := t.ParcelByKey(station.NormalizeTracking(f.Tracking))
+			if p != nil && (f.Status == "" || p.Status == f.Status) && (f.RMA == "" || p.RMA == f.RMA) {
+				out = append(out, p)
+			}
+			return err
+		}
+		if f.RMA != "" {
+			ps, err := t.ParcelsByRMA(f.RMA)
+			for i := len(ps) - 1; i >= 0; i-- {
+				if f.Status == "" || ps[i].Status == f.Status {
+					out = append(out, ps[i])
+				}
+			}
+			return err
+		}
+		c := tx.Bucket(bParcels).Cursor()
+		var k, v []byte
+		if cursor == "" {
+			k, v = c.Last()
+		} else {
+			c.Seek([]byte(cursor))
+			k, v = c.Prev()
+		}
+		for ; k != nil; k, v = c.Prev() {
+			var p station.Parcel
+			if err := json.Unmarshal(v, &p); err != nil {
+				return fmt.Errorf("decode parcel %s: %w", k, err)
+			}
+			if f.Status != "" && p.Status != f.Status {
+				continue
+			}
+			if len(out) == limit {
+				next = out[len(out)-1].ID
+				break
+			}
+			out = append(out, &p)
+		}
+		return nil
+	})
+	return out, next, err
+}
+
+// ListExceptions returns exceptions newest first; open ones come from their
+// own index so the supervisor's queue stays fast however long history grows.
+func (d *DB) ListExceptions(state string, limit int) (out []*station.Exception, err error) {
+	err = d.bolt.View(func(tx *bolt.Tx) error {
+		t := &txn{tx: tx, db: d}
+		bucket := bExceptions
+		if state == station.ExOpen {
+			bucket = bExcOpen
+		}
+		c := tx.Bucket(bucket).Cursor()
+		for k, _ := c.Last(); k != nil && len(out) < limit; k, _ = c.Prev() {
+			e, err := t.Exception(string(k))
+			if err != nil {
+				return err
+			}
+			if e != nil && (state == "" || e.State == state) {
+				out = append(out, e)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// EventsAfter returns up to limit events with seq > after, in seq order. It
+// copies them out of a short read transaction.
+func (d *DB) EventsAfter(_ context.Context, after uint64, limit int) ([]station.Event, error) {
+	var out []station.Event
+	err := d.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bEvents).Cursor()
+		for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+			var e station.Event
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("decode event %d: %w", binary.BigEndian.Uint64(k), err)
+			}
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// FirstSeq returns the seq of the oldest event kept (0 when the log is empty).
+func (d *DB) FirstSeq() (uint64, error) {
+	var seq uint64
+	err := d.bolt.View(func(tx *bolt.Tx) error {
+		if k, _ := tx.Bucket(bEvents).Cursor().First(); k != nil {
+			seq = binary.BigEndian.Uint64(k)
+		}
+		return nil
+	})
+	return seq, err
+}
+
+var tokenName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+
+// HashToken returns the stored form of a token secret.
+func HashToken(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
+}
+
+// CreateToken makes a new token and returns its secret, which is shown once.
+func (d *DB) CreateToken(name, role string) (string, *station.Token, error) {
+	var p station.Problems
+	if !tokenName.MatchString(name) {
+		p.Add("name", "1-64 lower-case letters, digits, '.', '_' or '-'")
+	}
+	switch role {
+	case station.RoleOperator, station.RoleSupervisor, station.RoleAdmin, station.RoleCentral:
+	default:
+		p.Add("role", "must be operator, supervisor, admin or central")
+	}
+	if err := p.Err("the token cannot be created"); err != nil {
+		return "", nil, err
+	}
+	raw := make([]byte, 20)
+	if _, err := rand.Read(raw); err != nil {
+		return "", nil, err
+	}
+	secret := "rs_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw))
+	tok := &station.Token{Name: name, Role: role, Hash: HashToken(secret), CreatedAt: d.now()}
+	err := d.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bTokens)
+		var clash bool
+		_ = b.ForEach(func(_, v []byte) error {
+			var t station.Token
+			if json.Unmarshal(v, &t) == nil && t.Name == name && t.RevokedAt == nil {
+				clash = true
+			}
+			return nil
+		})
+		if clash {
+			return &station.Error{Code: station.EConflict, Message: "a token named " + name + " already exists; revoke it first or pick another name"}
+		}
+		return put(b, []byte(tok.Hash), tok)
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return secret, tok, nil
+}
+
+// TokenBySecret finds the live token for a presented secret, or nil.
+func (d *DB) TokenBySecret(secret string) (*station.Token, error) {
+	var tok *station.Token
+	err := d.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		tok, err = get[station.Token](tx.Bucket(bTokens), []byte(HashToken(secret)))
+		return err
+	})
+	if tok != nil && tok.RevokedAt != nil {
+		return nil, err
+	}
+	return tok, err
+}
+
+// Tokens lists every token (hashes only).
+func (d *DB) Tokens() ([]station.Token, error) {
+	var out []station.Token
+	err := d.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bTokens).ForEach(func(_, v []byte) error {
+			var t station.Token
+			if err := json.Unmarshal(v, &t); err != nil {
+				return err
+			}
+			out = append(out, t)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// PutPhoto stores a photo's bytes by content hash next to the database file,
+// flushed to disk before it returns, so the unit record that names it never
+// points at nothing.
+func (d *DB) PutPhoto(sha string, data []byte) error {
+	dir := filepath.Join(filepath.Dir(d.path), "photos", sha[:2])
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("create photo directory: %w", err)
+	}
+	final := filepath.Join(dir, sha)
+	if _, err := os.Stat(final); err == nil {
+		return nil
+	}
+	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("store photo: %w", err)
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("store photo: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("store photo: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("store photo: %w", err)
+	}
+	return os.Rename(f.Name(), final)
+}
+
+// Photo returns a stored photo's bytes.
+func (d *DB) Photo(sha string) ([]byte, error) {
+	if len(sha) != 64 {
+		return nil, station.Errorf(station.ENotFound, "no such photo")
+	}
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(d.path), "photos", sha[:2], sha))
+	if os.IsNotExist(err) {
+		return nil, station.Errorf(station.ENotFound, "no such photo")
+	}
+	return b, err
+}
+
+// FeedKey is the secret that signs feed cursors, kept in the file.
+func (d *DB) FeedKey() []byte { return d.cursorKey }

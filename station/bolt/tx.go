@@ -1,0 +1,292 @@
+package bolt
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"returns-station/station"
+)
+
+// txn implements station.Tx over one bbolt transaction.
+type txn struct {
+	tx      *bolt.Tx
+	db      *DB
+	write   bool
+	lastSeq uint64
+}
+
+func (t *txn) b(name []byte) *bolt.Bucket { return t.tx.Bucket(name) }
+
+func (t *txn) mustWrite() error {
+	if !t.write {
+		return errReadOnly
+	}
+	return nil
+}
+
+// prefixIDs returns the second part of every index key that starts with prefix+0.
+func (t *txn) prefixIDs(bucket []byte, prefix string) []string {
+	var out []string
+	p := append([]byte(prefix), 0)
+	c := t.b(bucket).Cursor()
+	for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
+		out = append(out, string(k[len(p):]))
+	}
+	return out
+}
+
+func (t *txn) RMA(id string) (*station.ReturnAuthorization, error) {
+	return get[station.ReturnAuthorization](t.b(bRMAs), []byte(id))
+}
+
+func (t *txn) RMAByTracking(tracking string) (*station.ReturnAuthorization, error) {
+	id := t.b(bRMATracking).Get([]byte(tracking))
+	if id == nil {
+		return nil, nil
+	}
+	return t.RMA(string(id))
+}
+
+func (t *txn) RMAsByOrder(orderID string) ([]*station.ReturnAuthorization, error) {
+	var out []*station.ReturnAuthorization
+	for _, id := range t.prefixIDs(bRMAOrder, station.NormalizeTracking(orderID)) {
+		r, err := t.RMA(id)
+		if err != nil {
+			return nil, err
+		}
+		if r != nil {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func (t *txn) PutRMA(r *station.ReturnAuthorization) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	old, err := t.RMA(r.RMA)
+	if err != nil {
+		return err
+	}
+	if old != nil { // drop index entries the new version no longer has
+		for _, tr := range old.Trackings() {
+			if string(t.b(bRMATracking).Get([]byte(tr))) == old.RMA {
+				if err := t.b(bRMATracking).Delete([]byte(tr)); err != nil {
+					return err
+				}
+			}
+		}
+		if err := t.b(bRMAOrder).Delete(key(station.NormalizeTracking(old.OrderID), old.RMA)); err != nil {
+			return err
+		}
+	}
+	for _, tr := range r.Trackings() {
+		if err := t.b(bRMATracking).Put([]byte(tr), []byte(r.RMA)); err != nil {
+			return err
+		}
+	}
+	if err := t.b(bRMAOrder).Put(key(station.NormalizeTracking(r.OrderID), r.RMA), nil); err != nil {
+		return err
+	}
+	// Also find the RMA by its own number as scanned (normalised).
+	if n := station.NormalizeTracking(r.RMA); n != r.RMA {
+		if err := t.b(bRMATracking).Put([]byte(n), []byte(r.RMA)); err != nil {
+			return err
+		}
+	}
+	return put(t.b(bRMAs), []byte(r.RMA), r)
+}
+
+func (t *txn) Parcel(id string) (*station.Parcel, error) {
+	return get[station.Parcel](t.b(bParcels), []byte(id))
+}
+
+func (t *txn) ParcelByKey(code string) (*station.Parcel, error) {
+	id := t.b(bParcelKey).Get([]byte(code))
+	if id == nil {
+		return nil, nil
+	}
+	return t.Parcel(string(id))
+}
+
+func (t *txn) ParcelsByRMA(rma string) ([]*station.Parcel, error) {
+	var out []*station.Parcel
+	for _, id := range t.prefixIDs(bParcelRMA, rma) {
+		p, err := t.Parcel(id)
+		if err != nil {
+			return nil, err
+		}
+		if p != nil {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+func (t *txn) PutParcel(p *station.Parcel) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	old, err := t.Parcel(p.ID)
+	if err != nil {
+		return err
+	}
+	for _, k := range p.Keys {
+		if cur := t.b(bParcelKey).Get([]byte(k)); cur != nil && string(cur) != p.ID {
+			return &station.Error{Code: station.EConflict, Message: fmt.Sprintf("tracking %s already belongs to another parcel", k)}
+		}
+		if err := t.b(bParcelKey).Put([]byte(k), []byte(p.ID)); err != nil {
+			return err
+		}
+	}
+	if old != nil && old.RMA != p.RMA && old.RMA != "" {
+		if err := t.b(bParcelRMA).Delete(key(old.RMA, p.ID)); err != nil {
+			return err
+		}
+	}
+	if p.RMA != "" {
+		if err := t.b(bParcelRMA).Put(key(p.RMA, p.ID), nil); err != nil {
+			return err
+		}
+	}
+	return put(t.b(bParcels), []byte(p.ID), p)
+}
+
+func (t *txn) Unit(id string) (*station.Unit, error) {
+	return get[station.Unit](t.b(bUnits), []byte(id))
+}
+
+func (t *txn) UnitsByParcel(parcelID string) ([]*station.Unit, error) {
+	var out []*station.Unit
+	for _, id := range t.prefixIDs(bUnitParcel, parcelID) {
+		u, err := t.Unit(id)
+		if err != nil {
+			return nil, err
+		}
+		if u != nil {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+func (t *txn) UnitsBySerial(serial string) ([]string, error) {
+	return t.prefixIDs(bUnitSerial, station.NormalizeTracking(serial)), nil
+}
+
+func (t *txn) PutUnit(u *station.Unit) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	old, err := t.Unit(u.ID)
+	if err != nil {
+		return err
+	}
+	if old != nil && old.Serial != "" && old.Serial != u.Serial {
+		if err := t.b(bUnitSerial).Delete(key(station.NormalizeTracking(old.Serial), u.ID)); err != nil {
+			return err
+		}
+	}
+	if u.Serial != "" {
+		if err := t.b(bUnitSerial).Put(key(station.NormalizeTracking(u.Serial), u.ID), nil); err != nil {
+			return err
+		}
+	}
+	if err := t.b(bUnitParcel).Put(key(u.ParcelID, u.ID), nil); err != nil {
+		return err
+	}
+	return put(t.b(bUnits), []byte(u.ID), u)
+}
+
+func (t *txn) Exception(id string) (*station.Exception, error) {
+	return get[station.Exception](t.b(bExceptions), []byte(id))
+}
+
+func (t *txn) ExceptionsByParcel(parcelID string) ([]*station.Exception, error) {
+	var out []*station.Exception
+	for _, id := range t.prefixIDs(bExcParcel, parcelID) {
+		e, err := t.Exception(id)
+		if err != nil {
+			return nil, err
+		}
+		if e != nil {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (t *txn) PutException(e *station.Exception) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	if e.ParcelID != "" {
+		if err := t.b(bExcParcel).Put(key(e.ParcelID, e.ID), nil); err != nil {
+			return err
+		}
+	}
+	var err error
+	if e.State == station.ExOpen {
+		err = t.b(bExcOpen).Put([]byte(e.ID), nil)
+	} else {
+		err = t.b(bExcOpen).Delete([]byte(e.ID))
+	}
+	if err != nil {
+		return err
+	}
+	return put(t.b(bExceptions), []byte(e.ID), e)
+}
+
+func (t *txn) Shipment(tracking string) (*station.Shipment, error) {
+	return get[station.Shipment](t.b(bShipments), []byte(tracking))
+}
+
+func (t *txn) PutShipment(s *station.Shipment) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	return put(t.b(bShipments), []byte(s.Tracking), s)
+}
+
+func (t *txn) Rules() (*station.RuleSet, error) {
+	rs, err := get[station.RuleSet](t.b(bMeta), []byte("rules"))
+	if err != nil {
+		return nil, err
+	}
+	if rs == nil {
+		return station.DefaultRules(), nil
+	}
+	return rs, nil
+}
+
+func (t *txn) PutRules(rs *station.RuleSet) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	return put(t.b(bMeta), []byte("rules"), rs)
+}
+
+func (t *txn) Append(e *station.Event) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	b := t.b(bEvents)
+	seq, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	e.Seq = seq
+	raw, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encode event: %w", err)
+	}
+	k := make([]byte, 8)
+	binary.BigEndian.PutUint64(k, seq)
+	t.lastSeq = seq
+	return b.Put(k, raw)
+}

@@ -1,0 +1,109 @@
+package station
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Roles of people and machines (station-api.md "Identity").
+const (
+	RoleOperator   = "operator"
+	RoleSupervisor = "supervisor"
+	RoleAdmin      = "admin"
+	RoleCentral    = "central"
+)
+
+var roleRank = map[string]int{RoleOperator: 1, RoleSupervisor: 2, RoleAdmin: 3}
+
+// RoleAtLeast reports whether role has the rights of min. The central role
+// is a machine role outside the staff ladder: it has only its own rights.
+func RoleAtLeast(role, min string) bool {
+	if role == min {
+		return true
+	}
+	return roleRank[role] >= roleRank[min] && roleRank[min] > 0
+}
+
+// Tx is what a command reads and writes, all inside one storage transaction:
+// state, indexes and the event log change together or not at all. Getters
+// return (nil, nil) when nothing is found. station/bolt implements it.
+type Tx interface {
+	RMA(id string) (*ReturnAuthorization, error)
+	RMAByTracking(tracking string) (*ReturnAuthorization, error)
+	RMAsByOrder(orderID string) ([]*ReturnAuthorization, error)
+	PutRMA(r *ReturnAuthorization) error
+
+	Parcel(id string) (*Parcel, error)
+	ParcelByKey(code string) (*Parcel, error)
+	ParcelsByRMA(rma string) ([]*Parcel, error)
+	PutParcel(p *Parcel) error
+
+	Unit(id string) (*Unit, error)
+	UnitsByParcel(parcelID string) ([]*Unit, error)
+	UnitsBySerial(serial string) ([]string, error)
+	PutUnit(u *Unit) error
+
+	Exception(id string) (*Exception, error)
+	ExceptionsByParcel(parcelID string) ([]*Exception, error)
+	PutException(e *Exception) error
+
+	Shipment(tracking string) (*Shipment, error)
+	PutShipment(s *Shipment) error
+
+	Rules() (*RuleSet, error)
+	PutRules(rs *RuleSet) error
+
+	// Append gives e the next gap-free seq and stores it in the event log.
+	Append(e *Event) error
+}
+
+// Env is who runs a command and with which clock and ID source.
+type Env struct {
+	StationID string
+	Actor     string // "user:li.wei" or "token:handheld-3"
+	Role      string
+	Now       func() time.Time
+	NewID     func() string
+}
+
+func (env Env) emit(tx Tx, typ, subject string, data any) error {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("encode %s event: %w", typ, err)
+	}
+	return tx.Append(&Event{
+		SpecVersion:     "1.0",
+		ID:              env.NewID(),
+		Source:          Source(env.StationID),
+		Type:            typ,
+		Subject:         subject,
+		Time:            env.Now(),
+		DataContentType: "application/json",
+		Actor:           env.Actor,
+		Data:            raw,
+	})
+}
+
+func (env Env) require(role, what string) error {
+	if !RoleAtLeast(env.Role, role) {
+		return Errorf(EForbidden, "%s needs the %s role; ask a %s", what, role, role)
+	}
+	return nil
+}
+
+// openException stores a new exception and emits returns.parcel.exception.
+func (env Env) openException(tx Tx, e *Exception) error {
+	e.ID, e.State, e.OpenedAt, e.OpenedBy = env.NewID(), ExOpen, env.Now(), env.Actor
+	if err := tx.PutException(e); err != nil {
+		return err
+	}
+	return env.emit(tx, EventParcelException, "parcel/"+e.ParcelID, map[string]any{
+		"parcel_id": e.ParcelID, "code": e.Code, "note": e.Note, "exception_id": e.ID,
+		"unit_id": e.UnitID, "rma": e.RMA, "tracking": e.Tracking,
+	})
+}
+
+func notFound(what, id string) error {
+	return Errorf(ENotFound, "no %s %q on this station", what, id)
+}

@@ -1,0 +1,641 @@
+package station
+
+import (
+	"fmt"
+	"strings"
+)
+
+// AddUnitInput starts one unit: the product barcode (GTIN) or SKU scanned or typed.
+type AddUnitInput struct {
+	Code string `json:"code"`
+}
+
+// UnitResult is a unit with what the inspector needs next: its checklist.
+type UnitResult struct {
+	Unit       *Unit        `json:"unit"`
+	Template   *Category    `json:"template"`
+	Exceptions []*Exception `json:"exceptions"`
+}
+
+// Created reports that a unit was created (HTTP 201).
+func (r *UnitResult) Created() bool { return true }
+
+// AddUnit starts inspecting one item out of an open parcel and matches it to
+// an RMA line. An item on no line is a wrong item; one beyond the line's
+// quantity is an extra item. Both open exceptions but do not stop inspection.
+func AddUnit(tx Tx, env Env, parcelID string, in AddUnitInput) (*UnitResult, error) {
+	if err := env.require(RoleOperator, "inspecting units"); err != nil {
+		return nil, err
+	}
+	scan := NormalizeScan(in.Code)
+	if scan.Code == "" || len(in.Code) > MaxScanLength {
+		return nil, Invalid("code", "scan the product barcode or type the SKU")
+	}
+	if scan.Kind == ScanTracking {
+		return nil, Invalid("code", "this is a waybill (tracking number), not a product: scan the barcode on the item")
+	}
+	p, err := tx.Parcel(parcelID)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, notFound("parcel", parcelID)
+	}
+	if p.Status == ParcelClosed {
+		return nil, Errorf(EConflict, "parcel %s is closed; a supervisor can reopen it by resolving its exceptions", p.Tracking)
+	}
+	rs, err := tx.Rules()
+	if err != nil {
+		return nil, err
+	}
+	u := &Unit{ID: env.NewID(), ParcelID: p.ID, RMA: p.RMA, ScanCode: scan.Code, Status: UnitInspecting,
+		Checklist: map[string]any{}, Findings: []string{}, CreatedAt: env.Now(), CreatedBy: env.Actor}
+	if scan.Serial != "" {
+		u.Serial = scan.Serial
+	}
+	res := &UnitResult{Unit: u, Exceptions: []*Exception{}}
+	var exCode, exNote string
+	if p.RMA != "" {
+		r, err := tx.RMA(p.RMA)
+		if err != nil {
+			return nil, err
+		}
+		siblings, err := tx.UnitsByParcel(p.ID)
+		if err != nil {
+			return nil, err
+		}
+		// Units already counted against each line, across every parcel of the RMA.
+		counted := map[int]int{}
+		parcels, err := tx.ParcelsByRMA(r.RMA)
+		if err != nil {
+			return nil, err
+		}
+		for _, pp := range parcels {
+			if pp.ID == p.ID {
+				continue
+			}
+			us, err := tx.UnitsByParcel(pp.ID)
+			if err != nil {
+				return nil, err
+			}
+			siblings = append(siblings, us...)
+		}
+		for _, s := range siblings {
+			counted[s.Line]++
+		}
+		var match, full *RMALine
+		for i := range r.Lines {
+			l := &r.Lines[i]
+			if !(strings.EqualFold(l.SKU, scan.Code) || strings.EqualFold(l.SKU, strings.TrimSpace(in.Code)) ||
+				(scan.Kind == ScanGTIN && SameGTIN(l.GTIN, scan.GTIN))) {
+				continue
+			}
+			if counted[l.Line] < l.Qty {
+				match = l
+				break
+			}
+			full = l
+		}
+		switch {
+		case match != nil:
+			u.Line, u.SKU, u.GTIN, u.Name, u.Category = match.Line, match.SKU, match.GTIN, match.Name, match.Category
+		case full != nil:
+			u.SKU, u.GTIN, u.Name, u.Category = full.SKU, full.GTIN, full.Name, full.Category
+			u.Findings = append(u.Findings, "qty_exceeded")
+			exCode, exNote = ExQtyExceeded, fmt.Sprintf("More units of %s than the %d on line %d. 数量超过退货单第%d行的%d件。", full.SKU, full.Qty, full.Line, full.Line, full.Qty)
+		default:
+			u.SKU = scan.Code
+			u.Findings = append(u.Findings, "wrong_item")
+			exCode, exNote = ExWrongItem, fmt.Sprintf("Item %s is not on return %s. 商品%s不在退货单%s上。", scan.Code, r.RMA, scan.Code, r.RMA)
+		}
+	} else {
+		u.SKU = scan.Code
+	}
+	if scan.Kind == ScanGTIN && u.GTIN == "" {
+		u.GTIN = scan.GTIN
+	}
+	tpl := rs.Template(u.Category)
+	u.Category = tpl.ID
+	res.Template = tpl
+	if err := tx.PutUnit(u); err != nil {
+		return nil, err
+	}
+	p.Units++
+	if err := tx.PutParcel(p); err != nil {
+		return nil, err
+	}
+	if err := env.emit(tx, EventUnitStarted, "unit/"+u.ID, map[string]any{"unit_id": u.ID, "parcel_id": p.ID, "rma": nullable(p.RMA), "line": u.Line, "sku": u.SKU, "findings": u.Findings}); err != nil {
+		return nil, err
+	}
+	if exCode != "" {
+		e := &Exception{Code: exCode, ParcelID: p.ID, UnitID: u.ID, RMA: p.RMA, Tracking: p.Tracking, Note: exNote}
+		if err := env.openException(tx, e); err != nil {
+			return nil, err
+		}
+		res.Exceptions = append(res.Exceptions, e)
+	}
+	return res, nil
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// InspectInput records checklist answers, the serial number and notes.
+type InspectInput struct {
+	Checklist map[string]any `json:"checklist"`
+	Serial    string         `json:"serial"`
+	Notes     string         `json:"notes"`
+}
+
+// gradeInput gathers what the rules look at for u.
+func gradeInput(tx Tx, u *Unit) (GradeInput, error) {
+	in := GradeInput{Category: u.Category, Answers: u.Checklist, Findings: append([]string(nil), u.Findings...)}
+	if u.RMA == "" {
+		return in, nil
+	}
+	r, err := tx.RMA(u.RMA)
+	if err != nil || r == nil {
+		return in, err
+	}
+	in.RMA = r
+	if u.Line > 0 {
+		in.Line = r.Line(u.Line)
+	}
+	if in.Line != nil {
+		switch {
+		case u.Serial != "" && len(in.Line.Serials) > 0 && !containsFold(in.Line.Serials, u.Serial):
+			in.Findings = append(in.Findings, "serial_mismatch")
+		case u.Serial == "" && len(in.Line.Serials) > 0:
+			in.Findings = append(in.Findings, "serial_missing")
+		}
+	}
+	if u.Serial != "" {
+		ids, err := tx.UnitsBySerial(u.Serial)
+		if err != nil {
+			return in, err
+		}
+		for _, id := range ids {
+			if id != u.ID {
+				in.Findings = append(in.Findings, "serial_repeat")
+				break
+			}
+		}
+	}
+	return in, nil
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(strings.TrimSpace(x), strings.TrimSpace(s)) {
+			return true
+		}
+	}
+	return false
+}
+
+// Inspect records the checklist and returns the suggested grade, disposition
+// and refund recommendation with their reasons. It may be called as often as
+// the inspector changes an answer; nothing is final until Confirm.
+func Inspect(tx Tx, env Env, unitID string, in InspectInput) (*Unit, error) {
+	if err := env.require(RoleOperator, "inspecting units"); err != nil {
+		return nil, err
+	}
+	u, err := tx.Unit(unitID)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, notFound("unit", unitID)
+	}
+	if u.Status == UnitInspected {
+		return nil, Errorf(EConflict, "unit %s is already confirmed; a supervisor can regrade it with a reason", u.ID)
+	}
+	rs, err := tx.Rules()
+	if err != nil {
+		return nil, err
+	}
+	if in.Checklist == nil {
+		in.Checklist = map[string]any{}
+	}
+	var p Problems
+	if len(in.Serial) > 64 {
+		p.Add("serial", "at most 64 characters")
+	}
+	if len(in.Notes) > 2000 {
+		p.Add("notes", "at most 2000 characters")
+	}
+	if err := p.Err("the inspection is not valid"); err != nil {
+		return nil, err
+	}
+	if err := rs.Template(u.Category).CheckAnswers(in.Checklist, false); err != nil {
+		return nil, err
+	}
+	u.Checklist, u.Serial, u.Notes = in.Checklist, strings.TrimSpace(in.Serial), in.Notes
+	gi, err := gradeInput(tx, u)
+	if err != nil {
+		return nil, err
+	}
+	s := rs.Suggest(gi)
+	u.Suggestion = &s
+	if err := tx.PutUnit(u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// ConfirmInput is the inspector's final word. Empty grade or disposition take
+// the suggestion; anything else is an override, which needs a supervisor and a
+// reason.
+type ConfirmInput struct {
+	Grade          string `json:"grade"`
+	Disposition    string `json:"disposition"`
+	OverrideReason string `json:"override_reason"`
+}
+
+// Confirm fixes a unit's grade, disposition and refund recommendation and
+// emits returns.unit.inspected, from which central refunds. Confirming an
+// already confirmed unit is a regrade (supervisor, with a reason) and emits
+// returns.unit.regraded.
+func Confirm(tx Tx, env Env, unitID string, in ConfirmInput) (*Unit, error) {
+	if err := env.require(RoleOperator, "confirming inspections"); err != nil {
+		return nil, err
+	}
+	u, err := tx.Unit(unitID)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, notFound("unit", unitID)
+	}
+	rs, err := tx.Rules()
+	if err != nil {
+		return nil, err
+	}
+	tpl := rs.Template(u.Category)
+	if err := tpl.CheckAnswers(u.Checklist, true); err != nil {
+		return nil, err
+	}
+	gi, err := gradeInput(tx, u)
+	if err != nil {
+		return nil, err
+	}
+	var p Problems
+	if tpl.RequiresSerial && u.Serial == "" {
+		p.Add("serial", "this category needs the serial number before confirming")
+	}
+	if in.Grade != "" && rs.Grade(in.Grade) == nil {
+		p.Add("grade", "unknown grade")
+	}
+	if in.Disposition != "" && !rs.HasDisposition(in.Disposition) {
+		p.Add("disposition", "unknown disposition")
+	}
+	if len(in.OverrideReason) > 500 {
+		p.Add("override_reason", "at most 500 characters")
+	}
+	if err := p.Err("the unit cannot be confirmed yet"); err != nil {
+		return nil, err
+	}
+	s := rs.Suggest(gi)
+	u.Suggestion = &s
+	grade, disp := s.Grade, s.Disposition
+	if in.Grade != "" {
+		grade = in.Grade
+	}
+	if in.Disposition != "" {
+		disp = in.Disposition
+	} else if grade != s.Grade {
+		disp = tpl.Dispositions[grade]
+	}
+	override := grade != s.Grade || disp != s.Disposition
+	regrade := u.Status == UnitInspected
+	if override || regrade {
+		if err := env.require(RoleSupervisor, "overriding a suggested grade or regrading"); err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(in.OverrideReason) == "" {
+			return nil, Invalid("override_reason", "say why the grade or disposition differs from the suggestion")
+		}
+	}
+	refund := s.Refund
+	if grade != s.Grade {
+		refund = rs.Advise(gi, grade, s.Findings)
+	}
+	res := &Result{Grade: grade, Disposition: disp, Findings: s.Findings, Refund: refund, Inspector: env.Actor,
+		InspectedAt: env.Now(), Override: override, OverrideReason: strings.TrimSpace(in.OverrideReason)}
+	typ := EventUnitInspected
+	if regrade {
+		typ = EventUnitRegraded
+		res.PreviousGrade = u.Result.Grade
+	}
+	u.Result, u.Status = res, UnitInspected
+	if err := tx.PutUnit(u); err != nil {
+		return nil, err
+	}
+	data := map[string]any{
+		"unit_id": u.ID, "parcel_id": u.ParcelID, "rma": nullable(u.RMA), "line": u.Line, "sku": u.SKU,
+		"serial": u.Serial, "checklist": u.Checklist, "findings": s.Findings, "grade": grade, "disposition": disp,
+		"refund": refund, "inspector": env.Actor, "suggested_grade": s.Grade, "rules_version": s.RulesVersion,
+		"category": u.Category, "notes": u.Notes,
+	}
+	if override {
+		data["override_reason"] = res.OverrideReason
+	}
+	if regrade {
+		data["previous_grade"] = res.PreviousGrade
+		data["override_reason"] = res.OverrideReason
+	}
+	if err := env.emit(tx, typ, "unit/"+u.ID, data); err != nil {
+		return nil, err
+	}
+	if regrade {
+		return u, nil
+	}
+	// Findings that need a supervisor open exceptions once, at confirmation.
+	for _, f := range s.Findings {
+		code := map[string]string{"serial_mismatch": ExSerialMismatch, "missing_parts": ExMissingParts, "serial_repeat": ExSerialMismatch}[f]
+		if code == "" {
+			continue
+		}
+		name := rs.Finding(f).Name
+		e := &Exception{Code: code, ParcelID: u.ParcelID, UnitID: u.ID, RMA: u.RMA, Note: name.EN + " · " + name.ZH}
+		if err := env.openException(tx, e); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+// MoveInput is a put-away scan.
+type MoveInput struct {
+	To string `json:"to"`
+}
+
+// Move puts an inspected unit into a tote or a location.
+func Move(tx Tx, env Env, unitID string, in MoveInput) (*Unit, error) {
+	if err := env.require(RoleOperator, "putting units away"); err != nil {
+		return nil, err
+	}
+	id, kind, ok := ParseContainer(in.To)
+	if !ok {
+		return nil, Invalid("to", "scan a tote (T-…) or location (L-…) label")
+	}
+	u, err := tx.Unit(unitID)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, notFound("unit", unitID)
+	}
+	if u.Status != UnitInspected {
+		return nil, Errorf(EConflict, "unit %s is not inspected yet: confirm its grade before putting it away", u.ID)
+	}
+	if u.Location == id {
+		return u, nil
+	}
+	u.Location, u.LocationKind = id, kind
+	if err := tx.PutUnit(u); err != nil {
+		return nil, err
+	}
+	if err := env.emit(tx, EventUnitMoved, "unit/"+u.ID, map[string]any{"unit_id": u.ID, "to": id, "kind": kind, "disposition": u.Result.Disposition}); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// AddPhoto records a photo (already stored by content hash) on a unit.
+func AddPhoto(tx Tx, env Env, unitID string, ph Photo) (*Unit, error) {
+	if err := env.require(RoleOperator, "adding photos"); err != nil {
+		return nil, err
+	}
+	u, err := tx.Unit(unitID)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, notFound("unit", unitID)
+	}
+	for _, x := range u.Photos {
+		if x.SHA256 == ph.SHA256 {
+			return u, nil
+		}
+	}
+	ph.AddedAt, ph.AddedBy = env.Now(), env.Actor
+	u.Photos = append(u.Photos, ph)
+	if err := tx.PutUnit(u); err != nil {
+		return nil, err
+	}
+	if err := env.emit(tx, EventUnitPhoto, "unit/"+u.ID, map[string]any{"unit_id": u.ID, "sha256": ph.SHA256, "content_type": ph.ContentType, "size": ph.Size}); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// CloseParcel ends work on a parcel once every unit is confirmed. A parcel
+// closed with no units is an empty box and opens that exception.
+func CloseParcel(tx Tx, env Env, parcelID string) (*Parcel, error) {
+	if err := env.require(RoleOperator, "closing parcels"); err != nil {
+		return nil, err
+	}
+	p, err := tx.Parcel(parcelID)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, notFound("parcel", parcelID)
+	}
+	if p.Status == ParcelClosed {
+		return p, nil
+	}
+	units, err := tx.UnitsByParcel(p.ID)
+	if err != nil {
+		return nil, err
+	}
+	var waiting []string
+	for _, u := range units {
+		if u.Status != UnitInspected {
+			waiting = append(waiting, u.ID)
+		}
+	}
+	if len(waiting) > 0 {
+		return nil, Errorf(EConflict, "%d unit(s) still need a confirmed grade before the parcel can close: %s", len(waiting), strings.Join(waiting, ", "))
+	}
+	complete := false
+	if p.RMA != "" {
+		r, err := tx.RMA(p.RMA)
+		if err != nil {
+			return nil, err
+		}
+		complete, err = rmaComplete(tx, r)
+		if err != nil {
+			return nil, err
+		}
+	}
+	now := env.Now()
+	p.Status, p.ClosedAt, p.ClosedBy, p.Complete = ParcelClosed, &now, env.Actor, complete
+	if err := tx.PutParcel(p); err != nil {
+		return nil, err
+	}
+	if len(units) == 0 {
+		if err := env.openException(tx, &Exception{Code: ExEmptyBox, ParcelID: p.ID, RMA: p.RMA, Tracking: p.Tracking,
+			Note: "Parcel closed with no units inside: empty box. 包裹内无商品：空包。"}); err != nil {
+			return nil, err
+		}
+	}
+	if err := env.emit(tx, EventParcelClosed, "parcel/"+p.ID, map[string]any{"parcel_id": p.ID, "rma": nullable(p.RMA), "units": len(units), "complete": complete}); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// rmaComplete reports whether every line of r is accounted for by inspected units.
+func rmaComplete(tx Tx, r *ReturnAuthorization) (bool, error) {
+	parcels, err := tx.ParcelsByRMA(r.RMA)
+	if err != nil {
+		return false, err
+	}
+	got := map[int]int{}
+	for _, p := range parcels {
+		us, err := tx.UnitsByParcel(p.ID)
+		if err != nil {
+			return false, err
+		}
+		for _, u := range us {
+			if u.Status == UnitInspected && u.Line > 0 {
+				got[u.Line]++
+			}
+		}
+	}
+	for _, l := range r.Lines {
+		if got[l.Line] < l.Qty {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// ResolveInput is a supervisor's decision on an exception.
+type ResolveInput struct {
+	Action string `json:"action"`
+	Note   string `json:"note"`
+	RMA    string `json:"rma,omitempty"` // with action "match"
+}
+
+// ResolveException closes an open exception with an action and a note.
+func ResolveException(tx Tx, env Env, id string, in ResolveInput) (*Exception, error) {
+	if err := env.require(RoleSupervisor, "resolving exceptions"); err != nil {
+		return nil, err
+	}
+	e, err := tx.Exception(id)
+	if err != nil {
+		return nil, err
+	}
+	if e == nil {
+		return nil, notFound("exception", id)
+	}
+	if e.State != ExOpen {
+		return nil, Errorf(EConflict, "exception %s was already resolved by %s", e.ID, e.ResolvedBy)
+	}
+	if !contains(ExceptionActions[e.Code], in.Action) {
+		return nil, Invalid("action", "for "+e.Code+" the action must be one of "+strings.Join(ExceptionActions[e.Code], ", "))
+	}
+	if strings.TrimSpace(in.Note) == "" || len(in.Note) > 2000 {
+		return nil, Invalid("note", "say what was done (at most 2000 characters)")
+	}
+	if in.Action == ActMatch {
+		r, err := tx.RMA(strings.TrimSpace(in.RMA))
+		if err != nil {
+			return nil, err
+		}
+		if r == nil {
+			return nil, Invalid("rma", "no such RMA on this station; enter it first (POST /api/v1/returns) or wait for the pull")
+		}
+		p, err := tx.Parcel(e.ParcelID)
+		if err != nil {
+			return nil, err
+		}
+		if p == nil || p.RMA != "" {
+			return nil, Errorf(EConflict, "the parcel is already matched")
+		}
+		if err := matchParcel(tx, env, p, r, "manual"); err != nil {
+			return nil, err
+		}
+		if e, err = tx.Exception(id); err != nil {
+			return nil, err
+		}
+	}
+	now := env.Now()
+	e.State, e.ResolvedAt, e.ResolvedBy, e.Action, e.Resolution = ExResolved, &now, env.Actor, in.Action, strings.TrimSpace(in.Note)
+	if err := tx.PutException(e); err != nil {
+		return nil, err
+	}
+	if err := env.emit(tx, EventExceptionResolved, "exception/"+e.ID, map[string]any{"exception_id": e.ID, "code": e.Code, "parcel_id": e.ParcelID, "unit_id": e.UnitID, "action": e.Action, "note": e.Resolution}); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// ReplaceRules installs a new rule document after validating it. Its version
+// becomes one more than the current one, so every inspection records which
+// rules it was graded under.
+func ReplaceRules(tx Tx, env Env, rs *RuleSet) (*RuleSet, error) {
+	if err := env.require(RoleSupervisor, "replacing inspection rules"); err != nil {
+		return nil, err
+	}
+	if err := rs.Validate(); err != nil {
+		return nil, err
+	}
+	cur, err := tx.Rules()
+	if err != nil {
+		return nil, err
+	}
+	rs.Version = cur.Version + 1
+	if err := tx.PutRules(rs); err != nil {
+		return nil, err
+	}
+	if err := env.emit(tx, EventRulesReplaced, "rules", map[string]any{"version": rs.Version}); err != nil {
+		return nil, err
+	}
+	return rs, nil
+}
+
+// ParcelView is a parcel with its RMA, units and exceptions.
+type ParcelView struct {
+	*Parcel
+	RMAData    *ReturnAuthorization `json:"rma_detail"`
+	UnitList   []*Unit              `json:"unit_list"`
+	Exceptions []*Exception         `json:"exceptions"`
+}
+
+// LoadParcel assembles a ParcelView.
+func LoadParcel(tx Tx, id string) (*ParcelView, error) {
+	p, err := tx.Parcel(id)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, notFound("parcel", id)
+	}
+	v := &ParcelView{Parcel: p}
+	if p.RMA != "" {
+		if v.RMAData, err = tx.RMA(p.RMA); err != nil {
+			return nil, err
+		}
+	}
+	if v.UnitList, err = tx.UnitsByParcel(p.ID); err != nil {
+		return nil, err
+	}
+	if v.Exceptions, err = tx.ExceptionsByParcel(p.ID); err != nil {
+		return nil, err
+	}
+	if v.UnitList == nil {
+		v.UnitList = []*Unit{}
+	}
+	if v.Exceptions == nil {
+		v.Exceptions = []*Exception{}
+	}
+	return v, nil
+}

@@ -1,0 +1,343 @@
+package station
+
+import (
+	"sort"
+	"strings"
+	"time"
+)
+
+// PutReturnResult says what storing an RMA did.
+type PutReturnResult struct {
+	RMA     *ReturnAuthorization `json:"rma"`
+	Applied bool                 `json:"applied"` // false: an equal or higher version was already here
+	Matched []string             `json:"matched_parcels,omitempty"`
+}
+
+// PutReturn stores an RMA from central, a file or a supervisor. A higher
+// version replaces a lower one; an equal or lower one is ignored. Unmatched
+// parcels it explains are matched (how: later_pull, or what the caller says),
+// and an RMA cancelled or closed after its goods arrived opens an exception.
+func PutReturn(tx Tx, env Env, r *ReturnAuthorization, how string) (*PutReturnResult, error) {
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	old, err := tx.RMA(r.RMA)
+	if err != nil {
+		return nil, err
+	}
+	if old != nil && old.Version >= r.Version {
+		return &PutReturnResult{RMA: old}, nil
+	}
+	if err := tx.PutRMA(r); err != nil {
+		return nil, err
+	}
+	res := &PutReturnResult{RMA: r, Applied: true}
+	if err := env.emit(tx, EventRMAUpserted, "rma/"+r.RMA, map[string]any{"rma": r.RMA, "version": r.Version, "status": r.Status, "how": how}); err != nil {
+		return nil, err
+	}
+	// Parcels that arrived before the RMA was known.
+	keys := append(r.Trackings(), NormalizeTracking(r.RMA), NormalizeTracking(r.OrderID))
+	for _, k := range keys {
+		p, err := tx.ParcelByKey(k)
+		if err != nil {
+			return nil, err
+		}
+		if p == nil || p.RMA != "" {
+			continue
+		}
+		if err := matchParcel(tx, env, p, r, how); err != nil {
+			return nil, err
+		}
+		res.Matched = append(res.Matched, p.ID)
+	}
+	// Status changes after the goods arrived.
+	if old != nil && old.Status != r.Status && r.Status != RMAApproved {
+		parcels, err := tx.ParcelsByRMA(r.RMA)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range parcels {
+			if err := statusException(tx, env, p, r); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return res, nil
+}
+
+func statusException(tx Tx, env Env, p *Parcel, r *ReturnAuthorization) error {
+	switch r.Status {
+	case RMACancelled:
+		return env.openException(tx, &Exception{Code: ExRMACancelled, ParcelID: p.ID, RMA: r.RMA, Tracking: p.Tracking,
+			Note: "Goods arrived for a return the customer or platform cancelled. 退货单已取消，但货物已到仓。"})
+	case RMAClosed:
+		return env.openException(tx, &Exception{Code: ExRMAClosed, ParcelID: p.ID, RMA: r.RMA, Tracking: p.Tracking,
+			Note: "Goods arrived for a return that was settled elsewhere. 退货单已关闭（已在别处处理），但货物已到仓。"})
+	}
+	return nil
+}
+
+// matchParcel attaches an unmatched parcel to r, resolves its "unmatched"
+// exception and emits returns.parcel.matched.
+func matchParcel(tx Tx, env Env, p *Parcel, r *ReturnAuthorization, how string) error {
+	p.RMA, p.OrderID, p.MatchedHow = r.RMA, r.OrderID, how
+	if p.Carrier == "" {
+		p.Carrier = shipmentCarrier(r, p.Tracking)
+	}
+	if err := tx.PutParcel(p); err != nil {
+		return err
+	}
+	exs, err := tx.ExceptionsByParcel(p.ID)
+	if err != nil {
+		return err
+	}
+	for _, e := range exs {
+		if e.Code == ExUnmatched && e.State == ExOpen {
+			now := env.Now()
+			e.State, e.ResolvedAt, e.ResolvedBy, e.Action, e.RMA = ExResolved, &now, env.Actor, ActMatch, r.RMA
+			e.Resolution = "matched automatically (" + how + ")"
+			if err := tx.PutException(e); err != nil {
+				return err
+			}
+		}
+	}
+	if err := env.emit(tx, EventParcelMatched, "parcel/"+p.ID, map[string]any{"parcel_id": p.ID, "rma": r.RMA, "how": how}); err != nil {
+		return err
+	}
+	if err := attachShipment(tx, p, r.RMA); err != nil {
+		return err
+	}
+	return statusException(tx, env, p, r)
+}
+
+func attachShipment(tx Tx, p *Parcel, rma string) error {
+	s, err := tx.Shipment(p.Tracking)
+	if err != nil || s == nil {
+		return err
+	}
+	s.ParcelID = p.ID
+	if rma != "" {
+		s.RMA = rma
+	}
+	return tx.PutShipment(s)
+}
+
+func shipmentCarrier(r *ReturnAuthorization, tracking string) string {
+	for _, s := range r.ReturnShipments {
+		if NormalizeTracking(s.Tracking) == tracking {
+			return strings.ToUpper(s.Carrier)
+		}
+	}
+	return ""
+}
+
+// ReceiveInput is one scan at the receiving desk.
+type ReceiveInput struct {
+	Code      string `json:"code"`
+	Packaging string `json:"packaging"`
+	WeightG   *int   `json:"weight_g,omitempty"`
+	// LookedUp is the RMA central's online look-up returned for this code, if
+	// the caller asked central because nothing matched locally.
+	LookedUp *ReturnAuthorization `json:"-"`
+}
+
+// ReceiveResult is the answer to a receiving scan.
+type ReceiveResult struct {
+	Parcel     *Parcel              `json:"parcel"`
+	RMA        *ReturnAuthorization `json:"rma"`
+	Duplicate  bool                 `json:"duplicate"`
+	Matched    bool                 `json:"matched"`
+	Exceptions []*Exception         `json:"exceptions"`
+	Scan       Scan                 `json:"scan"`
+}
+
+// Created reports whether the scan created a parcel (HTTP 201).
+func (r *ReceiveResult) Created() bool { return !r.Duplicate }
+
+// ValidateReceive checks a receive request before any storage work.
+func ValidateReceive(in *ReceiveInput) (Scan, error) {
+	var p Problems
+	if len(in.Code) > MaxScanLength {
+		p.Add("code", "longer than any waybill barcode")
+	}
+	if in.Packaging == "" {
+		in.Packaging = PackagingIntact
+	}
+	switch in.Packaging {
+	case PackagingIntact, PackagingDamaged, PackagingOpened:
+	default:
+		p.Add("packaging", "must be intact, damaged or opened")
+	}
+	if in.WeightG != nil && (*in.WeightG < 0 || *in.WeightG > 1000000) {
+		p.Add("weight_g", "must be between 0 and 1000000 grams")
+	}
+	if err := p.Err("the scan cannot be received"); err != nil {
+		return Scan{}, err
+	}
+	s := NormalizeScan(in.Code)
+	switch {
+	case s.Code == "":
+		return s, Invalid("code", "empty scan: scan the parcel's waybill barcode")
+	case s.Kind == ScanGTIN:
+		return s, Invalid("code", "this is a product barcode; scan the parcel's waybill (tracking number) instead")
+	case s.Kind == ScanLabel && s.Label.Kind != LabelParcel:
+		return s, Invalid("code", "this is a station label for a unit, tote or location, not a parcel")
+	}
+	return s, nil
+}
+
+// FindReturn looks for the RMA a scanned code belongs to: by tracking number,
+// then RMA number, then order number.
+func FindReturn(tx Tx, code string) (*ReturnAuthorization, error) {
+	if r, err := tx.RMAByTracking(code); r != nil || err != nil {
+		return r, err
+	}
+	if r, err := tx.RMA(code); r != nil || err != nil {
+		return r, err
+	}
+	rs, err := tx.RMAsByOrder(code)
+	if err != nil || len(rs) == 0 {
+		return nil, err
+	}
+	// Several RMAs for one order: prefer approved ones, then the newest.
+	sort.SliceStable(rs, func(i, j int) bool {
+		if (rs[i].Status == RMAApproved) != (rs[j].Status == RMAApproved) {
+			return rs[i].Status == RMAApproved
+		}
+		return rs[i].Version > rs[j].Version
+	})
+	return rs[0], nil
+}
+
+// Receive records an arriving parcel. A second scan of a parcel already here
+// answers Duplicate and changes nothing. An unknown parcel is kept with an
+// "unmatched" exception and matches itself when its RMA arrives.
+func Receive(tx Tx, env Env, in ReceiveInput) (*ReceiveResult, error) {
+	if err := env.require(RoleOperator, "receiving parcels"); err != nil {
+		return nil, err
+	}
+	scan, err := ValidateReceive(&in)
+	if err != nil {
+		return nil, err
+	}
+	res := &ReceiveResult{Scan: scan, Exceptions: []*Exception{}}
+	key := scan.Code
+	if scan.Kind == ScanLabel {
+		key = scan.Label.ID
+		p, err := tx.Parcel(key)
+		if err != nil {
+			return nil, err
+		}
+		if p == nil {
+			return nil, notFound("parcel", key)
+		}
+		return duplicate(tx, res, p)
+	}
+	if p, err := tx.ParcelByKey(key); err != nil {
+		return nil, err
+	} else if p != nil {
+		return duplicate(tx, res, p)
+	}
+	if in.LookedUp != nil {
+		if _, err := PutReturn(tx, env, in.LookedUp, "lookup"); err != nil {
+			return nil, err
+		}
+	}
+	r, err := FindReturn(tx, key)
+	if err != nil {
+		return nil, err
+	}
+	now := env.Now()
+	p := &Parcel{ID: env.NewID(), Tracking: key, Carrier: scan.Carrier, ScanRaw: scan.Raw, Status: ParcelOpen,
+		Packaging: in.Packaging, WeightG: in.WeightG, ReceivedAt: now, ReceivedBy: env.Actor, Keys: []string{key}}
+	if r != nil {
+		// Scanned by RMA or order number: file the parcel under the RMA's own
+		// waybill when it has exactly one that has not arrived yet.
+		if tr := r.Trackings(); r.RMA != "" && !contains(tr, key) && len(tr) == 1 {
+			if other, err := tx.ParcelByKey(tr[0]); err != nil {
+				return nil, err
+			} else if other == nil {
+				p.Tracking = tr[0]
+				p.Keys = append(p.Keys, tr[0])
+			}
+		}
+		p.RMA, p.OrderID, p.MatchedHow = r.RMA, r.OrderID, "scan"
+		if in.LookedUp != nil && in.LookedUp.RMA == r.RMA {
+			p.MatchedHow = "lookup"
+		}
+		if c := shipmentCarrier(r, p.Tracking); c != "" {
+			p.Carrier = c
+		}
+		res.RMA, res.Matched = r, true
+	}
+	if err := tx.PutParcel(p); err != nil {
+		return nil, err
+	}
+	var rmaField any
+	if r != nil {
+		rmaField = r.RMA
+	}
+	if err := env.emit(tx, EventParcelReceived, "parcel/"+p.ID, map[string]any{
+		"parcel_id": p.ID, "tracking": p.Tracking, "carrier": p.Carrier, "rma": rmaField,
+		"received_at": now.Format(time.RFC3339Nano), "packaging": p.Packaging, "weight_g": p.WeightG,
+	}); err != nil {
+		return nil, err
+	}
+	if err := attachShipment(tx, p, p.RMA); err != nil {
+		return nil, err
+	}
+	open := func(e *Exception) error {
+		e.ParcelID, e.Tracking = p.ID, p.Tracking
+		if err := env.openException(tx, e); err != nil {
+			return err
+		}
+		res.Exceptions = append(res.Exceptions, e)
+		return nil
+	}
+	if r == nil {
+		if err := open(&Exception{Code: ExUnmatched, Note: "No return authorization matches this parcel yet; it will match by itself when its RMA arrives. 暂无匹配的退货单，退货单同步后将自动匹配。"}); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := env.emit(tx, EventParcelMatched, "parcel/"+p.ID, map[string]any{"parcel_id": p.ID, "rma": r.RMA, "how": p.MatchedHow}); err != nil {
+			return nil, err
+		}
+		switch r.Status {
+		case RMACancelled:
+			err = open(&Exception{Code: ExRMACancelled, RMA: r.RMA, Note: "Goods arrived for a cancelled return. 退货单已取消，但货物已到仓。"})
+		case RMAClosed:
+			err = open(&Exception{Code: ExRMAClosed, RMA: r.RMA, Note: "Goods arrived for a closed return. 退货单已关闭，但货物已到仓。"})
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if in.Packaging == PackagingDamaged {
+		if err := open(&Exception{Code: ExDamagedInTransit, RMA: p.RMA, Note: "Outer packaging damaged on arrival: photograph it for a carrier claim. 外包装到仓破损，请拍照以便向承运商索赔。"}); err != nil {
+			return nil, err
+		}
+	}
+	res.Parcel = p
+	return res, nil
+}
+
+func duplicate(tx Tx, res *ReceiveResult, p *Parcel) (*ReceiveResult, error) {
+	res.Parcel, res.Duplicate, res.Matched = p, true, p.RMA != ""
+	if p.RMA != "" {
+		r, err := tx.RMA(p.RMA)
+		if err != nil {
+			return nil, err
+		}
+		res.RMA = r
+	}
+	exs, err := tx.ExceptionsByParcel(p.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range exs {
+		if e.State == ExOpen {
+			res.Exceptions = append(res.Exceptions, e)
+		}
+	}
+	return res, nil
+}

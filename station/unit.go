@@ -1,0 +1,56 @@
+package station
+
+import "time"
+
+// Unit statuses.
+const (
+	UnitInspecting = "inspecting"
+	UnitInspected  = "inspected"
+)
+
+// Unit is one item taken out of a parcel and inspected on its own.
+type Unit struct {
+	ID           string         `json:"id"`
+	ParcelID     string         `json:"parcel_id"`
+	RMA          string         `json:"rma,omitempty"`
+	Line         int            `json:"line,omitempty"` // 0: matches no RMA line
+	SKU          string         `json:"sku,omitempty"`
+	GTIN         string         `json:"gtin,omitempty"`
+	Name         string         `json:"name,omitempty"`
+	Category     string         `json:"category"`
+	ScanCode     string         `json:"scan_code"`
+	Serial       string         `json:"serial,omitempty"`
+	Checklist    map[string]any `json:"checklist"`
+	Notes        string         `json:"notes,omitempty"`
+	Findings     []string       `json:"findings"` // known before the checklist: wrong_item, qty_exceeded, …
+	Suggestion   *Suggestion    `json:"suggestion,omitempty"`
+	Status       string         `json:"status"`
+	Result       *Result        `json:"result,omitempty"`
+	Location     string         `json:"location,omitempty"`
+	LocationKind string         `json:"location_kind,omitempty"`
+	Photos       []Photo        `json:"photos,omitempty"`
+	CreatedAt    time.Time      `json:"created_at"`
+	CreatedBy    string         `json:"created_by"`
+}
+
+// Result is the confirmed inspection outcome.
+type Result struct {
+	Grade          string       `json:"grade"`
+	Disposition    string       `json:"disposition"`
+	Findings       []string     `json:"findings"`
+	Refund         RefundAdvice `json:"refund"`
+	Inspector      string       `json:"inspector"`
+	InspectedAt    time.Time    `json:"inspected_at"`
+	Override       bool         `json:"override,omitempty"`
+	OverrideReason string       `json:"override_reason,omitempty"`
+	PreviousGrade  string       `json:"previous_grade,omitempty"`
+}
+
+// Photo is a picture attached to a unit, stored by content hash.
+type Photo struct {
+	SHA256      string    `json:"sha256"`
+	ContentType string    `json:"content_type"`
+	Size        int       `json:"size"`
+	AddedAt     time.Time `json:"added_at"`
+	AddedBy     string    `json:"added_by"`
+}

@@ -1,0 +1,115 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"returns-station/station"
+)
+
+// Problem is an RFC 9457 problem details object.
+type Problem struct {
+	Type     string               `json:"type"`
+	Title    string               `json:"title"`
+	Status   int                  `json:"status"`
+	Detail   string               `json:"detail"`
+	Instance string               `json:"instance,omitempty"`
+	Errors   []station.FieldError `json:"errors,omitempty"`
+}
+
+var codeStatus = map[string]int{
+	station.EInvalid:      fiber.StatusBadRequest,
+	station.ENotFound:     fiber.StatusNotFound,
+	station.EConflict:     fiber.StatusConflict,
+	station.EUnauthorized: fiber.StatusUnauthorized,
+	station.EForbidden:    fiber.StatusForbidden,
+	station.EUnavailable:  fiber.StatusServiceUnavailable,
+	station.EInternal:     fiber.StatusInternalServerError,
+}
+
+var statusTitle = map[int]string{
+	400: "invalid request", 401: "not signed in", 403: "not allowed", 404: "not found", 409: "conflict",
+	410: "gone", 413: "request too large", 415: "unsupported media type", 422: "unprocessable request",
+	429: "too many requests", 500: "internal error", 501: "not configured", 503: "unavailable",
+}
+
+// problemType returns the problem's type URI for a code.
+func problemType(code string) string { return "urn:returns-station:problem:" + code }
+
+// writeProblem answers with a problem; internal causes are logged, not shown.
+func (s *Server) writeProblem(c *fiber.Ctx, err error) error {
+	code := station.ErrorCode(err)
+	status := codeStatus[code]
+	fields := station.Fields(err)
+	if len(fields) == 1 && fields[0].Field == "Idempotency-Key" {
+		status = fiber.StatusUnprocessableEntity
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		status, code = fe.Code, strings.ReplaceAll(strings.ToLower(statusTitle[fe.Code]), " ", "_")
+	}
+	if status == 0 {
+		status = 500
+	}
+	detail := station.ErrorMessage(err)
+	if fe != nil {
+		detail = fe.Message
+	}
+	if status >= 500 {
+		s.log.Error("request failed", "component", "web", "method", c.Method(), "path", c.Path(), "status", status, "err", err)
+	}
+	return sendProblem(c, Problem{Type: problemType(code), Title: statusTitle[status], Status: status, Detail: detail, Instance: c.Path(), Errors: fields})
+}
+
+func sendProblem(c *fiber.Ctx, p Problem) error {
+	if p.Title == "" {
+		p.Title = statusTitle[p.Status]
+	}
+	body, _ := json.Marshal(p)
+	c.Set(fiber.HeaderContentType, "application/problem+json")
+	return c.Status(p.Status).Send(body)
+}
+
+// decode reads a JSON body strictly into v: unknown fields, trailing data and
+// wrong types are errors that name the field at fault.
+func decode(body []byte, v any, strict bool) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return station.Invalid("body", "a JSON object is required")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if strict {
+		dec.DisallowUnknownFields()
+	}
+	if err := dec.Decode(v); err != nil {
+		return jsonProblem(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return station.Invalid("body", "unexpected data after the JSON object")
+	}
+	return nil
+}
+
+func jsonProblem(err error) error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		f := te.Field
+		if f == "" {
+			f = "body"
+		}
+		return station.Invalid(f, fmt.Sprintf("must be %s, not %s", te.Type.Kind(), te.Value))
+	case errors.As(err, &se):
+		return station.Invalid("body", fmt.Sprintf("malformed JSON at byte %d", se.Offset))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return station.Invalid(f, "unknown field")
+	}
+	return station.Invalid("body", "malformed JSON: "+err.Error())
+}

@@ -1,0 +1,501 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"returns-station/station"
+)
+
+// route is one API route: registered with Fiber and described in OpenAPI
+// from the same entry, so the document cannot drift from the server.
+type route struct {
+	method, path, role, summary string
+	in, out                     any // example values whose types describe the bodies
+	handler                     fiber.Handler
+}
+
+func (s *Server) apiRoutes() []route {
+	const op, sup = station.RoleOperator, station.RoleSupervisor
+	return []route{
+		{"POST", "/parcels/receive", op, "Receive a parcel by its scanned waybill, RMA or order number; 201 new, 200 duplicate", station.ReceiveInput{}, station.ReceiveResult{}, s.receive},
+		{"GET", "/parcels", op, "List parcels, newest first (filters: status, rma, tracking; paged by cursor)", nil, []station.Parcel{}, s.listParcels},
+		{"GET", "/parcels/:id", op, "A parcel with its RMA, units and exceptions", nil, station.ParcelView{}, s.getParcel},
+		{"POST", "/parcels/:id/units", op, "Start a unit from a product barcode or SKU, matched to an RMA line", station.AddUnitInput{}, station.UnitResult{}, s.addUnit},
+		{"POST", "/parcels/:id/close", op, "Close a parcel once every unit is confirmed", nil, station.Parcel{}, s.closeParcel},
+		{"GET", "/units/:id", op, "A unit with its checklist template", nil, UnitView{}, s.getUnit},
+		{"PUT", "/units/:id/inspection", op, "Record checklist answers; returns the suggested grade, disposition and refund", station.InspectInput{}, station.Unit{}, s.inspect},
+		{"POST", "/units/:id/photos", op, "Attach a photo (multipart field \"photo\", at most 8 MB)", nil, station.Unit{}, s.addPhoto},
+		{"GET", "/units/:id/photos/:sha", op, "A unit's photo", nil, nil, s.getPhoto},
+		{"POST", "/units/:id/confirm", op, "Confirm the inspection (overriding the suggestion needs a supervisor and a reason)", station.ConfirmInput{}, station.Unit{}, s.confirm},
+		{"POST", "/units/:id/move", op, "Put a unit away into a tote or location", station.MoveInput{}, station.Unit{}, s.move},
+		{"GET", "/units/:id/label.png", op, "The unit's label as PNG", nil, nil, notConfigured("Label rendering")},
+		{"GET", "/units/:id/label.zpl", op, "The unit's label as ZPL II", nil, nil, notConfigured("Label rendering")},
+		{"POST", "/labels/print", op, "Queue a label print job", nil, nil, notConfigured("Label printing")},
+		{"GET", "/lookup", op, "What is this code? A station label, waybill, RMA or order number, tote or location", nil, LookupResult{}, s.lookup},
+		{"POST", "/returns", sup, "Enter or update an RMA by hand (higher version wins)", station.ReturnAuthorization{}, station.PutReturnResult{}, s.putReturn},
+		{"GET", "/returns/:rma", op, "An RMA with its parcels and units", nil, ReturnView{}, s.getReturn},
+		{"GET", "/exceptions", sup, "The exception queue (state=open|resolved|all)", nil, []station.Exception{}, s.listExceptions},
+		{"POST", "/exceptions/:id/resolve", sup, "Resolve an exception with an action and a note", station.ResolveInput{}, station.Exception{}, s.resolve},
+		{"GET", "/rules", op, "The inspection rule document in force", nil, station.RuleSet{}, s.getRules},
+		{"PUT", "/rules", sup, "Replace the rule document (validated first)", station.RuleSet{}, station.RuleSet{}, s.putRules},
+		{"GET", "/inbound", op, "Parcels expected by carrier tracking, by day and status", nil, nil, notConfigured("The inbound board (carrier tracking)")},
+		{"GET", "/sync", op, "Link state with the central platform", nil, nil, notConfigured("Sync with the central platform")},
+		{"GET", "/feed", station.RoleCentral, "The event feed for central (central.md §4): after, limit, wait", nil, FeedPage{}, s.feed},
+		{"GET", "/events", sup, "The raw event log for audit: after (seq), limit", nil, []station.Event{}, s.events},
+	}
+}
+
+func (s *Server) routes() {
+	app := s.app
+	app.Use(s.observe)
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	app.Get("/readyz", s.readyz)
+	app.Get("/metrics", s.metricsHandler())
+	app.Post("/hooks/carriers/:provider", s.carrierHook)
+
+	api := app.Group("/api/v1")
+	api.Get("/openapi.json", s.openapi)
+	api.Use(s.auth)
+	for _, r := range s.apiRoutes() {
+		api.Add(r.method, r.path, need(r.role), r.handler)
+	}
+}
+
+func (s *Server) receive(c *fiber.Ctx) error {
+	var in station.ReceiveInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	scan, err := station.ValidateReceive(&in)
+	if err != nil {
+		return err
+	}
+	if s.cfg.Lookup != nil && scan.Kind != station.ScanLabel {
+		if err := s.lookupUnknown(c, scan, &in); err != nil {
+			return err
+		}
+	}
+	return s.command(c, func(env station.Env, tx station.Tx) (any, error) { return station.Receive(tx, env, in) })
+}
+
+// lookupUnknown asks central about a code nothing local matches, within a
+// short deadline: a scan never waits long for a link that may be down.
+func (s *Server) lookupUnknown(c *fiber.Ctx, scan station.Scan, in *station.ReceiveInput) error {
+	known := false
+	err := s.cfg.Store.View(func(tx station.Tx) error {
+		p, err := tx.ParcelByKey(scan.Code)
+		if err != nil || p != nil {
+			known = p != nil
+			return err
+		}
+		r, err := station.FindReturn(tx, scan.Code)
+		known = r != nil
+		return err
+	})
+	if err != nil || known {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.LookupTimeout)
+	defer cancel()
+	r, err := s.cfg.Lookup.Lookup(ctx, scan.Code, scan.Carrier)
+	if err != nil {
+		if station.ErrorCode(err) != station.ENotFound {
+			s.log.Info("online look-up unavailable; parcel kept as unmatched", "component", "web", "tracking", scan.Code, "err", err)
+		}
+		return nil
+	}
+	if r != nil && r.Validate() == nil {
+		in.LookedUp = r
+	}
+	return nil
+}
+
+func (s *Server) listParcels(c *fiber.Ctx) error {
+	limit, err := queryLimit(c, 50, 500)
+	if err != nil {
+		return err
+	}
+	f := station.ParcelFilter{Status: c.Query("status"), RMA: c.Query("rma"), Tracking: c.Query("tracking")}
+	if f.Status != "" && f.Status != station.ParcelOpen && f.Status != station.ParcelClosed {
+		return station.Invalid("status", "must be open or closed")
+	}
+	ps, next, err := s.cfg.Store.ListParcels(f, c.Query("cursor"), limit)
+	if err != nil {
+		return err
+	}
+	if ps == nil {
+		ps = []*station.Parcel{}
+	}
+	return c.JSON(fiber.Map{"parcels": ps, "next_cursor": next})
+}
+
+func queryLimit(c *fiber.Ctx, def, max int) (int, error) {
+	q := c.Query("limit")
+	if q == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(q)
+	if err != nil || n < 1 || n > max {
+		return 0, station.Invalid("limit", "must be a whole number from 1 to "+strconv.Itoa(max))
+	}
+	return n, nil
+}
+
+func (s *Server) getParcel(c *fiber.Ctx) error {
+	var v *station.ParcelView
+	err := s.cfg.Store.View(func(tx station.Tx) (err error) {
+		v, err = station.LoadParcel(tx, c.Params("id"))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+func (s *Server) addUnit(c *fiber.Ctx) error {
+	var in station.AddUnitInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	id := c.Params("id")
+	return s.command(c, func(env station.Env, tx station.Tx) (any, error) { return station.AddUnit(tx, env, id, in) })
+}
+
+func (s *Server) closeParcel(c *fiber.Ctx) error {
+	id := c.Params("id")
+	return s.command(c, func(env station.Env, tx station.Tx) (any, error) { return station.CloseParcel(tx, env, id) })
+}
+
+// UnitView is a unit with its template, so a client can draw the checklist.
+type UnitView struct {
+	*station.Unit
+	Template *station.Category `json:"template"`
+}
+
+func (s *Server) getUnit(c *fiber.Ctx) error {
+	var v UnitView
+	err := s.cfg.Store.View(func(tx station.Tx) error {
+		u, err := tx.Unit(c.Params("id"))
+		if err != nil {
+			return err
+		}
+		if u == nil {
+			return station.Errorf(station.ENotFound, "no unit %q on this station", c.Params("id"))
+		}
+		rs, err := tx.Rules()
+		if err != nil {
+			return err
+		}
+		v = UnitView{Unit: u, Template: rs.Template(u.Category)}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+func (s *Server) inspect(c *fiber.Ctx) error {
+	var in station.InspectInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	id := c.Params("id")
+	return s.command(c, func(env station.Env, tx station.Tx) (any, error) { return station.Inspect(tx, env, id, in) })
+}
+
+func (s *Server) confirm(c *fiber.Ctx) error {
+	var in station.ConfirmInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	id := c.Params("id")
+	return s.command(c, func(env station.Env, tx station.Tx) (any, error) { return station.Confirm(tx, env, id, in) })
+}
+
+func (s *Server) move(c *fiber.Ctx) error {
+	var in station.MoveInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	id := c.Params("id")
+	if code, ok := station.ParseLabelCode(id); ok && code.Kind == station.LabelUnit {
+		id = code.ID
+	}
+	return s.command(c, func(env station.Env, tx station.Tx) (any, error) { return station.Move(tx, env, id, in) })
+}
+
+var photoTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/webp": true, "image/heic": true}
+
+func (s *Server) addPhoto(c *fiber.Ctx) error {
+	fh, err := c.FormFile("photo")
+	if err != nil {
+		return station.Invalid("photo", "send the picture as multipart/form-data field \"photo\"")
+	}
+	if fh.Size > maxPhoto {
+		return fiber.NewError(fiber.StatusRequestEntityTooLarge, "the photo is larger than 8 MB; lower the camera resolution")
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxPhoto+1))
+	f.Close()
+	if err != nil {
+		return err
+	}
+	ct := http.DetectContentType(data)
+	if !photoTypes[ct] && !photoTypes[fh.Header.Get("Content-Type")] {
+		return station.Invalid("photo", "must be a JPEG, PNG, WebP or HEIC picture")
+	}
+	if !photoTypes[ct] {
+		ct = fh.Header.Get("Content-Type")
+	}
+	sum := sha256.Sum256(data)
+	sha := hex.EncodeToString(sum[:])
+	if err := s.cfg.Store.PutPhoto(sha, data); err != nil {
+		return err
+	}
+	id := c.Params("id")
+	ph := station.Photo{SHA256: sha, ContentType: ct, Size: len(data)}
+	return s.command(c, func(env station.Env, tx station.Tx) (any, error) { return station.AddPhoto(tx, env, id, ph) })
+}
+
+func (s *Server) getPhoto(c *fiber.Ctx) error {
+	var ct string
+	err := s.cfg.Store.View(func(tx station.Tx) error {
+		u, err := tx.Unit(c.Params("id"))
+		if err != nil || u == nil {
+			return err
+		}
+		for _, p := range u.Photos {
+			if p.SHA256 == c.Params("sha") {
+				ct = p.ContentType
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if ct == "" {
+		return station.Errorf(station.ENotFound, "no such photo on this unit")
+	}
+	data, err := s.cfg.Store.Photo(c.Params("sha"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, ct)
+	c.Set(fiber.HeaderCacheControl, "private, max-age=31536000, immutable")
+	return c.Send(data)
+}
+
+// LookupResult says what a scanned code is on this station.
+type LookupResult struct {
+	Scan   station.Scan                 `json:"scan"`
+	Kind   string                       `json:"kind"` // parcel, unit, tote, location, rma, none
+	Parcel *station.Parcel              `json:"parcel,omitempty"`
+	Unit   *station.Unit                `json:"unit,omitempty"`
+	RMA    *station.ReturnAuthorization `json:"rma,omitempty"`
+	ID     string                       `json:"id,omitempty"`
+}
+
+// lookup answers "what is this?" for any scan: a station label, a waybill,
+// an RMA or order number, a tote or location code.
+func (s *Server) lookup(c *fiber.Ctx) error {
+	code := c.Query("code")
+	if strings.TrimSpace(code) == "" || len(code) > station.MaxScanLength {
+		return station.Invalid("code", "scan or type a code")
+	}
+	res := LookupResult{Scan: station.NormalizeScan(code), Kind: "none"}
+	err := s.cfg.Store.View(func(tx station.Tx) error {
+		sc := res.Scan
+		if sc.Label != nil {
+			switch sc.Label.Kind {
+			case station.LabelUnit:
+				u, err := tx.Unit(sc.Label.ID)
+				if u != nil {
+					res.Kind, res.Unit = "unit", u
+				}
+				return err
+			case station.LabelParcel:
+				p, err := tx.Parcel(sc.Label.ID)
+				if p != nil {
+					res.Kind, res.Parcel = "parcel", p
+				}
+				return err
+			}
+		}
+		if id, kind, ok := station.ParseContainer(code); ok {
+			res.Kind, res.ID = kind, id
+			return nil
+		}
+		if p, err := tx.ParcelByKey(sc.Code); err != nil || p != nil {
+			if p != nil {
+				res.Kind, res.Parcel = "parcel", p
+			}
+			return err
+		}
+		if u, err := tx.Unit(strings.TrimSpace(code)); err != nil || u != nil {
+			if u != nil {
+				res.Kind, res.Unit = "unit", u
+			}
+			return err
+		}
+		r, err := station.FindReturn(tx, sc.Code)
+		if r != nil {
+			res.Kind, res.RMA = "rma", r
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(res)
+}
+
+func (s *Server) putReturn(c *fiber.Ctx) error {
+	var r station.ReturnAuthorization
+	if err := decodeJSON(c, &r, lenient); err != nil {
+		return err
+	}
+	return s.command(c, func(env station.Env, tx station.Tx) (any, error) {
+		res, err := station.PutReturn(tx, env, &r, "manual")
+		if err != nil {
+			return nil, err
+		}
+		return createdReturn{res}, nil
+	})
+}
+
+type createdReturn struct{ *station.PutReturnResult }
+
+func (r createdReturn) Created() bool { return r.Applied }
+
+// ReturnView is an RMA with its parcels and units.
+type ReturnView struct {
+	*station.ReturnAuthorization
+	Parcels []*station.Parcel `json:"parcels"`
+	Units   []*station.Unit   `json:"units"`
+}
+
+func (s *Server) getReturn(c *fiber.Ctx) error {
+	var v ReturnView
+	err := s.cfg.Store.View(func(tx station.Tx) error {
+		r, err := tx.RMA(c.Params("rma"))
+		if err != nil {
+			return err
+		}
+		if r == nil {
+			return station.Errorf(station.ENotFound, "RMA %q is not on this station (yet): it arrives by pull, import or manual entry", c.Params("rma"))
+		}
+		v = ReturnView{ReturnAuthorization: r, Parcels: []*station.Parcel{}, Units: []*station.Unit{}}
+		ps, err := tx.ParcelsByRMA(r.RMA)
+		if err != nil {
+			return err
+		}
+		v.Parcels = append(v.Parcels, ps...)
+		for _, p := range ps {
+			us, err := tx.UnitsByParcel(p.ID)
+			if err != nil {
+				return err
+			}
+			v.Units = append(v.Units, us...)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+func (s *Server) listExceptions(c *fiber.Ctx) error {
+	state := c.Query("state", station.ExOpen)
+	if state == "all" {
+		state = ""
+	}
+	if state != "" && state != station.ExOpen && state != station.ExResolved {
+		return station.Invalid("state", "must be open, resolved or all")
+	}
+	limit, err := queryLimit(c, 200, 1000)
+	if err != nil {
+		return err
+	}
+	exs, err := s.cfg.Store.ListExceptions(state, limit)
+	if err != nil {
+		return err
+	}
+	if exs == nil {
+		exs = []*station.Exception{}
+	}
+	return c.JSON(fiber.Map{"exceptions": exs})
+}
+
+func (s *Server) resolve(c *fiber.Ctx) error {
+	var in station.ResolveInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	id := c.Params("id")
+	return s.command(c, func(env station.Env, tx station.Tx) (any, error) { return station.ResolveException(tx, env, id, in) })
+}
+
+func (s *Server) getRules(c *fiber.Ctx) error {
+	var rs *station.RuleSet
+	err := s.cfg.Store.View(func(tx station.Tx) (err error) {
+		rs, err = tx.Rules()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(rs)
+}
+
+func (s *Server) putRules(c *fiber.Ctx) error {
+	if len(c.Body()) > maxJSON {
+		return fiber.NewError(fiber.StatusRequestEntityTooLarge, "the rule document is larger than 1 MB")
+	}
+	rs, err := station.ParseRules(c.Body())
+	if err != nil {
+		return err
+	}
+	return s.command(c, func(env station.Env, tx station.Tx) (any, error) { return station.ReplaceRules(tx, env, rs) })
+}
+
+const lenient = false
+
+// decodeJSON reads the request body as JSON into v; strict unless told lenient.
+func decodeJSON(c *fiber.Ctx, v any, strict ...bool) error {
+	if len(c.Body()) > maxJSON {
+		return fiber.NewError(fiber.StatusRequestEntityTooLarge, "the request body is larger than 1 MB")
+	}
+	ct := c.Get(fiber.HeaderContentType)
+	if ct != "" && !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
+		return fiber.NewError(fiber.StatusUnsupportedMediaType, "send JSON with Content-Type: application/json")
+	}
+	st := true
+	if len(strict) > 0 {
+		st = strict[0]
+	}
+	return decode(c.Body(), v, st)
+}
+
+func (s *Server) carrierHook(c *fiber.Ctx) error {
+	h, ok := s.cfg.Hooks[c.Params("provider")]
+	if !ok {
+		return station.Errorf(station.ENotFound, "no carrier webhook %q is configured on this station", c.Params("provider"))
+	}
+	_ = h
+	return notConfigured("Carrier tracking")(c)
+}
