@@ -28,6 +28,11 @@ func AddUnit(tx Tx, env Env, parcelID string, in AddUnitInput) (*UnitResult, err
 		return nil, err
 	}
 	scan := NormalizeScan(in.Code)
+	// Some all-digit waybills (Yunda's 13 digits) look like EAN-13 product
+	// codes; at the inspection bench a valid GTIN is a product.
+	if scan.Kind == ScanTracking && ValidGTIN(scan.Code) {
+		scan.Kind, scan.Carrier, scan.GTIN = ScanGTIN, "", padGTIN(scan.Code)
+	}
 	if scan.Code == "" || len(in.Code) > MaxScanLength {
 		return nil, Invalid("code", "scan the product barcode or type the SKU")
 	}

@@ -31,6 +31,8 @@ type Scan struct {
 // GS is the ASCII group separator (FNC1 in GS1 barcodes once decoded).
 const GS = "\x1d"
 
+var jdChild = regexp.MustCompile(`^(JD[A-Z0-9]+)-\d{1,3}-\d{1,3}$`)
+
 var aimPrefix = regexp.MustCompile(`^\][A-Za-z][0-9A-Za-z]`)
 
 // gs1Symbologies are AIM identifiers whose data is GS1 element strings.
@@ -72,6 +74,10 @@ func NormalizeScan(raw string) Scan {
 			return s
 		}
 		in = strings.ReplaceAll(in, GS, "")
+	}
+	// A JD child waybill "JDX000123456789-1-2" (package 1 of 2) belongs to its master waybill.
+	if m := jdChild.FindStringSubmatch(strings.ToUpper(in)); m != nil {
+		in = m[1]
 	}
 	code := NormalizeTracking(in)
 	// A USPS IMpb barcode read without its FNC1: "420" + 5 or 9 digit ZIP, then the tracking.

@@ -161,4 +161,3 @@ func check(args []string, stdout, stderr io.Writer, getenv func(string) string) 
 	fmt.Fprintf(stdout, "%s: OK (station %s, last event seq %d)\n", dbPath(*data), db.StationID(), db.LastSeq())
 	return nil
 }
-
