@@ -163,6 +163,6 @@ func sampleRMA(id, tracking, policy, category string, delivered, requested time.
 		Customer: station.Customer{Name: "张*", PhoneTail: "1234"}, Reason: station.ReturnReason{Code: "quality_issue", Text: "左耳没有声音"},
 		Policy: policy, DeliveredAt: &delivered, RequestedAt: &requested, Refund: station.Money{Amount: "199.00", Currency: "CNY"},
 		ReturnShipments: []station.ReturnShipment{{Carrier: "SF", Tracking: tracking}},
-		Lines: []station.RMALine{{Line: 1, SKU: "EAR-BT-01", GTIN: "06901234567892", Name: "蓝牙耳机", Category: category, Qty: 1, UnitPrice: "199.00", Serials: []string{"SN8842AA"}}},
+		Lines:           []station.RMALine{{Line: 1, SKU: "EAR-BT-01", GTIN: "06901234567892", Name: "蓝牙耳机", Category: category, Qty: 1, UnitPrice: "199.00", Serials: []string{"SN8842AA"}}},
 	}
 }

@@ -1,0 +1,91 @@
+package main_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"returns-station/station"
+)
+
+func TestCLIWhileServing(t *testing.T) {
+	data := t.TempDir()
+	token := newToken(t, data, "admin", "admin")
+	if !strings.HasPrefix(token, "rs_") || len(token) < 30 {
+		t.Fatalf("token %q does not look like a fresh secret", token)
+	}
+	p := startStation(t, data)
+	// A maintenance command must not hang behind the serving station.
+	start := time.Now()
+	_, errOut, err := runCLI(t, "token", "create", "--data", data, "--name", "x", "--role", "operator")
+	if err == nil || !strings.Contains(errOut, "stop it first") {
+		t.Fatalf("token create while serving: err %v, stderr %q; want a fast refusal saying what to do", err, errOut)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("refusal took %v", took)
+	}
+	st, err := call(http.DefaultClient, p.url, token, "GET", "/api/v1/parcels", nil, nil)
+	if err != nil || st != 200 {
+		t.Fatalf("the CLI token does not work against the server: %d %v", st, err)
+	}
+	// A second station on the same data directory refuses at once.
+	_, errOut, err = runCLI(t, "serve", "--data", data, "--addr", freeAddr(t))
+	if err == nil || !strings.Contains(errOut, "in use by another station") {
+		t.Errorf("second serve on the same data: %v %q", err, errOut)
+	}
+}
+
+func TestImport(t *testing.T) {
+	data := t.TempDir()
+	now := time.Now()
+	var lines []string
+	for i, tr := range []string{"SF1111111111111", "SF2222222222222"} {
+		r := station.ReturnAuthorization{RMA: "RMA-IMP-" + string(rune('A'+i)), Version: 1, Status: "approved", OrderID: "SO-1", Policy: "quality",
+			DeliveredAt: &now, RequestedAt: &now, Refund: station.Money{Amount: "10.00", Currency: "CNY"},
+			ReturnShipments: []station.ReturnShipment{{Carrier: "SF", Tracking: tr}},
+			Lines:           []station.RMALine{{Line: 1, SKU: "A", Name: "a", Category: "home", Qty: 1, UnitPrice: "10.00"}}}
+		b, _ := json.Marshal(r)
+		lines = append(lines, string(b))
+	}
+	file := filepath.Join(t.TempDir(), "rmas.ndjson")
+	os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
+	out, errOut, err := runCLI(t, "import", "--data", data, file)
+	if err != nil || !strings.Contains(out, "imported 2 return authorizations (2 new") {
+		t.Fatalf("import: %v %q %q", err, out, errOut)
+	}
+	out, _, _ = runCLI(t, "import", "--data", data, file)
+	if !strings.Contains(out, "2 ignored") {
+		t.Errorf("re-import should ignore equal versions: %q", out)
+	}
+	// One bad record: nothing changes, and the message names it.
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(bad, []byte(`[`+lines[0]+`,{"rma":"RMA-BAD","version":1,"status":"approved","order_id":"X","policy":"sometimes","lines":[]}]`), 0o600)
+	_, errOut, err = runCLI(t, "import", "--data", data, bad)
+	if err == nil || !strings.Contains(errOut, "RMA-BAD") || !strings.Contains(errOut, "policy") || !strings.Contains(errOut, "nothing imported") {
+		t.Errorf("bad import: %v %q", err, errOut)
+	}
+	out, _, err = runCLI(t, "check", "--data", data)
+	if err != nil || !strings.Contains(out, "OK") {
+		t.Errorf("check: %v %q", err, out)
+	}
+	// Started with no arguments but the data directory, it serves.
+	token := newToken(t, data, "op", "operator")
+	p := startStation(t, data)
+	var r station.ReceiveResult
+	if st, err := call(http.DefaultClient, p.url, token, "POST", "/api/v1/parcels/receive", map[string]any{"code": "sf 2222 2222 2222 2"}, &r); err != nil || st != 201 || r.Parcel.RMA != "RMA-IMP-B" {
+		t.Errorf("receive after import: %d %v rma %q", st, err, r.Parcel.RMA)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{"frobnicate"}, {"serve", "--addr", "nonsense"}, {"serve", "--central-url", "ftp://x"}, {"token"}} {
+		_, errOut, err := runCLI(t, args...)
+		if err == nil || errOut == "" {
+			t.Errorf("station %v: err %v stderr %q; want a usage error", args, err, errOut)
+		}
+	}
+}
