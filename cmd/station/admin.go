@@ -10,6 +10,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -159,5 +161,32 @@ func check(args []string, stdout, stderr io.Writer, getenv func(string) string) 
 		return fmt.Errorf("the data file is damaged: %w; restore the latest backup", err)
 	}
 	fmt.Fprintf(stdout, "%s: OK (station %s, last event seq %d)\n", dbPath(*data), db.StationID(), db.LastSeq())
+	return nil
+}
+
+// healthcheck asks a local station for /healthz; containers without curl use it.
+func healthcheck(args []string, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", envOr(getenv, "STATION_ADDR", ":8080"), "the station's listen address (env STATION_ADDR)")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	host, port, err := net.SplitHostPort(*addr)
+	if err != nil {
+		return usageError{fmt.Sprintf("--addr %q: want HOST:PORT or :PORT", *addr)}
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	client := &http.Client{Timeout: 2 * time.Second}
+	res, err := client.Get("http://" + net.JoinHostPort(host, port) + "/healthz")
+	if err != nil {
+		return fmt.Errorf("station not answering on %s: %w", *addr, err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("station on %s answered %s", *addr, res.Status)
+	}
 	return nil
 }

@@ -89,3 +89,30 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestDockerfileBuildsTheTestedBinary keeps the image's build flags equal to
+// the ones TestMain uses, since no Docker engine runs where the tests do.
+func TestDockerfileBuildsTheTestedBinary(t *testing.T) {
+	raw, err := os.ReadFile("../../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	df := string(raw)
+	for _, want := range []string{`CGO_ENABLED=0 go build -trimpath -ldflags="-s -w"`, "./cmd/station", "USER nonroot", `VOLUME ["/data"]`, "HEALTHCHECK", `"healthcheck"`} {
+		if !strings.Contains(df, want) {
+			t.Errorf("Dockerfile lacks %q", want)
+		}
+	}
+}
+
+func TestHealthcheckCommand(t *testing.T) {
+	p := startStation(t, t.TempDir())
+	addr := strings.TrimPrefix(p.url, "http://")
+	if _, errOut, err := runCLI(t, "healthcheck", "--addr", addr); err != nil {
+		t.Errorf("healthcheck against a running station: %v %s", err, errOut)
+	}
+	p.kill(t)
+	if _, _, err := runCLI(t, "healthcheck", "--addr", addr); err == nil {
+		t.Error("healthcheck passed with no station running")
+	}
+}
