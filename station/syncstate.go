@@ -74,6 +74,9 @@ type LinkState struct {
 	Halted       bool `json:"halted"`
 	HaltedStatus int  `json:"halted_status,omitempty"`
 
+	// LastSuccessAt is central's last good answer. LastError is the most
+	// recent failure, for a person, kept after a later success so that
+	// what happened stays visible; compare LastErrorAt with LastSuccessAt.
 	LastSuccessAt time.Time `json:"last_success_at,omitzero"`
 	LastError     string    `json:"last_error,omitempty"`
 	LastErrorAt   time.Time `json:"last_error_at,omitzero"`

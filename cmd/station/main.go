@@ -41,6 +41,7 @@ const usage = `usage:
   station token create --name NAME --role ROLE       print a new API token (operator, supervisor, admin, central)
   station import FILE                                load return authorizations (JSON array or NDJSON)
   station check                                      verify the data file's integrity
+  station bench [--duration 5s] [--parcels N]         measure throughput, latency and scale on this machine
   station healthcheck [--addr HOST:PORT]             exit 0 if the local station answers /healthz (for containers)
 Every command takes --data DIR (or STATION_DATA). Run "station COMMAND --help" for its flags.`
 
@@ -61,6 +62,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return importCmd(ctx, args, stdout, stderr, getenv)
 	case "check":
 		return check(args, stdout, stderr, getenv)
+	case "bench":
+		return bench(ctx, args, stdout, stderr)
+	case "bench-open":
+		return benchOpen(args, stdout)
 	case "healthcheck":
 		return healthcheck(args, stderr, getenv)
 	case "help", "-h", "--help":

@@ -111,6 +111,7 @@ var errSolo = errors.New("a command in the group failed")
 func (d *DB) commit(group []*request) {
 	if len(group) > 1 {
 		var seq uint64
+		var rules *station.RuleSet
 		err := d.bolt.Update(func(tx *bolt.Tx) error {
 			for _, r := range group {
 				t := &txn{tx: tx, db: d, write: true}
@@ -121,10 +122,14 @@ func (d *DB) commit(group []*request) {
 				if t.lastSeq > seq {
 					seq = t.lastSeq
 				}
+				if t.newRules != nil {
+					rules = t.newRules
+				}
 			}
 			return nil
 		})
 		if err == nil {
+			d.publishRules(rules)
 			d.committedUpTo(seq)
 			for _, r := range group {
 				close(r.done)
@@ -137,12 +142,16 @@ func (d *DB) commit(group []*request) {
 	}
 	for _, r := range group {
 		var seq uint64
+		var rules *station.RuleSet
 		err := d.bolt.Update(func(tx *bolt.Tx) error {
 			t := &txn{tx: tx, db: d, write: true}
 			r.result, r.err = d.runOne(t, r)
-			seq = t.lastSeq
+			seq, rules = t.lastSeq, t.newRules
 			return r.err
 		})
+		if err == nil {
+			d.publishRules(rules)
+		}
 		if err != nil && r.err == nil {
 			r.err = d.storageError(err)
 		}
@@ -208,4 +217,10 @@ func (d *DB) committedUpTo(seq uint64) {
 	close(d.committed)
 	d.committed = make(chan struct{})
 	d.mu.Unlock()
+}
+
+func (d *DB) publishRules(rs *station.RuleSet) {
+	if rs != nil {
+		d.rules.Store(rs)
+	}
 }

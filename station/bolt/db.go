@@ -83,6 +83,7 @@ type DB struct {
 	mu        sync.Mutex
 	committed chan struct{}
 	commits   atomic.Uint64 // number of bbolt commits, for metrics and benchmarks
+	rules     atomic.Pointer[station.RuleSet]
 }
 
 // Open opens or creates the station database at path.
@@ -173,6 +174,11 @@ func (d *DB) init(stationID string) error {
 				return err
 			}
 		}
+		rs, err := get[station.RuleSet](meta, []byte("rules"))
+		if err != nil {
+			return fmt.Errorf("the stored inspection rules do not decode: %w", err)
+		}
+		d.rules.Store(rs)
 		d.stationID = string(meta.Get([]byte("station_id")))
 		d.epoch = string(meta.Get([]byte("epoch")))
 		d.cursorKey = append([]byte(nil), meta.Get([]byte("cursor_key"))...)

@@ -13,13 +13,25 @@ import (
 
 // txn implements station.Tx over one bbolt transaction.
 type txn struct {
-	tx      *bolt.Tx
-	db      *DB
-	write   bool
-	lastSeq uint64
+	tx       *bolt.Tx
+	db       *DB
+	write    bool
+	lastSeq  uint64
+	newRules *station.RuleSet // replaced in this transaction; published after commit
 }
 
-func (t *txn) b(name []byte) *bolt.Bucket { return t.tx.Bucket(name) }
+// appendMostly are buckets whose keys grow with time (seq, ULIDs): packing
+// their pages full halves the file compared with bbolt's default 50%.
+var appendMostly = map[string]bool{string(bEvents): true, string(bParcels): true, string(bUnits): true,
+	string(bExceptions): true, string(bExcOpen): true, string(bPrintJobs): true}
+
+func (t *txn) b(name []byte) *bolt.Bucket {
+	b := t.tx.Bucket(name)
+	if t.write && appendMostly[string(name)] {
+		b.FillPercent = 0.9
+	}
+	return b
+}
 
 func (t *txn) mustWrite() error {
 	if !t.write {
@@ -253,21 +265,20 @@ func (t *txn) PutShipment(s *station.Shipment) error {
 	return put(t.b(bShipments), []byte(s.Tracking), s)
 }
 
+// Rules returns the rule document in force. It is decoded once and shared
+// (read-only): decoding it per command would cost more than the commit.
 func (t *txn) Rules() (*station.RuleSet, error) {
-	rs, err := get[station.RuleSet](t.b(bMeta), []byte("rules"))
-	if err != nil {
-		return nil, err
+	if t.newRules != nil {
+		return t.newRules, nil
 	}
-	if rs == nil {
-		return station.DefaultRules(), nil
-	}
-	return rs, nil
+	return t.db.rules.Load(), nil
 }
 
 func (t *txn) PutRules(rs *station.RuleSet) error {
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
+	t.newRules = rs
 	return put(t.b(bMeta), []byte("rules"), rs)
 }
 
