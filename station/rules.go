@@ -539,7 +539,7 @@ func policyWindow(policy string, cat *Category) time.Duration {
 		return 15 * 24 * time.Hour
 	case PolicyFresh24h:
 		return 24 * time.Hour
-	case PolicyQuality:
+	case PolicyQuality, PolicyCustom:
 		return time.Duration(cat.QualityDays) * 24 * time.Hour
 	}
 	return 0
@@ -673,10 +673,14 @@ func (rs *RuleSet) Advise(in GradeInput, grade string, findings []string) Refund
 			reason("fresh_no_defect", "Fresh goods are refundable only for a quality problem.", "生鲜商品仅在有质量问题时可退。")
 		}
 	case PolicyCustom:
-		if hasDefect {
+		switch {
+		case !inWindow && hasDefect:
+			set(RefundEscalate, price)
+			reason("outside_quality_window", fmt.Sprintf("Made-to-order goods with a defect, but reported after the %d-day quality window.", cat.QualityDays), fmt.Sprintf("定制商品有质量问题，但超出%d天质量问题期限。", cat.QualityDays))
+		case hasDefect:
 			set(RefundFull, price)
 			reason("defect_found", "Made-to-order goods with a defect.", "定制商品存在质量问题。")
-		} else {
+		default:
 			set(RefundReject, 0)
 			reason("custom_made", "Made-to-order goods are refundable only for a defect.", "定制商品仅在有质量问题时可退。")
 		}
