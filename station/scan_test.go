@@ -1,7 +1,9 @@
 package station_test
 
 import (
+	"crypto/rand"
 	"testing"
+	"time"
 
 	"returns-station/station"
 )
@@ -161,4 +163,28 @@ func FuzzParseLabelCode(f *testing.F) {
 			t.Fatalf("%q parses to %v whose String %q parses to %v", s, c, c.String(), back)
 		}
 	})
+}
+
+func TestIDSourceIncreases(t *testing.T) {
+	fixed := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	src := station.NewIDSource(func() time.Time { return fixed }, rand.Reader)
+	prev := src.New()
+	for i := 0; i < 10000; i++ {
+		id := src.New()
+		if id <= prev || len(id) != 26 {
+			t.Fatalf("id %d: %s after %s does not increase", i, id, prev)
+		}
+		prev = id
+	}
+	if prev[:10] != mustULID(t, fixed)[:10] {
+		t.Errorf("time part of %s does not encode %v", prev, fixed)
+	}
+}
+
+func mustULID(t *testing.T, at time.Time) string {
+	id, err := station.NewULID(at, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

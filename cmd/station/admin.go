@@ -114,10 +114,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return err
 	}
 	defer db.Close()
-	env := station.Env{StationID: db.StationID(), Actor: "system:import", Role: station.RoleAdmin, Now: time.Now, NewID: func() string {
-		id, _ := station.NewULID(time.Now(), rand.Reader)
-		return id
-	}}
+	env := station.Env{StationID: db.StationID(), Actor: "system:import", Role: station.RoleAdmin, Now: time.Now, NewID: station.NewIDSource(time.Now, rand.Reader).New}
 	applied, ignored, matched := 0, 0, 0
 	const chunk = 500
 	for start := 0; start < len(list); start += chunk {
@@ -188,5 +185,46 @@ func healthcheck(args []string, stderr io.Writer, getenv func(string) string) er
 	if res.StatusCode != http.StatusOK {
 		return fmt.Errorf("station on %s answered %s", *addr, res.Status)
 	}
+	return nil
+}
+
+// userAdd creates a person's account. The PIN comes from standard input, so
+// it never shows in the process list or the shell history.
+func userAdd(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := dataFlag(fs, getenv)
+	name := fs.String("name", "", "user name, e.g. li.wei")
+	role := fs.String("role", "", "operator, supervisor or admin")
+	display := fs.String("display", "", "name shown in the UI, e.g. 李伟")
+	badge := fs.String("badge", "", "badge barcode for scan sign-in (optional)")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if *name == "" || *role == "" {
+		return usageError{"usage: station user add --name NAME --role ROLE [--display NAME] [--badge CODE]"}
+	}
+	fmt.Fprint(stderr, "PIN (4-12 digits): ")
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return errors.New("no PIN given on standard input")
+	}
+	db, err := openForCLI(*data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := db.AddUser(station.User{Username: *name, DisplayName: *display, Role: *role}, strings.TrimSpace(line), *badge)
+	if err != nil {
+		var fields []string
+		for _, f := range station.Fields(err) {
+			fields = append(fields, f.Field+": "+f.Detail)
+		}
+		if len(fields) > 0 {
+			return fmt.Errorf("%s (%s)", station.ErrorMessage(err), strings.Join(fields, "; "))
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "user %s (%s) added; they can sign in at the station's web page\n", u.Username, u.Role)
 	return nil
 }

@@ -151,10 +151,7 @@ func httpBench(ctx context.Context, dir string, c int, dur time.Duration) (figur
 	// Most parcels at a real dock are expected: load RMAs for the waybills the
 	// desks will scan, so receives match and units match lines.
 	const expected = 30000
-	env := station.Env{StationID: db.StationID(), Actor: "system:bench", Role: station.RoleAdmin, Now: time.Now, NewID: func() string {
-		id, _ := station.NewULID(time.Now(), rand.Reader)
-		return id
-	}}
+	env := station.Env{StationID: db.StationID(), Actor: "system:bench", Role: station.RoleAdmin, Now: time.Now, NewID: station.NewIDSource(time.Now, rand.Reader).New}
 	now := time.Now()
 	for i := 0; i < expected; i += 1000 {
 		_, err := db.Update(ctx, nil, func(tx station.Tx) (any, error) {
@@ -279,10 +276,7 @@ func scaleBench(ctx context.Context, dir string, n int, stdout io.Writer) error 
 	if err != nil {
 		return err
 	}
-	env := station.Env{StationID: db.StationID(), Actor: "system:bench", Role: station.RoleAdmin, Now: time.Now, NewID: func() string {
-		id, _ := station.NewULID(time.Now(), rand.Reader)
-		return id
-	}}
+	env := station.Env{StationID: db.StationID(), Actor: "system:bench", Role: station.RoleAdmin, Now: time.Now, NewID: station.NewIDSource(time.Now, rand.Reader).New}
 	start := time.Now()
 	const chunk = 5000
 	for i := 0; i < n; i += chunk {

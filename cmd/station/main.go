@@ -39,6 +39,7 @@ func (e usageError) Error() string { return e.msg }
 const usage = `usage:
   station [serve] [--data DIR] [--addr HOST:PORT]   run the station (default ./data, :8080)
   station token create --name NAME --role ROLE       print a new API token (operator, supervisor, admin, central)
+  station user add --name NAME --role ROLE           add a person (operator, supervisor, admin); PIN from standard input
   station import FILE                                load return authorizations (JSON array or NDJSON)
   station check                                      verify the data file's integrity
   station bench [--duration 5s] [--parcels N]         measure throughput, latency and scale on this machine
@@ -58,6 +59,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			return usageError{"usage: station token create --name NAME --role ROLE"}
 		}
 		return tokenCreate(args[1:], stdout, stderr, getenv)
+	case "user":
+		if len(args) == 0 || args[0] != "add" {
+			return usageError{"usage: station user add --name NAME --role ROLE [--display NAME] [--badge CODE] (PIN read from standard input)"}
+		}
+		return userAdd(args[1:], os.Stdin, stdout, stderr, getenv)
 	case "import":
 		return importCmd(ctx, args, stdout, stderr, getenv)
 	case "check":

@@ -39,7 +39,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		func() float64 { return float64(db.LastSeq()) }))
 	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "station_store_commits_total", Help: "Durable write transactions (commands share them under load)."},
 		func() float64 { return float64(db.Commits()) }))
-	srv := web.New(web.Config{Store: db, Logger: log, Registry: reg})
+	srv := web.New(web.Config{Store: db, Sessions: db, Logger: log, Registry: reg})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("station serving", "component", "main", "addr", ln.Addr().String(), "data", cfg.Data, "station_id", db.StationID())

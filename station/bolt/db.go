@@ -47,8 +47,13 @@ var (
 	bSync        = []byte("sync")
 	bPrinters    = []byte("printers")
 	bPrintJobs   = []byte("print_jobs")
+	bUsers       = []byte("users")
+	bBadges      = []byte("idx_user_badge")
+	bSessions    = []byte("sessions")
+	bTrackSeen   = []byte("tracking_seen")
 	allBuckets   = [][]byte{bMeta, bRMAs, bRMATracking, bRMAOrder, bParcels, bParcelKey, bParcelRMA, bUnits, bUnitParcel,
-		bUnitSerial, bExceptions, bExcParcel, bExcOpen, bShipments, bEvents, bIdem, bTokens, bSync, bPrinters, bPrintJobs}
+		bUnitSerial, bExceptions, bExcParcel, bExcOpen, bShipments, bEvents, bIdem, bTokens, bSync, bPrinters, bPrintJobs,
+		bUsers, bBadges, bSessions, bTrackSeen}
 )
 
 // ErrLocked is returned by Open when another process holds the data file.

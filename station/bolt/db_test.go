@@ -32,11 +32,10 @@ func openDB(t testing.TB) *bolt.DB {
 	return db
 }
 
+var ids = station.NewIDSource(time.Now, rand.Reader)
+
 func env(role string) station.Env {
-	return station.Env{StationID: "st-t", Actor: "user:test", Role: role, Now: time.Now, NewID: func() string {
-		id, _ := station.NewULID(time.Now(), rand.Reader)
-		return id
-	}}
+	return station.Env{StationID: "st-t", Actor: "user:test", Role: role, Now: time.Now, NewID: ids.New}
 }
 
 func receive(code string) func(station.Tx) (any, error) {

@@ -32,7 +32,7 @@ func newHarness(t testing.TB, tweak ...func(*web.Config)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := web.Config{Store: db}
+	cfg := web.Config{Store: db, Sessions: db}
 	for _, f := range tweak {
 		f(&cfg)
 	}

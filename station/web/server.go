@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -71,6 +72,10 @@ type Config struct {
 	HandlerTimeout time.Duration
 	// Ready reports whether the station can take work (nil: ready).
 	Ready func() error
+	// Sessions enables staff sign-in with a cookie (nil: bearer tokens only).
+	Sessions Sessions
+	// IdleTimeout ends a session nobody used for this long (default 30 min).
+	IdleTimeout time.Duration
 }
 
 // Server is the station's HTTP server.
@@ -80,6 +85,12 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	metrics *metrics
+	logins  *limiter // failed sign-ins per user and per client
+
+	ids *station.IDSource
+
+	touchMu sync.Mutex
+	touched map[string]time.Time
 }
 
 type metrics struct {
@@ -110,7 +121,11 @@ func New(cfg Config) *Server {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = 30 * time.Minute
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, logins: newLimiter(5, time.Minute), touched: map[string]time.Time{},
+		ids: station.NewIDSource(cfg.Now, rand.Reader)}
 	s.metrics = &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "station_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "station_http_request_seconds", Help: "HTTP request latency by route.",
@@ -144,9 +159,9 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWith
 
 // identity is who is calling.
 type identity struct {
-	Actor string
-	Role  string
-	Token string // token name, for idempotency scoping
+	Actor   string
+	Role    string
+	Session string // session hash when signed in by cookie
 }
 
 const localIdentity = "identity"
@@ -167,10 +182,20 @@ func (s *Server) observe(c *fiber.Ctx) error {
 	return nil
 }
 
-// auth requires a bearer token (or, later, a staff session) on every /api/v1 route.
+// auth requires a bearer token or a staff session on every /api/v1 route.
 func (s *Server) auth(c *fiber.Ctx) error {
 	h := c.Get(fiber.HeaderAuthorization)
 	secret, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok && s.cfg.Sessions != nil {
+		if cookie := c.Cookies(SessionCookie); cookie != "" {
+			id, err := s.sessionIdentity(c, cookie)
+			if err != nil {
+				return err
+			}
+			c.Locals(localIdentity, id)
+			return c.Next()
+		}
+	}
 	if !ok || secret == "" {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="returns-station"`)
 		return station.Errorf(station.EUnauthorized, "sign in: send Authorization: Bearer <token> (create one with `station token create`)")
@@ -183,7 +208,7 @@ func (s *Server) auth(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="returns-station", error="invalid_token"`)
 		return station.Errorf(station.EUnauthorized, "the token is unknown or revoked; ask an admin for a new one")
 	}
-	c.Locals(localIdentity, identity{Actor: "token:" + tok.Name, Role: tok.Role, Token: tok.Name})
+	c.Locals(localIdentity, identity{Actor: "token:" + tok.Name, Role: tok.Role})
 	return c.Next()
 }
 
@@ -215,13 +240,7 @@ func (s *Server) env(c *fiber.Ctx) station.Env {
 	return station.Env{StationID: s.cfg.Store.StationID(), Actor: id.Actor, Role: id.Role, Now: s.now, NewID: s.newID}
 }
 
-func (s *Server) newID() string {
-	id, err := station.NewULID(s.now(), rand.Reader)
-	if err != nil {
-		panic("crypto/rand failed: " + err.Error())
-	}
-	return id
-}
+func (s *Server) newID() string { return s.ids.New() }
 
 // command runs fn as one durable command with the request's Idempotency-Key
 // and answers with its result: 201 when it created something, else 200.

@@ -1,0 +1,235 @@
+package web
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"returns-station/station"
+)
+
+// Sessions is what signing in needs from storage (station/bolt implements it).
+type Sessions interface {
+	User(username string) (*station.User, error)
+	UserByBadge(badge string) (*station.User, error)
+	CheckPIN(u *station.User, pin string) bool
+	CreateSession(u *station.User) (string, *station.Session, error)
+	Session(secret string) (*station.Session, error)
+	TouchSession(hash string, at time.Time) error
+	DeleteSession(hash string) error
+	UserCount() (int, error)
+}
+
+// SessionCookie is the name of the staff UI's session cookie.
+const SessionCookie = "station_session"
+
+// CSRFHeader carries the anti-CSRF token on every cookie-authenticated write.
+const CSRFHeader = "X-CSRF-Token"
+
+// limiter counts failed sign-ins per user and per client within a window.
+type limiter struct {
+	mu       sync.Mutex
+	window   time.Duration
+	max      int
+	failures map[string][]time.Time
+}
+
+func newLimiter(max int, window time.Duration) *limiter {
+	return &limiter{max: max, window: window, failures: map[string][]time.Time{}}
+}
+
+// blocked returns how long key must wait, or 0.
+func (l *limiter) blocked(key string, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	list := l.recent(key, now)
+	if len(list) < l.max {
+		return 0
+	}
+	return list[len(list)-l.max].Add(l.window).Sub(now)
+}
+
+func (l *limiter) fail(key string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.failures[key] = append(l.recent(key, now), now)
+}
+
+func (l *limiter) recent(key string, now time.Time) []time.Time {
+	list := l.failures[key]
+	i := 0
+	for i < len(list) && now.Sub(list[i]) >= l.window {
+		i++
+	}
+	list = list[i:]
+	if len(list) == 0 {
+		delete(l.failures, key)
+	} else {
+		l.failures[key] = list
+	}
+	return list
+}
+
+// LoginInput signs a person in by name and PIN, or by badge.
+type LoginInput struct {
+	Username string `json:"username"`
+	PIN      string `json:"pin"`
+	Badge    string `json:"badge"`
+}
+
+// SessionView is who is signed in, and the token their page sends on writes.
+type SessionView struct {
+	Username    string `json:"username"`
+	DisplayName string `json:"display_name"`
+	Role        string `json:"role"`
+	CSRFToken   string `json:"csrf_token"`
+}
+
+func (s *Server) csrfToken(sessionHash string) string {
+	m := hmac.New(sha256.New, s.cfg.Store.FeedKey())
+	m.Write([]byte("csrf:" + sessionHash))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func (s *Server) login(c *fiber.Ctx) error {
+	if s.cfg.Sessions == nil {
+		return notConfigured("Staff sign-in")(c)
+	}
+	var in LoginInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	now := s.now()
+	keys := []string{"ip:" + c.IP()}
+	if in.Username != "" {
+		keys = append(keys, "user:"+strings.ToLower(in.Username))
+	}
+	for _, k := range keys {
+		if wait := s.logins.blocked(k, now); wait > 0 {
+			secs := int(wait.Seconds()) + 1
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
+			return sendProblem(c, Problem{Type: problemType("locked"), Status: fiber.StatusTooManyRequests,
+				Detail: fmt.Sprintf("Too many wrong PINs. Try again in %d seconds (at %s). 密码错误次数过多，请于%d秒后再试。", secs, now.Add(wait).Local().Format("15:04:05"), secs)})
+		}
+	}
+	var u *station.User
+	var err error
+	switch {
+	case in.Badge != "":
+		u, err = s.cfg.Sessions.UserByBadge(in.Badge)
+	case in.Username != "":
+		u, err = s.cfg.Sessions.User(strings.ToLower(strings.TrimSpace(in.Username)))
+		if u != nil && !s.cfg.Sessions.CheckPIN(u, in.PIN) {
+			u = nil
+		}
+	default:
+		return station.Invalid("username", "enter your user name and PIN, or scan your badge")
+	}
+	if err != nil {
+		return err
+	}
+	if u == nil || u.DisabledAt != nil {
+		for _, k := range keys {
+			s.logins.fail(k, now)
+		}
+		return station.Errorf(station.EUnauthorized, "wrong user name, PIN or badge. 用户名、密码或工牌错误。")
+	}
+	secret, sess, err := s.cfg.Sessions.CreateSession(u)
+	if err != nil {
+		return err
+	}
+	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: secret, Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode, Secure: c.Protocol() == "https"})
+	s.log.Info("signed in", "component", "web", "user", u.Username, "role", u.Role, "client", c.IP())
+	return c.JSON(SessionView{Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, CSRFToken: s.csrfToken(sess.Hash)})
+}
+
+func (s *Server) logout(c *fiber.Ctx) error {
+	if h := ident(c).Session; h != "" {
+		if err := s.cfg.Sessions.DeleteSession(h); err != nil {
+			return err
+		}
+	}
+	c.ClearCookie(SessionCookie)
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) whoami(c *fiber.Ctx) error {
+	id := ident(c)
+	v := SessionView{Username: strings.TrimPrefix(strings.TrimPrefix(id.Actor, "user:"), "token:"), Role: id.Role}
+	if id.Session != "" {
+		v.CSRFToken = s.csrfToken(id.Session)
+		if u, err := s.cfg.Sessions.User(v.Username); err == nil && u != nil {
+			v.DisplayName = u.DisplayName
+		}
+	}
+	return c.JSON(v)
+}
+
+// sessionIdentity authenticates a request by its session cookie, enforcing
+// the idle timeout and, on writes, the CSRF token and same origin.
+func (s *Server) sessionIdentity(c *fiber.Ctx, secret string) (identity, error) {
+	sess, err := s.cfg.Sessions.Session(secret)
+	if err != nil {
+		return identity{}, err
+	}
+	now := s.now()
+	if sess == nil || now.Sub(sess.LastSeen) > s.cfg.IdleTimeout {
+		if sess != nil {
+			_ = s.cfg.Sessions.DeleteSession(sess.Hash)
+		}
+		c.ClearCookie(SessionCookie)
+		return identity{}, station.Errorf(station.EUnauthorized, "your session has ended; please sign in again. 登录已过期，请重新登录。")
+	}
+	if unsafe(c.Method()) {
+		want := s.csrfToken(sess.Hash)
+		if !hmac.Equal([]byte(c.Get(CSRFHeader)), []byte(want)) || !sameOrigin(c) {
+			return identity{}, station.Errorf(station.EForbidden, "the request did not come from the station's own page (CSRF check failed); reload the page")
+		}
+	}
+	s.touch(sess, now)
+	return identity{Actor: "user:" + sess.Username, Role: sess.Role, Session: sess.Hash}, nil
+}
+
+// touch records activity at most once a minute per session, so reads stay reads.
+func (s *Server) touch(sess *station.Session, now time.Time) {
+	s.touchMu.Lock()
+	last, ok := s.touched[sess.Hash]
+	if ok && now.Sub(last) < time.Minute {
+		s.touchMu.Unlock()
+		return
+	}
+	s.touched[sess.Hash] = now
+	s.touchMu.Unlock()
+	if err := s.cfg.Sessions.TouchSession(sess.Hash, now); err != nil {
+		s.log.Warn("could not record session activity", "component", "web", "err", err)
+	}
+}
+
+func unsafe(method string) bool {
+	switch method {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return false
+	}
+	return true
+}
+
+// sameOrigin refuses a write whose Origin (or Referer) names another site.
+func sameOrigin(c *fiber.Ctx) bool {
+	o := c.Get(fiber.HeaderOrigin)
+	if o == "" {
+		o = c.Get(fiber.HeaderReferer)
+	}
+	if o == "" {
+		return true // same-origin fetches may omit both; the CSRF token still had to match
+	}
+	u, err := url.Parse(o)
+	return err == nil && u.Host == c.Hostname()
+}
