@@ -60,6 +60,7 @@ func (s *Server) routes() {
 	app.Get("/readyz", s.readyz)
 	app.Get("/metrics", s.metricsHandler())
 	app.Post("/hooks/carriers/:provider", s.carrierHook)
+	s.mountUI()
 
 	api := app.Group("/api/v1")
 	api.Get("/openapi.json", s.openapi)
