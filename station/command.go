@@ -50,6 +50,11 @@ type Tx interface {
 
 	Shipment(tracking string) (*Shipment, error)
 	PutShipment(s *Shipment) error
+	// Shipments visits every shipment; visit must not write.
+	Shipments(visit func(*Shipment) error) error
+	// TrackingSeen and MarkTrackingSeen deduplicate carrier deliveries.
+	TrackingSeen(key string) (bool, error)
+	MarkTrackingSeen(key string, at time.Time) error
 
 	Rules() (*RuleSet, error)
 	PutRules(rs *RuleSet) error

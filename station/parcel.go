@@ -53,5 +53,6 @@ type Shipment struct {
 	LastPushAt  time.Time  `json:"last_push_at"`
 	FirstSeenAt time.Time  `json:"first_seen_at"`
 	ParcelID    string     `json:"parcel_id,omitempty"`
-	Flags       []string   `json:"flags,omitempty"` // stuck, not_found_at_dock, return_to_sender
+	Flags       []string   `json:"flags,omitempty"`      // stuck, not_found_at_dock, return_to_sender
+	Exceptions  []string   `json:"exceptions,omitempty"` // exceptions raised for it, resolved when it arrives
 }

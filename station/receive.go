@@ -35,6 +35,19 @@ func PutReturn(tx Tx, env Env, r *ReturnAuthorization, how string) (*PutReturnRe
 	if err := env.emit(tx, EventRMAUpserted, "rma/"+r.RMA, map[string]any{"rma": r.RMA, "version": r.Version, "status": r.Status, "how": how}); err != nil {
 		return nil, err
 	}
+	// Shipments tracked before the RMA was known.
+	for _, tr := range r.Trackings() {
+		s, err := tx.Shipment(tr)
+		if err != nil {
+			return nil, err
+		}
+		if s != nil && s.RMA != r.RMA {
+			s.RMA = r.RMA
+			if err := tx.PutShipment(s); err != nil {
+				return nil, err
+			}
+		}
+	}
 	// Parcels that arrived before the RMA was known.
 	keys := append(r.Trackings(), NormalizeTracking(r.RMA), NormalizeTracking(r.OrderID))
 	for _, k := range keys {
@@ -104,13 +117,15 @@ func matchParcel(tx Tx, env Env, p *Parcel, r *ReturnAuthorization, how string) 
 	if err := env.emit(tx, EventParcelMatched, "parcel/"+p.ID, map[string]any{"parcel_id": p.ID, "rma": r.RMA, "how": how}); err != nil {
 		return err
 	}
-	if err := attachShipment(tx, p, r.RMA); err != nil {
+	if err := attachShipment(tx, env, p, r.RMA); err != nil {
 		return err
 	}
 	return statusException(tx, env, p, r)
 }
 
-func attachShipment(tx Tx, p *Parcel, rma string) error {
+// attachShipment links the carrier's shipment to the parcel that arrived and
+// closes the "not found at dock" or "stuck" exceptions it had raised.
+func attachShipment(tx Tx, env Env, p *Parcel, rma string) error {
 	s, err := tx.Shipment(p.Tracking)
 	if err != nil || s == nil {
 		return err
@@ -118,6 +133,21 @@ func attachShipment(tx Tx, p *Parcel, rma string) error {
 	s.ParcelID = p.ID
 	if rma != "" {
 		s.RMA = rma
+	}
+	for _, id := range s.Exceptions {
+		e, err := tx.Exception(id)
+		if err != nil {
+			return err
+		}
+		if e == nil || e.State != ExOpen || (e.Code != ExNotFoundAtDock && e.Code != ExStuck) {
+			continue
+		}
+		now := env.Now()
+		e.State, e.ResolvedAt, e.ResolvedBy, e.Action, e.ParcelID = ExResolved, &now, env.Actor, ActAccept, p.ID
+		e.Resolution = "the parcel was scanned at the dock"
+		if err := tx.PutException(e); err != nil {
+			return err
+		}
 	}
 	return tx.PutShipment(s)
 }
@@ -283,7 +313,7 @@ func Receive(tx Tx, env Env, in ReceiveInput) (*ReceiveResult, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if err := attachShipment(tx, p, p.RMA); err != nil {
+	if err := attachShipment(tx, env, p, p.RMA); err != nil {
 		return nil, err
 	}
 	open := func(e *Exception) error {

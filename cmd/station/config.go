@@ -25,6 +25,10 @@ type Config struct {
 	CentralURL   string
 	CentralToken string
 	LogLevel     string
+	TZ           string
+	DockGrace    time.Duration
+	StuckAfter   time.Duration
+	PollQuiet    time.Duration
 }
 
 // common flags shared by every subcommand.
@@ -49,6 +53,10 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (Co
 	fs.StringVar(&c.CentralURL, "central-url", getenv("STATION_CENTRAL_URL"), "central platform base URL (env STATION_CENTRAL_URL; empty: offline)")
 	fs.StringVar(&c.CentralToken, "central-token", getenv("STATION_CENTRAL_TOKEN"), "bearer token central issued to this station (env STATION_CENTRAL_TOKEN)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "STATION_LOG_LEVEL", "info"), "debug, info, warn or error (env STATION_LOG_LEVEL)")
+	fs.StringVar(&c.TZ, "tz", envOr(getenv, "STATION_TZ", "Local"), "warehouse time zone for \"today\", e.g. Asia/Shanghai (env STATION_TZ)")
+	fs.DurationVar(&c.DockGrace, "dock-grace", envDuration(getenv, "STATION_DOCK_GRACE", 4*time.Hour), "delivered but not scanned for this long → \"not found at dock\" (env STATION_DOCK_GRACE)")
+	fs.DurationVar(&c.StuckAfter, "stuck-after", envDuration(getenv, "STATION_STUCK_AFTER", 120*time.Hour), "no carrier movement for this long → \"stuck\" (env STATION_STUCK_AFTER)")
+	fs.DurationVar(&c.PollQuiet, "poll-quiet", envDuration(getenv, "STATION_POLL_QUIET", 6*time.Hour), "poll a tracking API for shipments with no push for this long (env STATION_POLL_QUIET)")
 	if err := fs.Parse(args); err != nil {
 		return c, usageError{err.Error()}
 	}
@@ -77,6 +85,12 @@ func (c Config) Validate() error {
 			errs = append(errs, errors.New("--central-url is set but --central-token (STATION_CENTRAL_TOKEN) is empty: central will refuse the station"))
 		}
 	}
+	if _, err := time.LoadLocation(c.TZ); err != nil {
+		errs = append(errs, fmt.Errorf("--tz %q: not a time zone name such as Asia/Shanghai", c.TZ))
+	}
+	if c.DockGrace <= 0 || c.StuckAfter <= 0 || c.PollQuiet <= 0 {
+		errs = append(errs, errors.New("--dock-grace, --stuck-after and --poll-quiet must be positive durations such as 4h"))
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -86,6 +100,20 @@ func (c Config) Validate() error {
 		return usageError{errors.Join(errs...).Error()}
 	}
 	return nil
+}
+
+// envDuration reads a duration from the environment; a bad value is kept as
+// -1 so Validate reports it instead of silently using the default.
+func envDuration(getenv func(string) string, k string, def time.Duration) time.Duration {
+	v := getenv(k)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return -1
+	}
+	return d
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"returns-station/station"
 	"returns-station/station/bolt"
 	"returns-station/station/web"
 )
@@ -39,7 +40,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		func() float64 { return float64(db.LastSeq()) }))
 	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "station_store_commits_total", Help: "Durable write transactions (commands share them under load)."},
 		func() float64 { return float64(db.Commits()) }))
-	srv := web.New(web.Config{Store: db, Sessions: db, Logger: log, Registry: reg})
+	hooks, err := carrierHooks(getenv)
+	if err != nil {
+		return err
+	}
+	loc, _ := time.LoadLocation(cfg.TZ)
+	srv := web.New(web.Config{Store: db, Sessions: db, Logger: log, Registry: reg, Hooks: hooks, Location: loc})
+
+	wctx, cancel := context.WithCancel(context.Background())
+	w := &workers{cancel: cancel}
+	defer w.stop()
+	w.start(wctx, "inbound", log, sweepInbound(db, station.InboundPolicy{DockGrace: cfg.DockGrace, StuckAfter: cfg.StuckAfter}, log))
+	if p := carrierPoller(db, getenv, cfg.PollQuiet, log); p != nil {
+		w.start(wctx, "poll", log, func(ctx context.Context) { p.Run(ctx) })
+	}
+	for name := range hooks {
+		log.Info("carrier webhook enabled", "component", "carriers", "provider", name, "route", "/hooks/carriers/"+name)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("station serving", "component", "main", "addr", ln.Addr().String(), "data", cfg.Data, "station_id", db.StationID())

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -245,3 +246,18 @@ func (d *DB) Photo(sha string) ([]byte, error) {
 
 // FeedKey is the secret that signs feed cursors, kept in the file.
 func (d *DB) FeedKey() []byte { return d.cursorKey }
+
+// DueShipments lists shipments still on their way (not received, not in a
+// terminal state) that have had no carrier update for quiet.
+func (d *DB) DueShipments(now time.Time, quiet time.Duration) ([]station.Shipment, error) {
+	var out []station.Shipment
+	err := d.View(func(tx station.Tx) error {
+		return tx.Shipments(func(s *station.Shipment) error {
+			if s.ParcelID == "" && !station.TerminalTracking(s.Status) && now.Sub(s.LastPushAt) >= quiet {
+				out = append(out, *s)
+			}
+			return nil
+		})
+	})
+	return out, err
+}

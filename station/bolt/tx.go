@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -300,4 +301,25 @@ func (t *txn) Append(e *station.Event) error {
 	binary.BigEndian.PutUint64(k, seq)
 	t.lastSeq = seq
 	return b.Put(k, raw)
+}
+
+func (t *txn) Shipments(visit func(*station.Shipment) error) error {
+	return t.b(bShipments).ForEach(func(k, v []byte) error {
+		var s station.Shipment
+		if err := json.Unmarshal(v, &s); err != nil {
+			return fmt.Errorf("decode shipment %s: %w", k, err)
+		}
+		return visit(&s)
+	})
+}
+
+func (t *txn) TrackingSeen(key string) (bool, error) {
+	return t.b(bTrackSeen).Get([]byte(key)) != nil, nil
+}
+
+func (t *txn) MarkTrackingSeen(key string, at time.Time) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	return t.b(bTrackSeen).Put([]byte(key), u64(uint64(at.Unix())))
 }

@@ -317,6 +317,6 @@ func TestOpenAPIAndHealth(t *testing.T) {
 	if !strings.Contains(string(m.body), "station_http_requests_total") {
 		t.Error("metrics lack station_http_requests_total")
 	}
-	h.must(501, h.do("operator", "GET", "/api/v1/inbound", nil))
+	h.must(501, h.do("operator", "GET", "/api/v1/sync", nil))
 	_ = http.StatusOK
 }

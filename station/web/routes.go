@@ -46,7 +46,7 @@ func (s *Server) apiRoutes() []route {
 		{"POST", "/exceptions/:id/resolve", sup, "Resolve an exception with an action and a note", station.ResolveInput{}, station.Exception{}, s.resolve},
 		{"GET", "/rules", op, "The inspection rule document in force", nil, station.RuleSet{}, s.getRules},
 		{"PUT", "/rules", sup, "Replace the rule document (validated first)", station.RuleSet{}, station.RuleSet{}, s.putRules},
-		{"GET", "/inbound", op, "Parcels expected by carrier tracking, by day and status", nil, nil, notConfigured("The inbound board (carrier tracking)")},
+		{"GET", "/inbound", op, "What carriers say is on its way: arriving on day (today, tomorrow, YYYY-MM-DD), delivered but not scanned, stuck, going back", nil, station.InboundBoard{}, s.inbound},
 		{"GET", "/sync", op, "Link state with the central platform", nil, nil, notConfigured("Sync with the central platform")},
 		{"GET", "/feed", station.RoleCentral, "The event feed for central (central.md §4): after, limit, wait", nil, FeedPage{}, s.feed},
 		{"GET", "/events", sup, "The raw event log for audit: after (seq), limit", nil, []station.Event{}, s.events},
@@ -493,13 +493,4 @@ func decodeJSON(c *fiber.Ctx, v any, strict ...bool) error {
 		st = strict[0]
 	}
 	return decode(c.Body(), v, st)
-}
-
-func (s *Server) carrierHook(c *fiber.Ctx) error {
-	h, ok := s.cfg.Hooks[c.Params("provider")]
-	if !ok {
-		return station.Errorf(station.ENotFound, "no carrier webhook %q is configured on this station", c.Params("provider"))
-	}
-	_ = h
-	return notConfigured("Carrier tracking")(c)
 }

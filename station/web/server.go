@@ -76,6 +76,8 @@ type Config struct {
 	Sessions Sessions
 	// IdleTimeout ends a session nobody used for this long (default 30 min).
 	IdleTimeout time.Duration
+	// Location is the warehouse's time zone, for "today" (default time.Local).
+	Location *time.Location
 }
 
 // Server is the station's HTTP server.
@@ -96,6 +98,7 @@ type Server struct {
 type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	hooks    *prometheus.CounterVec
 }
 
 // maxJSON bounds a JSON request body. Photos have their own, larger limit.
@@ -121,6 +124,9 @@ func New(cfg Config) *Server {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
 	if cfg.IdleTimeout == 0 {
 		cfg.IdleTimeout = 30 * time.Minute
 	}
@@ -130,8 +136,9 @@ func New(cfg Config) *Server {
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "station_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "station_http_request_seconds", Help: "HTTP request latency by route.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10}}, []string{"route"}),
+		hooks: newHookMetric(),
 	}
-	cfg.Registry.MustRegister(s.metrics.requests, s.metrics.latency)
+	cfg.Registry.MustRegister(s.metrics.requests, s.metrics.latency, s.metrics.hooks)
 	s.app = fiber.New(fiber.Config{
 		AppName:               "returns-station",
 		BodyLimit:             maxPhoto + 1<<20,

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"sync"
+	"time"
+
+	"returns-station/carriers"
+	"returns-station/carriers/poll"
+	"returns-station/station"
+	"returns-station/station/bolt"
+	"returns-station/station/web"
+)
+
+// workers owns the station's background loops; Stop waits for all of them.
+type workers struct {
+	wg     sync.WaitGroup
+	cancel context.CancelFunc
+}
+
+func (w *workers) start(ctx context.Context, name string, log *slog.Logger, run func(context.Context)) {
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		log.Debug("worker started", "component", name)
+		run(ctx)
+		log.Debug("worker stopped", "component", name)
+	}()
+}
+
+func (w *workers) stop() {
+	if w.cancel != nil {
+		w.cancel()
+	}
+	w.wg.Wait()
+}
+
+// carrierHooks builds a verifier for every provider with a secret configured.
+func carrierHooks(getenv func(string) string) (map[string]web.CarrierHook, error) {
+	hooks := map[string]web.CarrierHook{}
+	for provider, secrets := range carriers.SecretsFromEnv(getenv) {
+		h, err := carriers.New(provider, secrets)
+		if err != nil {
+			return nil, usageError{carriers.EnvName(provider) + ": " + err.Error()}
+		}
+		hooks[provider] = h
+	}
+	return hooks, nil
+}
+
+// systemEnv is the Env of the station's own background work.
+func systemEnv(db *bolt.DB, actor string) station.Env {
+	return station.Env{StationID: db.StationID(), Actor: actor, Role: station.RoleAdmin, Now: time.Now,
+		NewID: station.NewIDSource(time.Now, rand.Reader).New}
+}
+
+// sweepInbound raises "not found at dock" and "stuck" exceptions every minute.
+func sweepInbound(db *bolt.DB, pol station.InboundPolicy, log *slog.Logger) func(context.Context) {
+	env := systemEnv(db, "system:inbound")
+	return func(ctx context.Context) {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			n, err := db.Update(ctx, nil, func(tx station.Tx) (any, error) { return station.SweepInbound(tx, env, pol) })
+			if err != nil {
+				log.Error("inbound sweep failed; retrying in a minute", "component", "inbound", "err", err)
+			} else if n.(int) > 0 {
+				log.Info("inbound exceptions raised", "component", "inbound", "count", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}
+}
+
+// pollSource adapts the store to the carrier poller.
+type pollSource struct {
+	db       *bolt.DB
+	quiet    time.Duration
+	provider string
+}
+
+func (p pollSource) Due(_ context.Context, now time.Time) ([]poll.Shipment, error) {
+	list, err := p.db.DueShipments(now, p.quiet)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]poll.Shipment, 0, len(list))
+	for _, s := range list {
+		out = append(out, poll.Shipment{Tracking: s.Tracking, Carrier: s.Carrier, Provider: p.provider})
+	}
+	return out, nil
+}
+
+// pollSink applies polled updates like pushed ones.
+type pollSink struct {
+	db  *bolt.DB
+	env station.Env
+}
+
+func (p pollSink) ApplyTracking(ctx context.Context, updates []station.TrackingUpdate) error {
+	_, err := p.db.Update(ctx, nil, func(tx station.Tx) (any, error) {
+		for _, u := range updates {
+			if _, err := station.ApplyTracking(tx, p.env, u); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	})
+	return err
+}
+
+// carrierPoller returns the poller for the tracking API configured, or nil.
+func carrierPoller(db *bolt.DB, getenv func(string) string, quiet time.Duration, log *slog.Logger) *poll.Poller {
+	trackers := map[string]poll.Tracker{}
+	provider := ""
+	if c, k := getenv("STATION_POLL_KUAIDI100_CUSTOMER"), getenv("STATION_POLL_KUAIDI100_KEY"); c != "" && k != "" {
+		trackers["kuaidi100"], provider = poll.NewKuaidi100(c, k, poll.Options{Logger: log}), "kuaidi100"
+	}
+	if tok := getenv("STATION_POLL_TRACK17_TOKEN"); tok != "" {
+		trackers["track17"] = poll.NewTrack17(tok, poll.Options{Logger: log})
+		if provider == "" {
+			provider = "track17"
+		}
+	}
+	if provider == "" {
+		return nil
+	}
+	return &poll.Poller{Source: pollSource{db: db, quiet: quiet, provider: provider}, Sink: pollSink{db: db, env: systemEnv(db, "system:poll")},
+		Trackers: trackers, Logger: log.With("component", "poll")}
+}
