@@ -42,6 +42,8 @@ const usage = `usage:
   station user add --name NAME --role ROLE           add a person (operator, supervisor, admin); PIN from standard input
   station import FILE                                load return authorizations (JSON array or NDJSON)
   station check                                      verify the data file's integrity
+  station demo [--addr HOST:PORT]                    a station with a fake central and a simulated carrier, to try it out
+  station fakecentral [--addr HOST:PORT] [--seed]    the fake central platform alone (for integrators)
   station bench [--duration 5s] [--parcels N]         measure throughput, latency and scale on this machine
   station healthcheck [--addr HOST:PORT]             exit 0 if the local station answers /healthz (for containers)
 Every command takes --data DIR (or STATION_DATA). Run "station COMMAND --help" for its flags.`
@@ -68,6 +70,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return importCmd(ctx, args, stdout, stderr, getenv)
 	case "check":
 		return check(args, stdout, stderr, getenv)
+	case "demo":
+		return demo(ctx, args, stdout, stderr, getenv)
+	case "fakecentral":
+		return fakeCentral(ctx, args, stdout, stderr)
 	case "bench":
 		return bench(ctx, args, stdout, stderr)
 	case "bench-open":

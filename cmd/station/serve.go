@@ -45,11 +45,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	loc, _ := time.LoadLocation(cfg.TZ)
-	srv := web.New(web.Config{Store: db, Sessions: db, Logger: log, Registry: reg, Hooks: hooks, Location: loc})
 
 	wctx, cancel := context.WithCancel(context.Background())
 	w := &workers{cancel: cancel}
 	defer w.stop()
+	client, link, err := startSync(w, wctx, db, cfg, reg, log)
+	if err != nil {
+		return err
+	}
+	webCfg := web.Config{Store: db, Sessions: db, Logger: log, Registry: reg, Hooks: hooks, Location: loc, Sync: link}
+	if cfg.CentralURL != "" {
+		webCfg.Lookup = client
+	}
+	srv := web.New(webCfg)
 	w.start(wctx, "inbound", log, sweepInbound(db, station.InboundPolicy{DockGrace: cfg.DockGrace, StuckAfter: cfg.StuckAfter}, log))
 	if p := carrierPoller(db, getenv, cfg.PollQuiet, log); p != nil {
 		w.start(wctx, "poll", log, func(ctx context.Context) { p.Run(ctx) })

@@ -7,11 +7,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"returns-station/carriers"
 	"returns-station/carriers/poll"
 	"returns-station/station"
 	"returns-station/station/bolt"
 	"returns-station/station/web"
+	"returns-station/sync/central"
 )
 
 // workers owns the station's background loops; Stop waits for all of them.
@@ -133,4 +136,37 @@ func carrierPoller(db *bolt.DB, getenv func(string) string, quiet time.Duration,
 	}
 	return &poll.Poller{Source: pollSource{db: db, quiet: quiet, provider: provider}, Sink: pollSink{db: db, env: systemEnv(db, "system:poll")},
 		Trackers: trackers, Logger: log.With("component", "poll")}
+}
+
+// syncLink is the central link as the web layer shows it.
+type syncLink struct {
+	db     *bolt.DB
+	pusher *central.Pusher
+	puller *central.Puller
+}
+
+func (s syncLink) Status(ctx context.Context) (station.LinkState, error) { return s.pusher.Status(ctx) }
+func (s syncLink) Retry()                                                { s.pusher.Wake(); s.puller.Trigger() }
+func (s syncLink) Parked(limit int) ([]station.ParkedEvent, error)       { return s.db.Parked(limit) }
+
+// startSync builds the central client, the event push and the RMA pull.
+// Without a central URL they run too, report "not configured" and keep the
+// backlog counted, so configuring central later needs only a restart.
+func startSync(w *workers, ctx context.Context, db *bolt.DB, cfg Config, reg prometheus.Registerer, log *slog.Logger) (*central.Client, syncLink, error) {
+	client, err := central.New(central.Config{BaseURL: cfg.CentralURL, StationID: db.StationID(), Token: cfg.CentralToken,
+		Logger: log.With("component", "central"), Registerer: reg})
+	if err != nil {
+		return nil, syncLink{}, err
+	}
+	pusher, err := central.NewPusher(client, db, db, central.PushOptions{Logger: log.With("component", "push"), Registerer: reg})
+	if err != nil {
+		return nil, syncLink{}, err
+	}
+	puller, err := central.NewPuller(client, db, central.PullOptions{Logger: log.With("component", "pull"), Registerer: reg})
+	if err != nil {
+		return nil, syncLink{}, err
+	}
+	w.start(ctx, "push", log, func(ctx context.Context) { pusher.Run(ctx) })
+	w.start(ctx, "pull", log, func(ctx context.Context) { puller.Run(ctx) })
+	return client, syncLink{db: db, pusher: pusher, puller: puller}, nil
 }

@@ -51,9 +51,10 @@ var (
 	bBadges      = []byte("idx_user_badge")
 	bSessions    = []byte("sessions")
 	bTrackSeen   = []byte("tracking_seen")
+	bParked      = []byte("parked_events")
 	allBuckets   = [][]byte{bMeta, bRMAs, bRMATracking, bRMAOrder, bParcels, bParcelKey, bParcelRMA, bUnits, bUnitParcel,
 		bUnitSerial, bExceptions, bExcParcel, bExcOpen, bShipments, bEvents, bIdem, bTokens, bSync, bPrinters, bPrintJobs,
-		bUsers, bBadges, bSessions, bTrackSeen}
+		bUsers, bBadges, bSessions, bTrackSeen, bParked}
 )
 
 // ErrLocked is returned by Open when another process holds the data file.
@@ -89,6 +90,7 @@ type DB struct {
 	committed chan struct{}
 	commits   atomic.Uint64 // number of bbolt commits, for metrics and benchmarks
 	rules     atomic.Pointer[station.RuleSet]
+	ids       *station.IDSource
 }
 
 // Open opens or creates the station database at path.
@@ -117,7 +119,7 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	d := &DB{bolt: bdb, path: path, log: opts.Logger, now: opts.Now, reqs: make(chan *request, 1024),
-		stop: make(chan struct{}), committed: make(chan struct{})}
+		stop: make(chan struct{}), committed: make(chan struct{}), ids: station.NewIDSource(opts.Now, rand.Reader)}
 	if err := d.init(opts.StationID); err != nil {
 		bdb.Close()
 		return nil, err

@@ -47,7 +47,9 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/rules", op, "The inspection rule document in force", nil, station.RuleSet{}, s.getRules},
 		{"PUT", "/rules", sup, "Replace the rule document (validated first)", station.RuleSet{}, station.RuleSet{}, s.putRules},
 		{"GET", "/inbound", op, "What carriers say is on its way: arriving on day (today, tomorrow, YYYY-MM-DD), delivered but not scanned, stuck, going back", nil, station.InboundBoard{}, s.inbound},
-		{"GET", "/sync", op, "Link state with the central platform", nil, nil, notConfigured("Sync with the central platform")},
+		{"GET", "/sync", op, "Link state with the central platform: online/offline since, backlog, oldest unacknowledged event, last success and error, parked events", nil, station.LinkState{}, s.syncStatus},
+		{"POST", "/sync/retry", sup, "Push and pull now instead of waiting for the backoff", nil, nil, s.syncRetry},
+		{"GET", "/sync/parked", sup, "Events central rejected as invalid, kept for a supervisor", nil, []station.ParkedEvent{}, s.syncParked},
 		{"GET", "/feed", station.RoleCentral, "The event feed for central (central.md §4): after, limit, wait", nil, FeedPage{}, s.feed},
 		{"GET", "/events", sup, "The raw event log for audit: after (seq), limit", nil, []station.Event{}, s.events},
 	}

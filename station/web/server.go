@@ -76,6 +76,8 @@ type Config struct {
 	Sessions Sessions
 	// IdleTimeout ends a session nobody used for this long (default 30 min).
 	IdleTimeout time.Duration
+	// Sync is the link to central (nil: the station runs offline-only).
+	Sync Sync
 	// Location is the warehouse's time zone, for "today" (default time.Local).
 	Location *time.Location
 }

@@ -1,0 +1,119 @@
+package bolt
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"returns-station/station"
+)
+
+var (
+	kPushState    = []byte("push_state")
+	kReturnCursor = []byte("return_cursor")
+)
+
+// write runs fn as one command with direct access to the buckets, for the
+// store's own bookkeeping (sync cursors, print jobs) that is not a domain command.
+func (d *DB) write(ctx context.Context, fn func(t *txn) (any, error)) (any, error) {
+	r := &request{done: make(chan struct{}), run: fn}
+	select {
+	case d.reqs <- r:
+	case <-ctx.Done():
+		return nil, station.Errorf(station.EUnavailable, "the station is too busy to take the command; try again")
+	case <-d.stop:
+		return nil, station.Errorf(station.EUnavailable, "the station is shutting down")
+	}
+	<-r.done
+	return r.result, r.err
+}
+
+func (d *DB) systemEnv(actor string) station.Env {
+	return station.Env{StationID: d.stationID, Actor: actor, Role: station.RoleAdmin, Now: d.now, NewID: d.ids.New}
+}
+
+// PushState returns the event push's durable state.
+func (d *DB) PushState(context.Context) (station.PushState, error) {
+	var st station.PushState
+	err := d.bolt.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bSync).Get(kPushState); v != nil {
+			return json.Unmarshal(v, &st)
+		}
+		return nil
+	})
+	return st, err
+}
+
+// AckPush stores the new push position and parks the events central
+// rejected, in one transaction.
+func (d *DB) AckPush(ctx context.Context, st station.PushState, parked []station.ParkedEvent) error {
+	_, err := d.write(ctx, func(t *txn) (any, error) {
+		for _, p := range parked {
+			if err := put(t.b(bParked), u64(p.Seq), p); err != nil {
+				return nil, err
+			}
+		}
+		return nil, put(t.b(bSync), kPushState, st)
+	})
+	return err
+}
+
+// SavePushState stores the push's retry state after a failure.
+func (d *DB) SavePushState(ctx context.Context, st station.PushState) error {
+	_, err := d.write(ctx, func(t *txn) (any, error) { return nil, put(t.b(bSync), kPushState, st) })
+	return err
+}
+
+// CountParked returns how many rejected events wait for a supervisor.
+func (d *DB) CountParked(context.Context) (int, error) {
+	n := 0
+	err := d.bolt.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bParked).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
+
+// Parked lists the events central rejected, oldest first.
+func (d *DB) Parked(limit int) ([]station.ParkedEvent, error) {
+	var out []station.ParkedEvent
+	err := d.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bParked).Cursor()
+		for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
+			var p station.ParkedEvent
+			if err := json.Unmarshal(v, &p); err != nil {
+				return fmt.Errorf("decode parked event: %w", err)
+			}
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ReturnCursor returns the RMA pull cursor ("" before the first pull).
+func (d *DB) ReturnCursor(context.Context) (string, error) {
+	var c string
+	err := d.bolt.View(func(tx *bolt.Tx) error {
+		c = string(tx.Bucket(bSync).Get(kReturnCursor))
+		return nil
+	})
+	return c, err
+}
+
+// ApplyReturns applies one pulled page (higher versions replace lower ones,
+// waiting parcels match) and saves the cursor in the same transaction.
+func (d *DB) ApplyReturns(ctx context.Context, page []station.ReturnAuthorization, next string) error {
+	env := d.systemEnv("system:pull")
+	_, err := d.write(ctx, func(t *txn) (any, error) {
+		for i := range page {
+			if _, err := station.PutReturn(t, env, &page[i], "later_pull"); err != nil {
+				return nil, fmt.Errorf("apply RMA %s: %w", page[i].RMA, err)
+			}
+		}
+		return nil, t.b(bSync).Put(kReturnCursor, []byte(next))
+	})
+	return err
+}
