@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"returns-station/station"
+	"returns-station/station/bolt"
 )
 
 func tokenCreate(args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -226,5 +227,50 @@ func userAdd(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv fu
 		return err
 	}
 	fmt.Fprintf(stdout, "user %s (%s) added; they can sign in at the station's web page\n", u.Username, u.Role)
+	return nil
+}
+
+func backupCmd(args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := dataFlag(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if fs.NArg() != 1 {
+		return usageError{"usage: station backup [--data DIR] FILE   (while serving: GET /api/v1/backup with an admin token)"}
+	}
+	db, err := openForCLI(*data)
+	if err != nil {
+		return fmt.Errorf("%w\nwhile the station runs, take a hot backup over HTTP: curl -H \"Authorization: Bearer $ADMIN_TOKEN\" -o backup.db http://HOST:PORT/api/v1/backup", err)
+	}
+	defer db.Close()
+	n, err := db.BackupTo(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "backup of station %s written to %s (%d bytes, last event seq %d)\n", db.StationID(), fs.Arg(0), n, db.LastSeq())
+	return nil
+}
+
+func restoreCmd(args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := dataFlag(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if fs.NArg() != 1 {
+		return usageError{"usage: station restore [--data DIR] FILE"}
+	}
+	if err := os.MkdirAll(*data, 0o750); err != nil {
+		return err
+	}
+	kept, err := bolt.Restore(dbPath(*data), fs.Arg(0), time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "restored %s into %s; the replaced file is kept as %s\n", fs.Arg(0), *data, kept)
+	fmt.Fprintln(stdout, "the restored data has a new epoch: central's feed cursors are refused (410) so it resynchronises")
 	return nil
 }

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -114,5 +115,74 @@ func TestHealthcheckCommand(t *testing.T) {
 	p.kill(t)
 	if _, _, err := runCLI(t, "healthcheck", "--addr", addr); err == nil {
 		t.Error("healthcheck passed with no station running")
+	}
+}
+
+func TestBackupAndRestore(t *testing.T) {
+	data := t.TempDir()
+	admin := newToken(t, data, "admin", "admin")
+	feed := newToken(t, data, "central", "central")
+	p := startStation(t, data)
+	for _, code := range []string{"SF1000000000001", "SF1000000000002"} {
+		call(http.DefaultClient, p.url, admin, "POST", "/api/v1/parcels/receive", map[string]any{"code": code}, nil)
+	}
+	// A hot backup over HTTP while the station serves.
+	req, _ := http.NewRequest("GET", p.url+"/api/v1/backup", nil)
+	req.Header.Set("Authorization", "Bearer "+admin)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("backup: %v %v", res, err)
+	}
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	f, _ := os.Create(backup)
+	io.Copy(f, res.Body)
+	f.Close()
+	res.Body.Close()
+	call(http.DefaultClient, p.url, admin, "POST", "/api/v1/parcels/receive", map[string]any{"code": "SF1000000000003"}, nil)
+	var page struct {
+		NextCursor string `json:"next_cursor"`
+	}
+	call(http.DefaultClient, p.url, feed, "GET", "/api/v1/feed?limit=100", nil, &page)
+	// Restoring needs the station stopped, and says so.
+	if _, errOut, err := runCLI(t, "restore", "--data", data, backup); err == nil || !strings.Contains(errOut, "stop the station") {
+		t.Errorf("restore while serving: %v %q", err, errOut)
+	}
+	p.kill(t)
+	out, errOut, err := runCLI(t, "restore", "--data", data, backup)
+	if err != nil {
+		t.Fatalf("restore: %v %s", err, errOut)
+	}
+	if !strings.Contains(out, "new epoch") {
+		t.Errorf("restore output %q", out)
+	}
+	p = startStation(t, data)
+	var parcels struct {
+		Parcels []station.Parcel `json:"parcels"`
+	}
+	call(http.DefaultClient, p.url, admin, "GET", "/api/v1/parcels", nil, &parcels)
+	if len(parcels.Parcels) != 2 {
+		t.Errorf("restored station has %d parcels, want the 2 in the backup", len(parcels.Parcels))
+	}
+	// Central's cursor from after the backup is refused with a clear problem.
+	req, _ = http.NewRequest("GET", p.url+"/api/v1/feed?after="+page.NextCursor, nil)
+	req.Header.Set("Authorization", "Bearer "+feed)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 410 || !strings.Contains(string(body), "resynchronise") {
+		t.Errorf("old cursor after restore: %d %s, want 410 saying to resynchronise", res.StatusCode, body)
+	}
+	// A damaged backup is refused and changes nothing.
+	bad := filepath.Join(t.TempDir(), "bad.db")
+	os.WriteFile(bad, []byte("not a database"), 0o600)
+	p.kill(t)
+	if _, errOut, err := runCLI(t, "restore", "--data", data, bad); err == nil || !strings.Contains(errOut, "backup") {
+		t.Errorf("restore of garbage: %v %q", err, errOut)
+	}
+	if out, _, err := runCLI(t, "check", "--data", data); err != nil || !strings.Contains(out, "OK") {
+		t.Errorf("data after refused restore: %v %q", err, out)
 	}
 }

@@ -29,6 +29,8 @@ type Config struct {
 	DockGrace    time.Duration
 	StuckAfter   time.Duration
 	PollQuiet    time.Duration
+	PullEvery    time.Duration
+	SyncBackoff  time.Duration
 }
 
 // common flags shared by every subcommand.
@@ -57,6 +59,8 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (Co
 	fs.DurationVar(&c.DockGrace, "dock-grace", envDuration(getenv, "STATION_DOCK_GRACE", 4*time.Hour), "delivered but not scanned for this long → \"not found at dock\" (env STATION_DOCK_GRACE)")
 	fs.DurationVar(&c.StuckAfter, "stuck-after", envDuration(getenv, "STATION_STUCK_AFTER", 120*time.Hour), "no carrier movement for this long → \"stuck\" (env STATION_STUCK_AFTER)")
 	fs.DurationVar(&c.PollQuiet, "poll-quiet", envDuration(getenv, "STATION_POLL_QUIET", 6*time.Hour), "poll a tracking API for shipments with no push for this long (env STATION_POLL_QUIET)")
+	fs.DurationVar(&c.PullEvery, "pull-interval", envDuration(getenv, "STATION_PULL_INTERVAL", time.Minute), "how often to pull expected returns from central (env STATION_PULL_INTERVAL)")
+	fs.DurationVar(&c.SyncBackoff, "sync-max-backoff", envDuration(getenv, "STATION_SYNC_MAX_BACKOFF", 5*time.Minute), "longest wait between tries while central is unreachable (env STATION_SYNC_MAX_BACKOFF)")
 	if err := fs.Parse(args); err != nil {
 		return c, usageError{err.Error()}
 	}
@@ -88,8 +92,8 @@ func (c Config) Validate() error {
 	if _, err := time.LoadLocation(c.TZ); err != nil {
 		errs = append(errs, fmt.Errorf("--tz %q: not a time zone name such as Asia/Shanghai", c.TZ))
 	}
-	if c.DockGrace <= 0 || c.StuckAfter <= 0 || c.PollQuiet <= 0 {
-		errs = append(errs, errors.New("--dock-grace, --stuck-after and --poll-quiet must be positive durations such as 4h"))
+	if c.DockGrace <= 0 || c.StuckAfter <= 0 || c.PollQuiet <= 0 || c.PullEvery <= 0 || c.SyncBackoff <= 0 {
+		errs = append(errs, errors.New("--dock-grace, --stuck-after, --poll-quiet, --pull-interval and --sync-max-backoff must be positive durations such as 4h or 30s"))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

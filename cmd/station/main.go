@@ -41,6 +41,8 @@ const usage = `usage:
   station token create --name NAME --role ROLE       print a new API token (operator, supervisor, admin, central)
   station user add --name NAME --role ROLE           add a person (operator, supervisor, admin); PIN from standard input
   station import FILE                                load return authorizations (JSON array or NDJSON)
+  station backup FILE                                write a consistent copy of the data (station stopped; else GET /api/v1/backup)
+  station restore FILE                               replace the data with a backup (station stopped)
   station check                                      verify the data file's integrity
   station demo [--addr HOST:PORT]                    a station with a fake central and a simulated carrier, to try it out
   station fakecentral [--addr HOST:PORT] [--seed]    the fake central platform alone (for integrators)
@@ -68,6 +70,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return userAdd(args[1:], os.Stdin, stdout, stderr, getenv)
 	case "import":
 		return importCmd(ctx, args, stdout, stderr, getenv)
+	case "backup":
+		return backupCmd(args, stdout, stderr, getenv)
+	case "restore":
+		return restoreCmd(args, stdout, stderr, getenv)
 	case "check":
 		return check(args, stdout, stderr, getenv)
 	case "demo":

@@ -158,11 +158,13 @@ func startSync(w *workers, ctx context.Context, db *bolt.DB, cfg Config, reg pro
 	if err != nil {
 		return nil, syncLink{}, err
 	}
-	pusher, err := central.NewPusher(client, db, db, central.PushOptions{Logger: log.With("component", "push"), Registerer: reg})
+	pusher, err := central.NewPusher(client, db, db, central.PushOptions{Logger: log.With("component", "push"), Registerer: reg,
+		Backoff: central.Backoff{Cap: cfg.SyncBackoff}})
 	if err != nil {
 		return nil, syncLink{}, err
 	}
-	puller, err := central.NewPuller(client, db, central.PullOptions{Logger: log.With("component", "pull"), Registerer: reg})
+	puller, err := central.NewPuller(client, db, central.PullOptions{Logger: log.With("component", "pull"), Registerer: reg,
+		Interval: cfg.PullEvery, Backoff: central.Backoff{Cap: cfg.SyncBackoff}})
 	if err != nil {
 		return nil, syncLink{}, err
 	}

@@ -51,6 +51,7 @@ func (s *Server) apiRoutes() []route {
 		{"POST", "/sync/retry", sup, "Push and pull now instead of waiting for the backoff", nil, nil, s.syncRetry},
 		{"GET", "/sync/parked", sup, "Events central rejected as invalid, kept for a supervisor", nil, []station.ParkedEvent{}, s.syncParked},
 		{"GET", "/feed", station.RoleCentral, "The event feed for central (central.md §4): after, limit, wait", nil, FeedPage{}, s.feed},
+		{"GET", "/backup", station.RoleAdmin, "A hot, consistent copy of the station's database (restore it with station restore)", nil, nil, s.backup},
 		{"GET", "/events", sup, "The raw event log for audit: after (seq), limit", nil, []station.Event{}, s.events},
 	}
 }
