@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,9 +27,13 @@ import (
 
 	bbolt "go.etcd.io/bbolt"
 
+	"returns-station/carriers"
+	"returns-station/carriers/stdwebhook"
 	"returns-station/station"
 	"returns-station/station/bolt"
 	"returns-station/station/web"
+	"returns-station/sync/central"
+	"returns-station/sync/fakecentral"
 )
 
 // bench measures the station on this machine's disk and prints each figure
@@ -40,6 +46,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	dur := fs.Duration("duration", 5*time.Second, "how long each concurrency level runs")
 	levels := fs.String("concurrency", "1,8,64", "concurrency levels of the HTTP benchmark")
 	parcels := fs.Int("parcels", 1_000_000, "parcels stored for the scale benchmark (0 skips it)")
+	drain := fs.Int("drain", 100_000, "queued events for the push drain benchmark (0 skips it)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
@@ -84,6 +91,15 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "%-6d %12.0f %12.2f %12s %12s %10.2f %10.2f %10.0f\n", c, r.perSec, r.perSec/base.perSec,
 			r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), float64(r.p50)/float64(base.p50), r.perCommit, r.cycles)
+	}
+	fmt.Fprintln(stdout)
+	if err := webhookBench(ctx, filepath.Join(*dir, "webhooks"), 200, *dur, stdout); err != nil {
+		return err
+	}
+	if *drain > 0 {
+		if err := drainBench(ctx, filepath.Join(*dir, "drain"), *drain, stdout); err != nil {
+			return err
+		}
 	}
 	if *parcels > 0 {
 		fmt.Fprintln(stdout)
@@ -363,4 +379,165 @@ func rssMB() float64 {
 		}
 	}
 	return -1
+}
+
+// drainBench times pushing n queued events to the fake central on loopback,
+// beside a baseline of posting the same batches with no store or relay.
+func drainBench(ctx context.Context, dir string, n int, stdout io.Writer) error {
+	db, err := bolt.Open(filepath.Join(dir, "station.db"), bolt.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	env := station.Env{StationID: db.StationID(), Actor: "system:bench", Role: station.RoleAdmin, Now: time.Now, NewID: station.NewIDSource(time.Now, rand.Reader).New}
+	now := time.Now()
+	for i := 0; i < n; i += 1000 {
+		_, err := db.Update(ctx, nil, func(tx station.Tx) (any, error) {
+			for j := i; j < min(i+1000, n); j++ {
+				if _, err := station.PutReturn(tx, env, benchRMA(j, now), "later_pull"); err != nil {
+					return nil, err
+				}
+			}
+			return nil, nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	fc := fakecentral.New(fakecentral.Options{})
+	srv := httptest.NewServer(fc.Handler())
+	defer srv.Close()
+
+	// Baseline: the same batches posted straight from memory.
+	events, err := db.EventsAfter(ctx, 0, n)
+	if err != nil {
+		return err
+	}
+	client, err := central.New(central.Config{BaseURL: srv.URL, StationID: db.StationID(), Token: "t"})
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	for i := 0; i < len(events); i += central.MaxBatch {
+		if _, err := client.PushEvents(ctx, events[i:min(i+central.MaxBatch, len(events))]); err != nil {
+			return err
+		}
+	}
+	base := time.Since(t0)
+
+	fc2 := fakecentral.New(fakecentral.Options{})
+	srv2 := httptest.NewServer(fc2.Handler())
+	defer srv2.Close()
+	client2, err := central.New(central.Config{BaseURL: srv2.URL, StationID: db.StationID(), Token: "t"})
+	if err != nil {
+		return err
+	}
+	pusher, err := central.NewPusher(client2, db, db, central.PushOptions{})
+	if err != nil {
+		return err
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	t0 = time.Now()
+	go func() { pusher.Run(pctx); close(done) }()
+	for {
+		st, err := db.PushState(ctx)
+		if err != nil {
+			cancel()
+			return err
+		}
+		if st.AckedSeq >= db.LastSeq() {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	took := time.Since(t0)
+	cancel()
+	<-done
+	fmt.Fprintf(stdout, "drain: %d queued events pushed to the fake central in %s (%.0f events/s); baseline, same batches posted from memory: %s (%.0f events/s); ratio %.2f\n",
+		n, took.Round(time.Millisecond), float64(n)/took.Seconds(), base.Round(time.Millisecond), float64(n)/base.Seconds(), took.Seconds()/base.Seconds())
+	return nil
+}
+
+// webhookBench sends signed carrier deliveries at rate per second for dur
+// and reports their latency beside /healthz at the same rate.
+func webhookBench(ctx context.Context, dir string, rate int, dur time.Duration, stdout io.Writer) error {
+	db, err := bolt.Open(filepath.Join(dir, "station.db"), bolt.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("bench-secret-bench-secret-24"))
+	hook, err := carriers.New("webhook", []string{secret})
+	if err != nil {
+		return err
+	}
+	srv := web.New(web.Config{Store: db, Hooks: map[string]web.CarrierHook{"webhook": hook}})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	go srv.Serve(ln)
+	defer srv.Shutdown(context.Background())
+	url := "http://" + ln.Addr().String()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	run := func(req func(i int) *http.Request) ([]time.Duration, error) {
+		var (
+			mu   sync.Mutex
+			lat  []time.Duration
+			wg   sync.WaitGroup
+			errs atomic.Int64
+		)
+		tick := time.NewTicker(time.Second / time.Duration(rate))
+		defer tick.Stop()
+		stop := time.After(dur)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				wg.Wait()
+				if errs.Load() > 0 {
+					return nil, fmt.Errorf("%d requests failed", errs.Load())
+				}
+				return lat, nil
+			case <-tick.C:
+			}
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				t0 := time.Now()
+				res, err := client.Do(req(i))
+				d := time.Since(t0)
+				if err != nil || res.StatusCode != 200 {
+					errs.Add(1)
+					return
+				}
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				mu.Lock()
+				lat = append(lat, d)
+				mu.Unlock()
+			}(i)
+		}
+	}
+	base, err := run(func(int) *http.Request { r, _ := http.NewRequest("GET", url+"/healthz", nil); return r })
+	if err != nil {
+		return err
+	}
+	hooks, err := run(func(i int) *http.Request {
+		body := fmt.Sprintf(`{"tracking":"SF%013d","status":"in_transit","occurred_at":%q}`, i, time.Now().Format(time.RFC3339))
+		id := "b-" + strconv.Itoa(i)
+		sig, _ := stdwebhook.Sign(secret, id, time.Now(), []byte(body))
+		r, _ := http.NewRequest("POST", url+"/hooks/carriers/webhook", strings.NewReader(body))
+		r.Header.Set("webhook-id", id)
+		r.Header.Set("webhook-timestamp", strconv.FormatInt(time.Now().Unix(), 10))
+		r.Header.Set("webhook-signature", sig)
+		return r
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "webhooks: %d/s for %s: p50 %s, p99 %s (target p99 < 50 ms); baseline /healthz at the same rate: p50 %s, p99 %s\n",
+		rate, dur, percentile(hooks, .5).Round(time.Microsecond), percentile(hooks, .99).Round(time.Microsecond),
+		percentile(base, .5).Round(time.Microsecond), percentile(base, .99).Round(time.Microsecond))
+	return nil
 }
