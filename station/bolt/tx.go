@@ -19,6 +19,24 @@ type txn struct {
 	write    bool
 	lastSeq  uint64
 	newRules *station.RuleSet // replaced in this transaction; published after commit
+
+	// What index maintenance needs from records already read in this
+	// transaction, so a Put does not decode the old record a second time.
+	oldRMA    map[string]rmaIndex
+	oldParcel map[string]string // parcel id → its RMA
+	oldSerial map[string]string // unit id → its serial
+}
+
+type rmaIndex struct {
+	trackings []string
+	order     string
+}
+
+func remember[V any](m *map[string]V, k string, v V) {
+	if *m == nil {
+		*m = map[string]V{}
+	}
+	(*m)[k] = v
 }
 
 // appendMostly are buckets whose keys grow with time (seq, ULIDs): packing
@@ -53,7 +71,11 @@ func (t *txn) prefixIDs(bucket []byte, prefix string) []string {
 }
 
 func (t *txn) RMA(id string) (*station.ReturnAuthorization, error) {
-	return get[station.ReturnAuthorization](t.b(bRMAs), []byte(id))
+	r, err := get[station.ReturnAuthorization](t.b(bRMAs), []byte(id))
+	if r != nil {
+		remember(&t.oldRMA, id, rmaIndex{r.Trackings(), r.OrderID})
+	}
+	return r, err
 }
 
 func (t *txn) RMAByTracking(tracking string) (*station.ReturnAuthorization, error) {
@@ -82,22 +104,27 @@ func (t *txn) PutRMA(r *station.ReturnAuthorization) error {
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
-	old, err := t.RMA(r.RMA)
-	if err != nil {
-		return err
+	old, ok := t.oldRMA[r.RMA]
+	if !ok {
+		o, err := t.RMA(r.RMA)
+		if err != nil {
+			return err
+		}
+		old, ok = t.oldRMA[r.RMA], o != nil
 	}
-	if old != nil { // drop index entries the new version no longer has
-		for _, tr := range old.Trackings() {
-			if string(t.b(bRMATracking).Get([]byte(tr))) == old.RMA {
+	if ok { // drop index entries the new version no longer has
+		for _, tr := range old.trackings {
+			if string(t.b(bRMATracking).Get([]byte(tr))) == r.RMA {
 				if err := t.b(bRMATracking).Delete([]byte(tr)); err != nil {
 					return err
 				}
 			}
 		}
-		if err := t.b(bRMAOrder).Delete(key(station.NormalizeTracking(old.OrderID), old.RMA)); err != nil {
+		if err := t.b(bRMAOrder).Delete(key(station.NormalizeTracking(old.order), r.RMA)); err != nil {
 			return err
 		}
 	}
+	remember(&t.oldRMA, r.RMA, rmaIndex{r.Trackings(), r.OrderID})
 	for _, tr := range r.Trackings() {
 		if err := t.b(bRMATracking).Put([]byte(tr), []byte(r.RMA)); err != nil {
 			return err
@@ -116,7 +143,11 @@ func (t *txn) PutRMA(r *station.ReturnAuthorization) error {
 }
 
 func (t *txn) Parcel(id string) (*station.Parcel, error) {
-	return get[station.Parcel](t.b(bParcels), []byte(id))
+	p, err := get[station.Parcel](t.b(bParcels), []byte(id))
+	if p != nil {
+		remember(&t.oldParcel, id, p.RMA)
+	}
+	return p, err
 }
 
 func (t *txn) ParcelByKey(code string) (*station.Parcel, error) {
@@ -145,9 +176,12 @@ func (t *txn) PutParcel(p *station.Parcel) error {
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
-	old, err := t.Parcel(p.ID)
-	if err != nil {
-		return err
+	oldRMA, ok := t.oldParcel[p.ID]
+	if !ok {
+		if _, err := t.Parcel(p.ID); err != nil {
+			return err
+		}
+		oldRMA = t.oldParcel[p.ID]
 	}
 	for _, k := range p.Keys {
 		if cur := t.b(bParcelKey).Get([]byte(k)); cur != nil && string(cur) != p.ID {
@@ -157,11 +191,12 @@ func (t *txn) PutParcel(p *station.Parcel) error {
 			return err
 		}
 	}
-	if old != nil && old.RMA != p.RMA && old.RMA != "" {
-		if err := t.b(bParcelRMA).Delete(key(old.RMA, p.ID)); err != nil {
+	if oldRMA != p.RMA && oldRMA != "" {
+		if err := t.b(bParcelRMA).Delete(key(oldRMA, p.ID)); err != nil {
 			return err
 		}
 	}
+	remember(&t.oldParcel, p.ID, p.RMA)
 	if p.RMA != "" {
 		if err := t.b(bParcelRMA).Put(key(p.RMA, p.ID), nil); err != nil {
 			return err
@@ -171,7 +206,11 @@ func (t *txn) PutParcel(p *station.Parcel) error {
 }
 
 func (t *txn) Unit(id string) (*station.Unit, error) {
-	return get[station.Unit](t.b(bUnits), []byte(id))
+	u, err := get[station.Unit](t.b(bUnits), []byte(id))
+	if u != nil {
+		remember(&t.oldSerial, id, u.Serial)
+	}
+	return u, err
 }
 
 func (t *txn) UnitsByParcel(parcelID string) ([]*station.Unit, error) {
@@ -196,15 +235,19 @@ func (t *txn) PutUnit(u *station.Unit) error {
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
-	old, err := t.Unit(u.ID)
-	if err != nil {
-		return err
+	oldSerial, ok := t.oldSerial[u.ID]
+	if !ok {
+		if _, err := t.Unit(u.ID); err != nil {
+			return err
+		}
+		oldSerial = t.oldSerial[u.ID]
 	}
-	if old != nil && old.Serial != "" && old.Serial != u.Serial {
-		if err := t.b(bUnitSerial).Delete(key(station.NormalizeTracking(old.Serial), u.ID)); err != nil {
+	if oldSerial != "" && oldSerial != u.Serial {
+		if err := t.b(bUnitSerial).Delete(key(station.NormalizeTracking(oldSerial), u.ID)); err != nil {
 			return err
 		}
 	}
+	remember(&t.oldSerial, u.ID, u.Serial)
 	if u.Serial != "" {
 		if err := t.b(bUnitSerial).Put(key(station.NormalizeTracking(u.Serial), u.ID), nil); err != nil {
 			return err

@@ -1,0 +1,80 @@
+package bolt_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"returns-station/station"
+	"sync/atomic"
+	"testing"
+
+	bbolt "go.etcd.io/bbolt"
+)
+
+// BenchmarkReceiveCommit is one unknown-parcel receive per durable commit,
+// beside BenchmarkPlainPut (one 512-byte put per bbolt Update) on the same disk.
+func BenchmarkReceiveCommit(b *testing.B) {
+	db := openDB(b)
+	i := 0
+	for b.Loop() {
+		i++
+		if _, err := db.Update(context.Background(), nil, receive(fmt.Sprintf("SF%013d", i))); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPlainPut(b *testing.B) {
+	db, err := bbolt.Open(filepath.Join(b.TempDir(), "plain.db"), 0o600, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	val := make([]byte, 512)
+	for b.Loop() {
+		db.Update(func(tx *bbolt.Tx) error {
+			bk, _ := tx.CreateBucketIfNotExists([]byte("b"))
+			seq, _ := bk.NextSequence()
+			return bk.Put([]byte(fmt.Sprint(seq)), val)
+		})
+	}
+}
+
+// BenchmarkCycle64 runs 64 desks doing receive, add unit, inspect and confirm
+// in process (no HTTP), to show what the store itself sustains with group commit.
+func BenchmarkCycle64(b *testing.B) {
+	db := openDB(b)
+	answers := map[string]any{"packaging": "sealed", "used": false, "damaged": false, "works": true, "accessories_complete": true}
+	var n atomic.Int64
+	b.SetParallelism(32) // × GOMAXPROCS(2) = 64 goroutines
+	c0 := db.Commits()
+	b.RunParallel(func(pb *testing.PB) {
+		ctx := context.Background()
+		e := env(station.RoleSupervisor)
+		for pb.Next() {
+			i := n.Add(1)
+			res, err := db.Update(ctx, nil, receive(fmt.Sprintf("SF%013d", i)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			pid := res.(*station.ReceiveResult).Parcel.ID
+			res, err = db.Update(ctx, nil, func(tx station.Tx) (any, error) {
+				return station.AddUnit(tx, e, pid, station.AddUnitInput{Code: "SKU-1"})
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			uid := res.(*station.UnitResult).Unit.ID
+			if _, err := db.Update(ctx, nil, func(tx station.Tx) (any, error) {
+				return station.Inspect(tx, e, uid, station.InspectInput{Checklist: answers})
+			}); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := db.Update(ctx, nil, func(tx station.Tx) (any, error) { return station.Confirm(tx, e, uid, station.ConfirmInput{}) }); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.ReportMetric(float64(4*n.Load())/b.Elapsed().Seconds(), "cmds/s")
+	b.ReportMetric(float64(4*n.Load())/float64(db.Commits()-c0), "cmds/commit")
+}
