@@ -112,3 +112,10 @@ func (env Env) openException(tx Tx, e *Exception) error {
 func notFound(what, id string) error {
 	return Errorf(ENotFound, "no %s %q on this station", what, id)
 }
+
+// Emit appends an event of typ about subject with data, for storage-level
+// commands (accounts, tokens, printers) that are not domain commands but
+// belong in the audit trail all the same.
+func (env Env) Emit(tx Tx, typ, subject string, data any) error {
+	return env.emit(tx, typ, subject, data)
+}

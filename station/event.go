@@ -22,6 +22,10 @@ const (
 	EventRMAUpserted       = "returns.rma.upserted"
 	EventRulesReplaced     = "returns.rules.replaced"
 	EventLabelPrinted      = "returns.label.printed"
+	EventUserAdded         = "returns.admin.user_added"
+	EventUserChanged       = "returns.admin.user_changed"
+	EventTokenCreated      = "returns.admin.token_created"
+	EventTokenRevoked      = "returns.admin.token_revoked"
 )
 
 // Event is one CloudEvents 1.0 event in structured JSON form with the

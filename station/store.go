@@ -31,9 +31,11 @@ type ParcelFilter struct {
 // Token is a bearer credential for a device or a machine. Only the SHA-256 of
 // its secret is stored; the secret is shown once, at creation.
 type Token struct {
-	Name      string     `json:"name"`
-	Role      string     `json:"role"`
-	Hash      string     `json:"hash"`
-	CreatedAt time.Time  `json:"created_at"`
-	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	Name       string     `json:"name"`
+	Role       string     `json:"role"`
+	Hash       string     `json:"hash"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	RevokedBy  string     `json:"revoked_by,omitempty"`
 }

@@ -49,3 +49,31 @@ func ValidateNewUser(u *User, pin string) error {
 	}
 	return p.Err("the user cannot be created")
 }
+
+// UserChange is an admin's edit of an account; nil fields stay as they are.
+type UserChange struct {
+	DisplayName *string `json:"display_name,omitempty"`
+	Role        *string `json:"role,omitempty"`
+	PIN         *string `json:"pin,omitempty"`
+	Badge       *string `json:"badge,omitempty"`
+	Disabled    *bool   `json:"disabled,omitempty"`
+}
+
+// Validate checks a change and names every field at fault.
+func (c *UserChange) Validate() error {
+	var p Problems
+	if c.Role != nil {
+		switch *c.Role {
+		case RoleOperator, RoleSupervisor, RoleAdmin:
+		default:
+			p.Add("role", "must be operator, supervisor or admin")
+		}
+	}
+	if c.PIN != nil && !pinPattern.MatchString(*c.PIN) {
+		p.Add("pin", "4 to 12 digits")
+	}
+	if c.DisplayName != nil && len(*c.DisplayName) > 64 {
+		p.Add("display_name", "at most 64 characters")
+	}
+	return p.Err("the change cannot be made")
+}

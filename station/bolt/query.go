@@ -131,7 +131,13 @@ func HashToken(secret string) string {
 }
 
 // CreateToken makes a new token and returns its secret, which is shown once.
+// The audit trail records it under the actor "system:cli".
 func (d *DB) CreateToken(name, role string) (string, *station.Token, error) {
+	return d.CreateTokenAs("system:cli", name, role)
+}
+
+// CreateTokenAs is CreateToken recorded under actor.
+func (d *DB) CreateTokenAs(actor, name, role string) (string, *station.Token, error) {
 	var p station.Problems
 	if !tokenName.MatchString(name) {
 		p.Add("name", "1-64 lower-case letters, digits, '.', '_' or '-'")
@@ -150,20 +156,17 @@ func (d *DB) CreateToken(name, role string) (string, *station.Token, error) {
 	}
 	secret := "rs_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw))
 	tok := &station.Token{Name: name, Role: role, Hash: HashToken(secret), CreatedAt: d.now()}
-	err := d.bolt.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bTokens)
-		var clash bool
-		_ = b.ForEach(func(_, v []byte) error {
-			var t station.Token
-			if json.Unmarshal(v, &t) == nil && t.Name == name && t.RevokedAt == nil {
-				clash = true
-			}
-			return nil
-		})
-		if clash {
-			return &station.Error{Code: station.EConflict, Message: "a token named " + name + " already exists; revoke it first or pick another name"}
+	_, err := d.write(context.Background(), func(t *txn) (any, error) {
+		b := t.b(bTokens)
+		if live, err := liveToken(b, name); err != nil {
+			return nil, err
+		} else if live != nil {
+			return nil, &station.Error{Code: station.EConflict, Message: "a token named " + name + " already exists; revoke or rotate it, or pick another name"}
 		}
-		return put(b, []byte(tok.Hash), tok)
+		if err := put(b, []byte(tok.Hash), tok); err != nil {
+			return nil, err
+		}
+		return nil, d.systemEnv(actor).Emit(t, station.EventTokenCreated, "token/"+name, map[string]any{"name": name, "role": role})
 	})
 	if err != nil {
 		return "", nil, err

@@ -1,12 +1,14 @@
 package bolt
 
 import (
+	"context"
 	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -58,7 +60,13 @@ func sha(s string) string {
 }
 
 // AddUser creates a person's account with a PIN and, optionally, a badge code.
+// The audit trail records it under the actor "system:cli".
 func (d *DB) AddUser(u station.User, pin, badge string) (*station.User, error) {
+	return d.AddUserAs("system:cli", u, pin, badge)
+}
+
+// AddUserAs is AddUser recorded under actor.
+func (d *DB) AddUserAs(actor string, u station.User, pin, badge string) (*station.User, error) {
 	if err := station.ValidateNewUser(&u, pin); err != nil {
 		return nil, err
 	}
@@ -70,24 +78,141 @@ func (d *DB) AddUser(u station.User, pin, badge string) (*station.User, error) {
 	if badge != "" {
 		u.BadgeHash = sha(strings.TrimSpace(badge))
 	}
-	err = d.bolt.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bUsers).Get([]byte(u.Username)) != nil {
-			return &station.Error{Code: station.EConflict, Message: "a user named " + u.Username + " already exists"}
+	_, err = d.write(context.Background(), func(t *txn) (any, error) {
+		if t.b(bUsers).Get([]byte(u.Username)) != nil {
+			return nil, &station.Error{Code: station.EConflict, Message: "a user named " + u.Username + " already exists"}
 		}
 		if u.BadgeHash != "" {
-			if tx.Bucket(bBadges).Get([]byte(u.BadgeHash)) != nil {
-				return &station.Error{Code: station.EConflict, Message: "that badge already belongs to another user"}
+			if t.b(bBadges).Get([]byte(u.BadgeHash)) != nil {
+				return nil, &station.Error{Code: station.EConflict, Message: "that badge already belongs to another user"}
 			}
-			if err := tx.Bucket(bBadges).Put([]byte(u.BadgeHash), []byte(u.Username)); err != nil {
-				return err
+			if err := t.b(bBadges).Put([]byte(u.BadgeHash), []byte(u.Username)); err != nil {
+				return nil, err
 			}
 		}
-		return put(tx.Bucket(bUsers), []byte(u.Username), u)
+		if err := put(t.b(bUsers), []byte(u.Username), u); err != nil {
+			return nil, err
+		}
+		return nil, d.systemEnv(actor).Emit(t, station.EventUserAdded, "user/"+u.Username,
+			map[string]any{"username": u.Username, "role": u.Role, "display_name": u.DisplayName, "badge": u.BadgeHash != ""})
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &u, nil
+}
+
+// Users lists every account (PIN and badge hashes blanked).
+func (d *DB) Users() ([]station.User, error) {
+	var out []station.User
+	err := d.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bUsers).ForEach(func(_, v []byte) error {
+			var u station.User
+			if err := json.Unmarshal(v, &u); err != nil {
+				return err
+			}
+			u.PINHash, u.BadgeHash = "", ""
+			out = append(out, u)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// UpdateUser applies an admin's change to an account. Disabling it, or
+// changing its role or PIN, signs it out everywhere.
+func (d *DB) UpdateUser(actor, username string, ch station.UserChange) (*station.User, error) {
+	if err := ch.Validate(); err != nil {
+		return nil, err
+	}
+	var pinHash string
+	if ch.PIN != nil {
+		h, err := HashPIN(*ch.PIN)
+		if err != nil {
+			return nil, err
+		}
+		pinHash = h
+	}
+	res, err := d.write(context.Background(), func(t *txn) (any, error) {
+		u, err := get[station.User](t.b(bUsers), []byte(username))
+		if err != nil {
+			return nil, err
+		}
+		if u == nil {
+			return nil, station.Errorf(station.ENotFound, "no user named %q", username)
+		}
+		changed := map[string]any{"username": username}
+		signOut := false
+		if ch.DisplayName != nil {
+			u.DisplayName, changed["display_name"] = *ch.DisplayName, *ch.DisplayName
+		}
+		if ch.Role != nil && *ch.Role != u.Role {
+			u.Role, changed["role"], signOut = *ch.Role, *ch.Role, true
+		}
+		if ch.PIN != nil {
+			u.PINHash, changed["pin"], signOut = pinHash, "changed", true
+		}
+		if ch.Badge != nil {
+			if u.BadgeHash != "" {
+				if err := t.b(bBadges).Delete([]byte(u.BadgeHash)); err != nil {
+					return nil, err
+				}
+			}
+			u.BadgeHash, changed["badge"] = "", "removed"
+			if *ch.Badge != "" {
+				h := sha(strings.TrimSpace(*ch.Badge))
+				if other := t.b(bBadges).Get([]byte(h)); other != nil && string(other) != username {
+					return nil, &station.Error{Code: station.EConflict, Message: "that badge already belongs to another user"}
+				}
+				if err := t.b(bBadges).Put([]byte(h), []byte(username)); err != nil {
+					return nil, err
+				}
+				u.BadgeHash, changed["badge"] = h, "changed"
+			}
+		}
+		if ch.Disabled != nil {
+			if *ch.Disabled && u.DisabledAt == nil {
+				now := d.now()
+				u.DisabledAt, changed["disabled"], signOut = &now, true, true
+			} else if !*ch.Disabled && u.DisabledAt != nil {
+				u.DisabledAt, changed["disabled"] = nil, false
+			}
+		}
+		if signOut {
+			if err := deleteSessionsOf(t.b(bSessions), username); err != nil {
+				return nil, err
+			}
+		}
+		if err := put(t.b(bUsers), []byte(username), u); err != nil {
+			return nil, err
+		}
+		if err := d.systemEnv(actor).Emit(t, station.EventUserChanged, "user/"+username, changed); err != nil {
+			return nil, err
+		}
+		u.PINHash, u.BadgeHash = "", ""
+		return u, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res.(*station.User), nil
+}
+
+func deleteSessionsOf(b *bolt.Bucket, username string) error {
+	var doomed [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		var s station.Session
+		if json.Unmarshal(v, &s) == nil && s.Username == username {
+			doomed = append(doomed, append([]byte(nil), k...))
+		}
+		return nil
+	})
+	for _, k := range doomed {
+		if err == nil {
+			err = b.Delete(k)
+		}
+	}
+	return err
 }
 
 // User returns a user by name, or nil.

@@ -24,6 +24,7 @@ type harness struct {
 	srv   *web.Server
 	url   string
 	token map[string]string // role → bearer secret
+	base  uint64            // events in the log before the test's own (the tokens' creation)
 }
 
 func newHarness(t testing.TB, tweak ...func(*web.Config)) *harness {
@@ -50,6 +51,7 @@ func newHarness(t testing.TB, tweak ...func(*web.Config)) *harness {
 		}
 		h.token[role] = secret
 	}
+	h.base = db.LastSeq()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
