@@ -34,7 +34,13 @@ func (c LabelCode) String() string { return LabelPrefix + c.Kind + ":" + c.ID }
 // ParseLabelCode parses a payload made by String. It accepts lower case (some
 // scanners change case) and surrounding spaces, and nothing else.
 func ParseLabelCode(s string) (LabelCode, bool) {
-	s = strings.ToUpper(strings.TrimSpace(s))
+	s = strings.TrimSpace(s)
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 { // ToUpper would turn look-alikes such as 'ſ' or 'ı' into ASCII letters
+			return LabelCode{}, false
+		}
+	}
+	s = strings.ToUpper(s)
 	rest, ok := strings.CutPrefix(s, LabelPrefix)
 	if !ok {
 		return LabelCode{}, false

@@ -96,6 +96,11 @@ func TestLabelCodeAndContainers(t *testing.T) {
 			t.Errorf("ParseContainer(%q) = %q, %q, %v; want %q, %q", tt.in, id, kind, ok, tt.id, tt.kind)
 		}
 	}
+	for _, look := range []string{"rſ1:u:ıd", "RS1:T:T 1"} {
+		if _, ok := station.ParseLabelCode(look); ok {
+			t.Errorf("ParseLabelCode(%q) accepted non-ASCII look-alikes", look)
+		}
+	}
 	for _, bad := range []string{"SF1234567890123", "RS1:U:ABC", "", "RS1:X:1"} {
 		if _, _, ok := station.ParseContainer(bad); ok {
 			t.Errorf("ParseContainer(%q) accepted a non-container", bad)

@@ -52,6 +52,14 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/sync/parked", sup, "Events central rejected as invalid, kept for a supervisor", nil, []station.ParkedEvent{}, s.syncParked},
 		{"GET", "/feed", station.RoleCentral, "The event feed for central (central.md §4): after, limit, wait", nil, FeedPage{}, s.feed},
 		{"GET", "/backup", station.RoleAdmin, "A hot, consistent copy of the station's database (restore it with station restore)", nil, nil, s.backup},
+		{"GET", "/audit", sup, "Who did what, when and why: the event log newest first, filtered by user, parcel, unit, rma, type, from, to; paged with before", nil, []AuditEntry{}, s.audit},
+		{"GET", "/tokens", station.RoleAdmin, "API tokens (names, roles, last use; never secrets)", nil, []station.Token{}, s.listTokens},
+		{"POST", "/tokens", station.RoleAdmin, "Create a token; its secret is in this answer only", TokenInput{}, NewToken{}, s.createToken},
+		{"POST", "/tokens/:name/rotate", station.RoleAdmin, "Replace a token with a new secret (the old one stops working)", nil, NewToken{}, s.rotateToken},
+		{"DELETE", "/tokens/:name", station.RoleAdmin, "Revoke a token", nil, station.Token{}, s.revokeToken},
+		{"GET", "/users", station.RoleAdmin, "Staff accounts", nil, []station.User{}, s.listUsers},
+		{"POST", "/users", station.RoleAdmin, "Add a person (PIN 4-12 digits; optional badge barcode)", UserInput{}, station.User{}, s.addUser},
+		{"PATCH", "/users/:name", station.RoleAdmin, "Change a person's role, name, PIN or badge, or disable them (signs them out)", station.UserChange{}, station.User{}, s.updateUser},
 		{"GET", "/events", sup, "The raw event log for audit: after (seq), limit", nil, []station.Event{}, s.events},
 	}
 }

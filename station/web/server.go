@@ -218,6 +218,7 @@ func (s *Server) auth(c *fiber.Ctx) error {
 		return station.Errorf(station.EUnauthorized, "the token is unknown or revoked; ask an admin for a new one")
 	}
 	c.Locals(localIdentity, identity{Actor: "token:" + tok.Name, Role: tok.Role})
+	s.touchToken(tok.Hash)
 	return c.Next()
 }
 

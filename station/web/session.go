@@ -194,22 +194,41 @@ func (s *Server) sessionIdentity(c *fiber.Ctx, secret string) (identity, error) 
 			return identity{}, station.Errorf(station.EForbidden, "the request did not come from the station's own page (CSRF check failed); reload the page")
 		}
 	}
-	s.touch(sess, now)
-	return identity{Actor: "user:" + sess.Username, Role: sess.Role, Session: sess.Hash}, nil
+	u, err := s.cfg.Sessions.User(sess.Username)
+	if err != nil {
+		return identity{}, err
+	}
+	if u == nil || u.DisabledAt != nil {
+		_ = s.cfg.Sessions.DeleteSession(sess.Hash)
+		c.ClearCookie(SessionCookie)
+		return identity{}, station.Errorf(station.EUnauthorized, "this account is disabled; ask an admin. 该账号已停用，请联系管理员。")
+	}
+	s.touch(sess.Hash, now, func() error { return s.cfg.Sessions.TouchSession(sess.Hash, now) })
+	return identity{Actor: "user:" + sess.Username, Role: u.Role, Session: sess.Hash}, nil
 }
 
-// touch records activity at most once a minute per session, so reads stay reads.
-func (s *Server) touch(sess *station.Session, now time.Time) {
+// touchToken records a token's last use, at most once a minute.
+func (s *Server) touchToken(hash string) {
+	a, ok := s.cfg.Store.(Accounts)
+	if !ok {
+		return
+	}
+	now := s.now()
+	s.touch("token:"+hash, now, func() error { return a.TouchToken(hash, now) })
+}
+
+// touch runs record at most once a minute per key, so reads stay reads.
+func (s *Server) touch(key string, now time.Time, record func() error) {
 	s.touchMu.Lock()
-	last, ok := s.touched[sess.Hash]
+	last, ok := s.touched[key]
 	if ok && now.Sub(last) < time.Minute {
 		s.touchMu.Unlock()
 		return
 	}
-	s.touched[sess.Hash] = now
+	s.touched[key] = now
 	s.touchMu.Unlock()
-	if err := s.cfg.Sessions.TouchSession(sess.Hash, now); err != nil {
-		s.log.Warn("could not record session activity", "component", "web", "err", err)
+	if err := record(); err != nil {
+		s.log.Warn("could not record activity", "component", "web", "err", err)
 	}
 }
 

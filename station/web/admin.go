@@ -1,0 +1,289 @@
+package web
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"returns-station/station"
+)
+
+// Accounts is what an admin manages: people and machine tokens (station/bolt).
+type Accounts interface {
+	Tokens() ([]station.Token, error)
+	CreateTokenAs(actor, name, role string) (string, *station.Token, error)
+	RevokeToken(name, by string) (*station.Token, error)
+	RotateToken(name, by string) (string, *station.Token, error)
+	TouchToken(hash string, at time.Time) error
+	Users() ([]station.User, error)
+	AddUserAs(actor string, u station.User, pin, badge string) (*station.User, error)
+	UpdateUser(actor, username string, ch station.UserChange) (*station.User, error)
+}
+
+func (s *Server) accounts(c *fiber.Ctx) (Accounts, error) {
+	a, ok := s.cfg.Store.(Accounts)
+	if !ok {
+		return nil, station.Errorf(station.EUnavailable, "account management is not available on this station")
+	}
+	return a, nil
+}
+
+// TokenInput creates a token.
+type TokenInput struct {
+	Name string `json:"name"`
+	Role string `json:"role"`
+}
+
+// NewToken is a token with its secret, shown this once.
+type NewToken struct {
+	station.Token
+	Secret string `json:"secret"`
+}
+
+// Created reports a new token (HTTP 201).
+func (NewToken) Created() bool { return true }
+
+func (s *Server) listTokens(c *fiber.Ctx) error {
+	a, err := s.accounts(c)
+	if err != nil {
+		return err
+	}
+	list, err := a.Tokens()
+	if err != nil {
+		return err
+	}
+	for i := range list {
+		list[i].Hash = "" // never needed outside the store
+	}
+	if list == nil {
+		list = []station.Token{}
+	}
+	return c.JSON(fiber.Map{"tokens": list})
+}
+
+func (s *Server) createToken(c *fiber.Ctx) error {
+	a, err := s.accounts(c)
+	if err != nil {
+		return err
+	}
+	var in TokenInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	secret, tok, err := a.CreateTokenAs(ident(c).Actor, in.Name, in.Role)
+	if err != nil {
+		return err
+	}
+	tok.Hash = ""
+	return c.Status(fiber.StatusCreated).JSON(NewToken{Token: *tok, Secret: secret})
+}
+
+func (s *Server) rotateToken(c *fiber.Ctx) error {
+	a, err := s.accounts(c)
+	if err != nil {
+		return err
+	}
+	secret, tok, err := a.RotateToken(c.Params("name"), ident(c).Actor)
+	if err != nil {
+		return err
+	}
+	tok.Hash = ""
+	return c.Status(fiber.StatusCreated).JSON(NewToken{Token: *tok, Secret: secret})
+}
+
+func (s *Server) revokeToken(c *fiber.Ctx) error {
+	a, err := s.accounts(c)
+	if err != nil {
+		return err
+	}
+	tok, err := a.RevokeToken(c.Params("name"), ident(c).Actor)
+	if err != nil {
+		return err
+	}
+	tok.Hash = ""
+	return c.JSON(tok)
+}
+
+// UserInput creates an account.
+type UserInput struct {
+	Username    string `json:"username"`
+	DisplayName string `json:"display_name"`
+	Role        string `json:"role"`
+	PIN         string `json:"pin"`
+	Badge       string `json:"badge"`
+}
+
+func (s *Server) listUsers(c *fiber.Ctx) error {
+	a, err := s.accounts(c)
+	if err != nil {
+		return err
+	}
+	list, err := a.Users()
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []station.User{}
+	}
+	return c.JSON(fiber.Map{"users": list})
+}
+
+func (s *Server) addUser(c *fiber.Ctx) error {
+	a, err := s.accounts(c)
+	if err != nil {
+		return err
+	}
+	var in UserInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	u, err := a.AddUserAs(ident(c).Actor, station.User{Username: strings.ToLower(strings.TrimSpace(in.Username)), DisplayName: in.DisplayName, Role: in.Role}, in.PIN, in.Badge)
+	if err != nil {
+		return err
+	}
+	u.PINHash, u.BadgeHash = "", ""
+	return c.Status(fiber.StatusCreated).JSON(u)
+}
+
+func (s *Server) updateUser(c *fiber.Ctx) error {
+	a, err := s.accounts(c)
+	if err != nil {
+		return err
+	}
+	var ch station.UserChange
+	if err := decodeJSON(c, &ch); err != nil {
+		return err
+	}
+	name := c.Params("name")
+	if name == strings.TrimPrefix(ident(c).Actor, "user:") && ((ch.Disabled != nil && *ch.Disabled) || (ch.Role != nil && *ch.Role != station.RoleAdmin)) {
+		return station.Errorf(station.EConflict, "you cannot disable yourself or take away your own admin role; ask another admin")
+	}
+	u, err := a.UpdateUser(ident(c).Actor, name, ch)
+	if err != nil {
+		return err
+	}
+	return c.JSON(u)
+}
+
+// AuditEntry is one event as the audit view shows it.
+type AuditEntry struct {
+	station.Event
+	Highlight string `json:"highlight,omitempty"` // override, regrade, exception_resolved, admin
+}
+
+// audit answers "who did what, when, and why": the event log newest first,
+// filtered by user, parcel, unit, RMA, type and time. The log is append-only;
+// nothing here can change it.
+func (s *Server) audit(c *fiber.Ctx) error {
+	limit, err := queryLimit(c, 100, 1000)
+	if err != nil {
+		return err
+	}
+	var p station.Problems
+	var from, to time.Time
+	if v := c.Query("from"); v != "" {
+		if from, err = time.Parse(time.RFC3339, v); err != nil {
+			p.Add("from", "an RFC 3339 time such as 2026-11-23T08:00:00+08:00")
+		}
+	}
+	if v := c.Query("to"); v != "" {
+		if to, err = time.Parse(time.RFC3339, v); err != nil {
+			p.Add("to", "an RFC 3339 time such as 2026-11-23T18:00:00+08:00")
+		}
+	}
+	var before uint64
+	if v := c.Query("before"); v != "" {
+		if before, err = strconv.ParseUint(v, 10, 64); err != nil {
+			p.Add("before", "an event seq")
+		}
+	}
+	if err := p.Err("the audit query is not valid"); err != nil {
+		return err
+	}
+	user := c.Query("user")
+	if user != "" && !strings.Contains(user, ":") {
+		user = "user:" + user
+	}
+	want := map[string]string{"parcel_id": c.Query("parcel"), "unit_id": c.Query("unit"), "rma": c.Query("rma")}
+	typ := c.Query("type")
+	match := func(e *station.Event) bool {
+		if user != "" && e.Actor != user || typ != "" && !strings.HasPrefix(e.Type, typ) {
+			return false
+		}
+		if !from.IsZero() && e.Time.Before(from) || !to.IsZero() && e.Time.After(to) {
+			return false
+		}
+		return dataMatches(e, want)
+	}
+	const maxScan = 200_000
+	end := s.cfg.Store.LastSeq()
+	if before > 0 && before-1 < end {
+		end = before - 1
+	}
+	out := []AuditEntry{}
+	scanned := 0
+	next := uint64(0)
+	for end > 0 && len(out) < limit && scanned < maxScan {
+		start := uint64(0)
+		if end > 500 {
+			start = end - 500
+		}
+		evs, err := s.cfg.Store.EventsAfter(c.UserContext(), start, int(end-start))
+		if err != nil {
+			return err
+		}
+		for i := len(evs) - 1; i >= 0 && len(out) < limit; i-- {
+			scanned++
+			if match(&evs[i]) {
+				out = append(out, AuditEntry{Event: evs[i], Highlight: highlight(&evs[i])})
+			}
+			next = evs[i].Seq
+		}
+		end = start
+	}
+	resp := fiber.Map{"entries": out}
+	if end > 0 && next > 1 {
+		resp["next_before"] = next // ask again with before=next for older entries
+	}
+	return c.JSON(resp)
+}
+
+func dataMatches(e *station.Event, want map[string]string) bool {
+	var data map[string]any
+	need := false
+	for _, v := range want {
+		need = need || v != ""
+	}
+	if !need {
+		return true
+	}
+	if err := jsonUnmarshal(e.Data, &data); err != nil {
+		return false
+	}
+	for k, v := range want {
+		if v == "" {
+			continue
+		}
+		got, _ := data[k].(string)
+		if got != v && !(k == "parcel_id" && e.Subject == "parcel/"+v) && !(k == "unit_id" && e.Subject == "unit/"+v) {
+			return false
+		}
+	}
+	return true
+}
+
+func highlight(e *station.Event) string {
+	switch {
+	case e.Type == station.EventUnitRegraded:
+		return "regrade"
+	case e.Type == station.EventUnitInspected && strings.Contains(string(e.Data), `"override_reason"`):
+		return "override"
+	case e.Type == station.EventExceptionResolved:
+		return "exception_resolved"
+	case strings.HasPrefix(e.Type, "returns.admin."):
+		return "admin"
+	}
+	return ""
+}
