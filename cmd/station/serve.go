@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"returns-station/labels"
 	"returns-station/station"
 	"returns-station/station/bolt"
 	"returns-station/station/web"
@@ -53,7 +54,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if err != nil {
 		return err
 	}
-	webCfg := web.Config{Store: db, Sessions: db, Logger: log, Registry: reg, Hooks: hooks, Location: loc, Sync: link}
+	spooler := labels.NewSpooler(db, log.With("component", "print"))
+	w.start(wctx, "print", log, func(ctx context.Context) { spooler.Run(ctx) })
+	webCfg := web.Config{Store: db, Sessions: db, Logger: log, Registry: reg, Hooks: hooks, Location: loc, Sync: link,
+		Labels: labelRenderer{}, Spooler: spooler}
 	if cfg.CentralURL != "" {
 		webCfg.Lookup = client
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -11,6 +12,7 @@ import (
 
 	"returns-station/carriers"
 	"returns-station/carriers/poll"
+	"returns-station/labels"
 	"returns-station/station"
 	"returns-station/station/bolt"
 	"returns-station/station/web"
@@ -171,4 +173,19 @@ func startSync(w *workers, ctx context.Context, db *bolt.DB, cfg Config, reg pro
 	w.start(ctx, "push", log, func(ctx context.Context) { pusher.Run(ctx) })
 	w.start(ctx, "pull", log, func(ctx context.Context) { puller.Run(ctx) })
 	return client, syncLink{db: db, pusher: pusher, puller: puller}, nil
+}
+
+// labelRenderer adapts the labels package to the web layer.
+type labelRenderer struct{}
+
+func (labelRenderer) PNG(c station.LabelContent, size string, dpi int) ([]byte, error) {
+	return labels.PNG(c, size, dpi)
+}
+
+func (labelRenderer) ZPL(c station.LabelContent, size string, dpi int, font string) ([]byte, error) {
+	return labels.ZPL(c, size, dpi, font)
+}
+
+func (labelRenderer) Sheet(w io.Writer, list []station.LabelContent, size string) error {
+	return labels.Sheet(w, list, size)
 }

@@ -52,9 +52,10 @@ var (
 	bSessions    = []byte("sessions")
 	bTrackSeen   = []byte("tracking_seen")
 	bParked      = []byte("parked_events")
+	bJobQueue    = []byte("idx_job_queue")
 	allBuckets   = [][]byte{bMeta, bRMAs, bRMATracking, bRMAOrder, bParcels, bParcelKey, bParcelRMA, bUnits, bUnitParcel,
 		bUnitSerial, bExceptions, bExcParcel, bExcOpen, bShipments, bEvents, bIdem, bTokens, bSync, bPrinters, bPrintJobs,
-		bUsers, bBadges, bSessions, bTrackSeen, bParked}
+		bUsers, bBadges, bSessions, bTrackSeen, bParked, bJobQueue}
 )
 
 // ErrLocked is returned by Open when another process holds the data file.

@@ -36,9 +36,18 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/units/:id/photos/:sha", op, "A unit's photo", nil, nil, s.getPhoto},
 		{"POST", "/units/:id/confirm", op, "Confirm the inspection (overriding the suggestion needs a supervisor and a reason)", station.ConfirmInput{}, station.Unit{}, s.confirm},
 		{"POST", "/units/:id/move", op, "Put a unit away into a tote or location", station.MoveInput{}, station.Unit{}, s.move},
-		{"GET", "/units/:id/label.png", op, "The unit's label as PNG", nil, nil, notConfigured("Label rendering")},
-		{"GET", "/units/:id/label.zpl", op, "The unit's label as ZPL II", nil, nil, notConfigured("Label rendering")},
-		{"POST", "/labels/print", op, "Queue a label print job", nil, nil, notConfigured("Label printing")},
+		{"GET", "/units/:id/label.png", op, "The unit's label as PNG (size=100x150|50x25, dpi=203|300)", nil, nil, s.labelImage("png")},
+		{"GET", "/units/:id/label.zpl", op, "The unit's label as ZPL II (size, dpi, font for CJK text)", nil, nil, s.labelImage("zpl")},
+		{"GET", "/labels/png", op, "Any station label (code=RS1:…, or a tote or location code) as PNG", nil, nil, s.labelImage("png")},
+		{"GET", "/labels/zpl", op, "Any station label as ZPL II", nil, nil, s.labelImage("zpl")},
+		{"GET", "/labels/sheet", op, "An A4 HTML sheet of labels for an office printer (code=…&code=…&size=)", nil, nil, s.labelSheet},
+		{"POST", "/labels/print", op, "Queue labels for a network printer (unit, parcel, tote or location; copies)", station.PrintRequest{}, []station.PrintJob{}, s.printLabel},
+		{"GET", "/labels/jobs", op, "Print jobs, newest first (printer=, state=queued|sending|done|failed)", nil, []station.PrintJob{}, s.listJobs},
+		{"POST", "/labels/jobs/:id/reprint", op, "Print a job's label again", nil, station.PrintJob{}, s.reprint},
+		{"GET", "/printers", op, "Printers with their queues", nil, []station.Printer{}, s.listPrinters},
+		{"PUT", "/printers/:name", station.RoleAdmin, "Add or change a printer (addr host:9100, dpi, size, CJK font)", station.Printer{}, station.Printer{}, s.putPrinter},
+		{"DELETE", "/printers/:name", station.RoleAdmin, "Remove a printer (its queued jobs wait)", nil, nil, s.deletePrinter},
+		{"POST", "/printers/:name/retry", op, "Try the printer's queue now (after fixing paper or power)", nil, nil, s.retryPrinter},
 		{"GET", "/lookup", op, "What is this code? A station label, waybill, RMA or order number, tote or location", nil, LookupResult{}, s.lookup},
 		{"POST", "/returns", sup, "Enter or update an RMA by hand (higher version wins)", station.ReturnAuthorization{}, station.PutReturnResult{}, s.putReturn},
 		{"GET", "/returns/:rma", op, "An RMA with its parcels and units", nil, ReturnView{}, s.getReturn},
@@ -350,7 +359,11 @@ func (s *Server) lookup(c *fiber.Ctx) error {
 				return err
 			}
 		}
-		if id, kind, ok := station.ParseContainer(code); ok {
+		container := code
+		if sc.Label != nil {
+			container = sc.Code // without symbology prefix or spaces
+		}
+		if id, kind, ok := station.ParseContainer(container); ok {
 			res.Kind, res.ID = kind, id
 			return nil
 		}

@@ -76,6 +76,10 @@ type Config struct {
 	Sessions Sessions
 	// IdleTimeout ends a session nobody used for this long (default 30 min).
 	IdleTimeout time.Duration
+	// Labels renders labels (nil: label routes answer 501).
+	Labels LabelRenderer
+	// Spooler is woken when a print job is queued.
+	Spooler Kicker
 	// Sync is the link to central (nil: the station runs offline-only).
 	Sync Sync
 	// Location is the warehouse's time zone, for "today" (default time.Local).
