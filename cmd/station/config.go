@@ -31,6 +31,9 @@ type Config struct {
 	PollQuiet    time.Duration
 	PullEvery    time.Duration
 	SyncBackoff  time.Duration
+	TLSCert      string
+	TLSKey       string
+	Proxies      []string
 }
 
 // common flags shared by every subcommand.
@@ -61,8 +64,16 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (Co
 	fs.DurationVar(&c.PollQuiet, "poll-quiet", envDuration(getenv, "STATION_POLL_QUIET", 6*time.Hour), "poll a tracking API for shipments with no push for this long (env STATION_POLL_QUIET)")
 	fs.DurationVar(&c.PullEvery, "pull-interval", envDuration(getenv, "STATION_PULL_INTERVAL", time.Minute), "how often to pull expected returns from central (env STATION_PULL_INTERVAL)")
 	fs.DurationVar(&c.SyncBackoff, "sync-max-backoff", envDuration(getenv, "STATION_SYNC_MAX_BACKOFF", 5*time.Minute), "longest wait between tries while central is unreachable (env STATION_SYNC_MAX_BACKOFF)")
+	fs.StringVar(&c.TLSCert, "tls-cert", getenv("STATION_TLS_CERT"), "serve HTTPS with this certificate (PEM; env STATION_TLS_CERT)")
+	fs.StringVar(&c.TLSKey, "tls-key", getenv("STATION_TLS_KEY"), "the certificate's private key (PEM; env STATION_TLS_KEY)")
+	proxies := fs.String("trusted-proxies", getenv("STATION_TRUSTED_PROXIES"), "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For/-Proto to believe (env STATION_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return c, usageError{err.Error()}
+	}
+	for _, p := range strings.Split(*proxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			c.Proxies = append(c.Proxies, p)
+		}
 	}
 	if fs.NArg() > 0 {
 		return c, usageError{"unexpected arguments: " + strings.Join(fs.Args(), " ")}
@@ -87,6 +98,16 @@ func (c Config) Validate() error {
 		}
 		if c.CentralToken == "" {
 			errs = append(errs, errors.New("--central-url is set but --central-token (STATION_CENTRAL_TOKEN) is empty: central will refuse the station"))
+		}
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
+	}
+	for _, p := range c.Proxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				errs = append(errs, fmt.Errorf("--trusted-proxies: %q is neither an IP nor a CIDR", p))
+			}
 		}
 	}
 	if _, err := time.LoadLocation(c.TZ); err != nil {

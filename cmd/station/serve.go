@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -35,6 +36,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another station running? choose another port with --addr)", cfg.Addr, err)
 	}
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("load the TLS certificate: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		scheme = "https"
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "station_event_last_seq", Help: "Seq of the newest committed event."},
@@ -57,7 +68,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	spooler := labels.NewSpooler(db, log.With("component", "print"))
 	w.start(wctx, "print", log, func(ctx context.Context) { spooler.Run(ctx) })
 	webCfg := web.Config{Store: db, Sessions: db, Logger: log, Registry: reg, Hooks: hooks, Location: loc, Sync: link,
-		Labels: labelRenderer{}, Spooler: spooler}
+		Labels: labelRenderer{}, Spooler: spooler, TrustedProxies: cfg.Proxies}
 	if cfg.CentralURL != "" {
 		webCfg.Lookup = client
 	}
@@ -72,7 +83,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("station serving", "component", "main", "addr", ln.Addr().String(), "data", cfg.Data, "station_id", db.StationID())
-	fmt.Fprintf(stdout, "returns station %s listening on http://%s (data in %s)\n", db.StationID(), ln.Addr(), cfg.Data)
+	fmt.Fprintf(stdout, "returns station %s listening on %s://%s (data in %s)\n", db.StationID(), scheme, ln.Addr(), cfg.Data)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("http server stopped: %w", err)

@@ -82,6 +82,9 @@ type Config struct {
 	Spooler Kicker
 	// Sync is the link to central (nil: the station runs offline-only).
 	Sync Sync
+	// TrustedProxies are reverse proxies (IPs or CIDRs) whose X-Forwarded-For
+	// and X-Forwarded-Proto are believed; empty believes none.
+	TrustedProxies []string
 	// Location is the warehouse's time zone, for "today" (default time.Local).
 	Location *time.Location
 }
@@ -146,13 +149,16 @@ func New(cfg Config) *Server {
 	}
 	cfg.Registry.MustRegister(s.metrics.requests, s.metrics.latency, s.metrics.hooks)
 	s.app = fiber.New(fiber.Config{
-		AppName:               "returns-station",
-		BodyLimit:             maxPhoto + 1<<20,
-		Immutable:             true, // request values outlive the handler (logs, events)
-		ReadTimeout:           30 * time.Second,
-		WriteTimeout:          75 * time.Second, // the feed's long poll waits up to 60 s
-		IdleTimeout:           120 * time.Second,
-		DisableStartupMessage: true,
+		AppName:                 "returns-station",
+		BodyLimit:               maxPhoto + 1<<20,
+		Immutable:               true, // request values outlive the handler (logs, events)
+		ReadTimeout:             30 * time.Second,
+		WriteTimeout:            75 * time.Second, // the feed's long poll waits up to 60 s
+		IdleTimeout:             120 * time.Second,
+		DisableStartupMessage:   true,
+		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
 			return s.writeProblem(c, err)
 		},
@@ -315,4 +321,11 @@ func notConfigured(what string) fiber.Handler {
 		return sendProblem(c, Problem{Type: problemType("not_configured"), Status: fiber.StatusNotImplemented,
 			Detail: what + " is not available on this station yet."})
 	}
+}
+
+func proxyHeader(proxies []string) string {
+	if len(proxies) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
 }
