@@ -5,6 +5,15 @@ import (
 	"strings"
 )
 
+// loadUnit returns the unit or a not-found error naming it.
+func loadUnit(tx Tx, id string) (*Unit, error) {
+	u, err := tx.Unit(id)
+	if err == nil && u == nil {
+		err = notFound("unit", id)
+	}
+	return u, err
+}
+
 // AddUnitInput starts one unit: the product barcode (GTIN) or SKU scanned or typed.
 type AddUnitInput struct {
 	Code string `json:"code"`
@@ -209,12 +218,9 @@ func Inspect(tx Tx, env Env, unitID string, in InspectInput) (*Unit, error) {
 	if err := env.require(RoleOperator, "inspecting units"); err != nil {
 		return nil, err
 	}
-	u, err := tx.Unit(unitID)
+	u, err := loadUnit(tx, unitID)
 	if err != nil {
 		return nil, err
-	}
-	if u == nil {
-		return nil, notFound("unit", unitID)
 	}
 	if u.Status == UnitInspected {
 		return nil, Errorf(EConflict, "unit %s is already confirmed; a supervisor can regrade it with a reason", u.ID)
@@ -269,12 +275,9 @@ func Confirm(tx Tx, env Env, unitID string, in ConfirmInput) (*Unit, error) {
 	if err := env.require(RoleOperator, "confirming inspections"); err != nil {
 		return nil, err
 	}
-	u, err := tx.Unit(unitID)
+	u, err := loadUnit(tx, unitID)
 	if err != nil {
 		return nil, err
-	}
-	if u == nil {
-		return nil, notFound("unit", unitID)
 	}
 	rs, err := tx.Rules()
 	if err != nil {
@@ -388,12 +391,9 @@ func Move(tx Tx, env Env, unitID string, in MoveInput) (*Unit, error) {
 	if !ok {
 		return nil, Invalid("to", "scan a tote (T-…) or location (L-…) label")
 	}
-	u, err := tx.Unit(unitID)
+	u, err := loadUnit(tx, unitID)
 	if err != nil {
 		return nil, err
-	}
-	if u == nil {
-		return nil, notFound("unit", unitID)
 	}
 	if u.Status != UnitInspected {
 		return nil, Errorf(EConflict, "unit %s is not inspected yet: confirm its grade before putting it away", u.ID)
@@ -416,12 +416,9 @@ func AddPhoto(tx Tx, env Env, unitID string, ph Photo) (*Unit, error) {
 	if err := env.require(RoleOperator, "adding photos"); err != nil {
 		return nil, err
 	}
-	u, err := tx.Unit(unitID)
+	u, err := loadUnit(tx, unitID)
 	if err != nil {
 		return nil, err
-	}
-	if u == nil {
-		return nil, notFound("unit", unitID)
 	}
 	for _, x := range u.Photos {
 		if x.SHA256 == ph.SHA256 {

@@ -47,7 +47,19 @@ type request struct {
 // result once the transaction is durably committed. Commands that arrive while
 // a commit is under way share the next one.
 func (d *DB) Update(ctx context.Context, idem *station.Idempotency, fn func(station.Tx) (any, error)) (any, error) {
-	r := &request{idem: idem, done: make(chan struct{}), run: func(t *txn) (any, error) { return fn(t) }}
+	return d.submit(ctx, &request{idem: idem, run: func(t *txn) (any, error) { return fn(t) }})
+}
+
+// write runs fn as one command with direct access to the buckets, for the
+// store's own bookkeeping (sync cursors, print jobs, accounts) that is not a
+// domain command. It shares commits with the domain's commands.
+func (d *DB) write(ctx context.Context, fn func(t *txn) (any, error)) (any, error) {
+	return d.submit(ctx, &request{run: fn})
+}
+
+// submit queues r for the committer and waits for its durable commit.
+func (d *DB) submit(ctx context.Context, r *request) (any, error) {
+	r.done = make(chan struct{})
 	select {
 	case d.reqs <- r:
 	case <-ctx.Done():

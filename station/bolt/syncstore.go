@@ -15,21 +15,6 @@ var (
 	kReturnCursor = []byte("return_cursor")
 )
 
-// write runs fn as one command with direct access to the buckets, for the
-// store's own bookkeeping (sync cursors, print jobs) that is not a domain command.
-func (d *DB) write(ctx context.Context, fn func(t *txn) (any, error)) (any, error) {
-	r := &request{done: make(chan struct{}), run: fn}
-	select {
-	case d.reqs <- r:
-	case <-ctx.Done():
-		return nil, station.Errorf(station.EUnavailable, "the station is too busy to take the command; try again")
-	case <-d.stop:
-		return nil, station.Errorf(station.EUnavailable, "the station is shutting down")
-	}
-	<-r.done
-	return r.result, r.err
-}
-
 func (d *DB) systemEnv(actor string) station.Env {
 	return station.Env{StationID: d.stationID, Actor: actor, Role: station.RoleAdmin, Now: d.now, NewID: d.ids.New}
 }
