@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -184,5 +185,24 @@ func TestBackupAndRestore(t *testing.T) {
 	}
 	if out, _, err := runCLI(t, "check", "--data", data); err != nil || !strings.Contains(out, "OK") {
 		t.Errorf("data after refused restore: %v %q", err, out)
+	}
+}
+
+func TestSecretFromFile(t *testing.T) {
+	data := t.TempDir()
+	secret := filepath.Join(t.TempDir(), "token")
+	os.WriteFile(secret, []byte("s3cret\n"), 0o600)
+	cmd := exec.Command(stationBin, "serve", "--data", data, "--addr", freeAddr(t), "--central-url", "http://127.0.0.1:1")
+	cmd.Env = append(os.Environ(), "STATION_CENTRAL_TOKEN_FILE="+filepath.Join(t.TempDir(), "missing"))
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "STATION_CENTRAL_TOKEN_FILE") {
+		t.Errorf("missing secret file: %v %s", err, out)
+	}
+	// A readable file counts as the token: the URL-without-token error does not appear.
+	cmd = exec.Command(stationBin, "serve", "--data", data, "--addr", "nonsense", "--central-url", "http://127.0.0.1:1")
+	cmd.Env = append(os.Environ(), "STATION_CENTRAL_TOKEN_FILE="+secret)
+	out, _ = cmd.CombinedOutput()
+	if strings.Contains(string(out), "central-token") || !strings.Contains(string(out), "--addr") {
+		t.Errorf("token from file not used: %s", out)
 	}
 }

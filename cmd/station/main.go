@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -29,6 +30,43 @@ func main() {
 		fmt.Fprintln(os.Stderr, "station:", err)
 		os.Exit(1)
 	}
+}
+
+// secretKeys are the settings that hold secrets. Each may instead be given
+// as a file, KEY_FILE (a Docker or systemd secret), so it stays out of the
+// process environment listing and shell history.
+var secretKeys = []string{"STATION_CENTRAL_TOKEN", "STATION_CARRIER_KUAIDI100_SECRET", "STATION_CARRIER_TRACK17_SECRET",
+	"STATION_CARRIER_AFTERSHIP_SECRET", "STATION_CARRIER_EASYPOST_SECRET", "STATION_CARRIER_WEBHOOK_SECRET",
+	"STATION_POLL_KUAIDI100_KEY", "STATION_POLL_TRACK17_TOKEN"}
+
+// withSecretFiles returns getenv that also reads KEY_FILE for secret keys.
+// A named file that cannot be read is an error at start, not an empty secret.
+func withSecretFiles(getenv func(string) string) (func(string) string, error) {
+	files := map[string]string{}
+	for _, k := range secretKeys {
+		path := getenv(k + "_FILE")
+		if path == "" {
+			continue
+		}
+		if getenv(k) != "" {
+			return nil, usageError{fmt.Sprintf("%s and %s_FILE are both set; keep one", k, k)}
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s_FILE: %w", k, err)
+		}
+		v := strings.TrimSpace(string(b))
+		if v == "" {
+			return nil, fmt.Errorf("%s_FILE: %s is empty", k, path)
+		}
+		files[k] = v
+	}
+	return func(k string) string {
+		if v, ok := files[k]; ok {
+			return v
+		}
+		return getenv(k)
+	}, nil
 }
 
 // usageError marks mistakes in the command line (exit status 2).
@@ -51,6 +89,10 @@ const usage = `usage:
 Every command takes --data DIR (or STATION_DATA). Run "station COMMAND --help" for its flags.`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	getenv, err := withSecretFiles(getenv)
+	if err != nil {
+		return err
+	}
 	cmd := "serve"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
