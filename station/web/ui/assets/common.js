@@ -1,0 +1,308 @@
+'use strict';
+// Shared by every page: messages, the API client, the status bar, sounds
+// and scan fields. Each page script calls RS.start() first.
+const RS = (() => {
+  const lang = document.documentElement.dataset.lang === 'en' ? 'en' : 'zh';
+  const alt = lang === 'en' ? 'zh' : 'en';
+  const locale = lang === 'en' ? 'en-GB' : 'zh-CN';
+  const M = window.RS_MESSAGES || {};
+  const fill = (s, v) => (v ? s.replace(/\{(\w+)\}/g, (_, k) => (v[k] == null ? '' : String(v[k]))) : s);
+  // t is a message in the page's language, ta in the other one.
+  const t = (k, v) => fill((M[k] && M[k][lang]) || k, v);
+  const ta = (k, v) => fill((M[k] && M[k][alt]) || k, v);
+  const both = (k, v) => t(k, v) + ' · ' + ta(k, v);
+  // tx picks the page's language from an API text {en, zh}.
+  const tx = (o) => (o ? o[lang] || o.en || o.zh || '' : '');
+  const txa = (o) => (o ? o[alt] || '' : '');
+  // known returns the message for key if there is one, else fallback.
+  const known = (k, fallback) => (M[k] ? t(k) : fallback);
+
+  // h builds an element. Text is always set as text, never parsed as HTML.
+  function h(tag, attrs, ...kids) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v == null || v === false) continue;
+      if (k === 'class') e.className = v;
+      else if (k === 'text') e.textContent = v;
+      else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? '' : v);
+    }
+    for (const c of kids.flat(Infinity)) {
+      if (c != null && c !== false) e.append(c instanceof Node ? c : String(c));
+    }
+    return e;
+  }
+  const SVG = 'http://www.w3.org/2000/svg';
+  function icon(name, cls) {
+    const s = document.createElementNS(SVG, 'svg');
+    s.setAttribute('class', cls || 'ic');
+    s.setAttribute('aria-hidden', 'true');
+    const u = document.createElementNS(SVG, 'use');
+    u.setAttribute('href', '#i-' + name);
+    s.append(u);
+    return s;
+  }
+  // pair is a text with the other language under it, smaller.
+  const pair = (key, v, cls) => h('span', { class: cls || 'pair' }, h('span', { class: 'p1', text: t(key, v) }), h('span', { class: 'alt', text: ta(key, v) }));
+  // put replaces the children of el; nulls and falses are skipped and
+  // arrays flattened, as in h.
+  const put = (el, ...kids) => el.replaceChildren(...kids.flat(Infinity).filter((k) => k != null && k !== false));
+  const $ = (sel, root) => (root || document).querySelector(sel);
+  const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
+
+  function time(s, withDate) {
+    if (!s) return '';
+    const d = new Date(s);
+    if (isNaN(d)) return '';
+    const today = new Date().toDateString() === d.toDateString();
+    const o = { hour: '2-digit', minute: '2-digit' };
+    if (withDate === 'seconds') o.second = '2-digit';
+    if (!today || withDate === true) { o.month = '2-digit'; o.day = '2-digit'; }
+    return d.toLocaleString(locale, o);
+  }
+
+  const state = { session: null, csrf: '' };
+  const isSupervisor = () => !!state.session && (state.session.role === 'supervisor' || state.session.role === 'admin');
+
+  function toSignIn() {
+    location.href = '/?next=' + encodeURIComponent(location.pathname + location.search);
+  }
+
+  // api calls the station. It answers {ok, status, data} or {ok:false,
+  // status, problem} with the RFC 9457 problem; 0 means no answer at all.
+  async function api(method, path, body, opt) {
+    opt = opt || {};
+    const headers = { Accept: 'application/json' };
+    let payload;
+    if (body instanceof FormData) payload = body;
+    else if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
+    if (method !== 'GET' && method !== 'HEAD') headers['X-CSRF-Token'] = state.csrf;
+    let res;
+    try {
+      res = await fetch(path, { method, headers, body: payload, credentials: 'same-origin', cache: 'no-store' });
+    } catch (e) {
+      return { ok: false, status: 0, problem: { detail: both('err.network') } };
+    }
+    let data = null;
+    if ((res.headers.get('Content-Type') || '').includes('json')) {
+      try { data = await res.json(); } catch (e) { data = null; }
+    }
+    if (res.ok) return { ok: true, status: res.status, data };
+    const problem = data && typeof data === 'object' ? data : {};
+    if (!problem.detail) problem.detail = problem.title || t('err.status', { status: res.status });
+    if (res.status === 401 && !opt.noRedirect) toSignIn();
+    return { ok: false, status: res.status, problem };
+  }
+
+  const notConfigured = (s) => s === 501 || s === 404;
+
+  // showProblem writes a problem into box and marks the fields it names
+  // inside scope (elements with data-field).
+  function showProblem(box, p, scope) {
+    clearFields(scope);
+    box.className = 'msg bad';
+    box.replaceChildren(icon('error'), h('span', { text: p.detail || p.title || '' }));
+    for (const f of p.errors || []) {
+      const el = scope && scope.querySelector('[data-field="' + CSS.escape(f.field) + '"]');
+      if (el) {
+        el.classList.add('invalid');
+        el.setAttribute('aria-invalid', 'true');
+        el.after(h('div', { class: 'field-err', text: f.detail }));
+      } else {
+        box.append(h('div', { class: 'field-err', text: f.field + ': ' + f.detail }));
+      }
+    }
+  }
+  function showMsg(box, kind, text) {
+    box.className = 'msg ' + kind;
+    box.replaceChildren(icon(kind === 'good' ? 'ok' : kind === 'bad' ? 'error' : 'warn'), h('span', { text }));
+  }
+  function clearMsg(box) {
+    box.className = 'msg';
+    box.replaceChildren();
+  }
+  function clearFields(scope) {
+    if (!scope) return;
+    for (const e of scope.querySelectorAll('.field-err')) e.remove();
+    for (const e of scope.querySelectorAll('.invalid')) {
+      e.classList.remove('invalid');
+      e.removeAttribute('aria-invalid');
+    }
+  }
+
+  // beep plays a short tone: one high for good, two for a repeat, falling
+  // for unknown, a low buzz for an error. No sound files are needed.
+  let audio = null;
+  const tones = {
+    ok: [[1046, 0, 0.09]],
+    dup: [[784, 0, 0.07], [784, 0.12, 0.07]],
+    unknown: [[660, 0, 0.12], [440, 0.15, 0.18]],
+    warn: [[660, 0, 0.12], [440, 0.15, 0.18]],
+    error: [[196, 0, 0.35]],
+  };
+  function beep(kind) {
+    try {
+      const AC = window.AudioContext || window.webkitAudioContext;
+      if (!AC) return;
+      audio = audio || new AC();
+      if (audio.state === 'suspended') audio.resume().catch(() => {});
+      const now = audio.currentTime;
+      for (const [f, at, d] of tones[kind] || tones.ok) {
+        const o = audio.createOscillator();
+        const g = audio.createGain();
+        o.type = kind === 'error' ? 'square' : 'sine';
+        o.frequency.value = f;
+        g.gain.setValueAtTime(0.0001, now + at);
+        g.gain.exponentialRampToValueAtTime(0.25, now + at + 0.01);
+        g.gain.exponentialRampToValueAtTime(0.0001, now + at + d);
+        o.connect(g).connect(audio.destination);
+        o.start(now + at);
+        o.stop(now + at + d + 0.02);
+      }
+    } catch (e) {
+      // No audio device: the answer block still says everything.
+    }
+  }
+
+  // scanField calls onScan(value, t0) when Enter ends a scan, with t0 the
+  // performance.now() of the Enter. A keyboard-wedge scanner types fast and
+  // then sends Enter, exactly as a person would. With sticky, the field takes
+  // the focus back and catches keystrokes typed while the focus was elsewhere.
+  function scanField(input, onScan, sticky) {
+    input.addEventListener('keydown', (e) => {
+      if (e.key !== 'Enter' || e.isComposing) return;
+      e.preventDefault();
+      const t0 = performance.now();
+      const v = input.value;
+      input.value = '';
+      if (v.trim()) onScan(v, t0);
+    });
+    // A form around the field must never submit (and reload the page).
+    if (input.form) input.form.addEventListener('submit', (e) => e.preventDefault());
+    if (!sticky) return;
+    const typing = (el) => el && el !== input && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT');
+    input.addEventListener('blur', () => setTimeout(() => {
+      const a = document.activeElement;
+      if (!a || a === document.body || (a.tagName === 'BUTTON' && !a.closest('header'))) input.focus({ preventScroll: true });
+    }, 0));
+    document.addEventListener('keydown', (e) => {
+      const a = document.activeElement;
+      if (a === input || typing(a) || e.ctrlKey || e.metaKey || e.altKey || e.key.length !== 1) return;
+      input.focus({ preventScroll: true });
+    }, true);
+    window.addEventListener('focus', () => input.focus({ preventScroll: true }));
+    input.focus({ preventScroll: true });
+  }
+
+  // Status bar: the link to central and the printers, on every page.
+  async function refreshStatus() {
+    const lv = $('#st-link-v'), pv = $('#st-printers-v');
+    const ls = $('#st-link'), ps = $('#st-printers');
+    const s = await api('GET', '/api/v1/sync', undefined, { noRedirect: true });
+    ls.className = 'st';
+    if (s.ok && s.data) {
+      const d = s.data;
+      const bits = [];
+      if (d.configured === false) { bits.push(t('link.none')); ls.classList.add('warn'); }
+      else if (d.auth_failed) { bits.push(t('link.refused')); ls.classList.add('bad'); }
+      else if (d.online) { bits.push(d.since ? t('link.online_since', { t: time(d.since) }) : t('link.online')); ls.classList.add('good'); }
+      else { bits.push(d.since ? t('link.offline_since', { t: time(d.since) }) : t('link.offline')); ls.classList.add('bad'); }
+      if (d.halted) bits.push(t('link.halted'));
+      bits.push(t('link.backlog', { n: d.backlog || 0 }));
+      if (d.parked) bits.push(t('link.parked', { n: d.parked }));
+      lv.textContent = bits.join(' · ');
+    } else if (notConfigured(s.status)) {
+      lv.textContent = both('status.not_configured');
+      ls.classList.add('muted');
+    } else {
+      lv.textContent = s.status === 0 ? both('err.station_down') : t('status.unknown');
+      ls.classList.add('bad');
+    }
+    const p = await api('GET', '/api/v1/printers', undefined, { noRedirect: true });
+    ps.className = 'st';
+    const list = p.ok && p.data ? (Array.isArray(p.data) ? p.data : p.data.printers || []) : null;
+    if (list && list.length) {
+      state.printers = list;
+      pv.textContent = list.map((x) => {
+        const bits = [];
+        if (x.queued) bits.push(t('printer.queued_n', { n: x.queued }));
+        if (x.last_error) bits.push(t('printer.error'));
+        return (x.name || '?') + (bits.length ? ' (' + bits.join(', ') + ')' : ' ' + t('printer.ok'));
+      }).join(' · ');
+      ps.classList.add(list.some((x) => x.last_error) ? 'warn' : 'good');
+      ps.title = list.filter((x) => x.last_error).map((x) => x.name + ': ' + x.last_error).join('\n');
+    } else if (list) {
+      state.printers = [];
+      pv.textContent = both('printer.none');
+      ps.classList.add('muted');
+    } else {
+      state.printers = null;
+      pv.textContent = p.status === 403 ? t('printer.hidden') : both('status.not_configured');
+      ps.classList.add('muted');
+    }
+  }
+
+  function tick() {
+    const c = $('#st-clock');
+    if (c) c.textContent = new Date().toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+  }
+
+  function setLang(l) {
+    document.cookie = 'lang=' + l + '; path=/; max-age=31536000; samesite=lax';
+    try { localStorage.setItem('rs.lang', l); } catch (e) { /* private mode */ }
+    location.reload();
+  }
+
+  // start checks the session and fills the header. Pages other than the
+  // sign-in page go to it when nobody is signed in.
+  async function start(page) {
+    for (const b of $$('[data-set-lang]')) {
+      b.setAttribute('aria-pressed', String(b.dataset.setLang === lang));
+      b.addEventListener('click', () => setLang(b.dataset.setLang));
+    }
+    // A language chosen on this device wins over a stale cookie.
+    try {
+      const saved = localStorage.getItem('rs.lang');
+      if ((saved === 'en' || saved === 'zh') && saved !== lang && !document.cookie.includes('lang=')) setLang(saved);
+    } catch (e) { /* private mode */ }
+    tick();
+    setInterval(tick, 15000);
+    const r = await api('GET', '/api/v1/session', undefined, { noRedirect: page === 'signin' });
+    if (!r.ok) {
+      if (page === 'signin') {
+        $('#st-link-v').textContent = t('status.signin');
+        $('#st-printers-v').textContent = t('status.signin');
+        document.body.classList.remove('loading');
+      }
+      return null;
+    }
+    state.session = r.data;
+    state.csrf = r.data.csrf_token || '';
+    const who = $('#who');
+    put($('#who-name'), h('b', { text: r.data.display_name || r.data.username }), h('span', { class: 'role', text: ' · ' + known('role.' + r.data.role, r.data.role) }));
+    who.hidden = false;
+    $('#nav').hidden = false;
+    for (const a of $$('[data-role=supervisor]')) a.hidden = !isSupervisor();
+    for (const a of $$('[data-nav]')) if (a.dataset.nav === page) a.setAttribute('aria-current', 'page');
+    $('#signout').addEventListener('click', async () => {
+      await api('DELETE', '/api/v1/session', undefined, { noRedirect: true });
+      location.href = '/';
+    });
+    document.body.classList.remove('loading');
+    refreshStatus();
+    setInterval(refreshStatus, 30000);
+    return r.data;
+  }
+
+  // store keeps small page state across reloads (a language switch) in
+  // this tab only.
+  const store = {
+    get(k, d) { try { return JSON.parse(sessionStorage.getItem(k)) || d; } catch (e) { return d; } },
+    set(k, v) { try { sessionStorage.setItem(k, JSON.stringify(v)); } catch (e) { /* full or private */ } },
+  };
+
+  return { lang, alt, t, ta, both, tx, txa, known, h, put, icon, pair, $, $$, time, api, notConfigured, showProblem, showMsg, clearMsg, clearFields, beep, scanField, start, state, isSupervisor, store, refreshStatus };
+})();

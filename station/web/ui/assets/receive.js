@@ -1,0 +1,147 @@
+'use strict';
+// Receive: one scan field that always has the focus. Each scan answers with a
+// large block (icon, words in both languages, a tone) and joins the last 20.
+(() => {
+  const { t, ta, h, icon, $, api, beep, time, known } = RS;
+  const KEY = 'rs.receive';
+  const saved = RS.store.get(KEY, { history: [], last: null });
+  let packaging = 'intact';
+  const queue = [];
+  let busy = false;
+  // Scan-to-answer times in ms (Enter to the answer's frame), newest last.
+  RS.timings = [];
+
+  function setPack(p) {
+    packaging = p;
+    for (const b of document.querySelectorAll('[data-pack]')) b.setAttribute('aria-pressed', String(b.dataset.pack === p));
+  }
+
+  // classify turns an API answer into what the clerk must know first.
+  function classify(r) {
+    if (!r.ok) return 'error';
+    const d = r.data;
+    if (d.duplicate) return 'dup';
+    if (!d.matched) return 'unknown';
+    if ((d.exceptions || []).length) return 'warn';
+    return 'ok';
+  }
+  const heads = { ok: 'receive.matched', dup: 'receive.duplicate', unknown: 'receive.unknown', warn: 'receive.check', error: 'receive.error' };
+  const icons = { ok: 'ok', dup: 'dup', unknown: 'unknown', warn: 'warn', error: 'error' };
+
+  function details(kind, r, code) {
+    const out = [];
+    if (kind === 'error') {
+      out.push(h('p', { class: 'rd big', text: r.problem.detail }));
+      for (const f of r.problem.errors || []) out.push(h('p', { class: 'rd', text: f.detail }));
+      out.push(h('p', { class: 'rd mono', text: code }));
+      return out;
+    }
+    const d = r.data, p = d.parcel || {}, rma = d.rma;
+    out.push(h('p', { class: 'rd mono big', text: p.tracking + (p.carrier ? ' · ' + p.carrier : '') }));
+    if (kind === 'dup') out.push(h('p', { class: 'rd', text: t('receive.received_at', { t: time(p.received_at, true), who: (p.received_by || '').replace(/^user:|^token:/, '') }) }));
+    if (kind === 'unknown') {
+      out.push(h('p', { class: 'rd big', text: t('receive.unknown_do') }));
+      out.push(h('p', { class: 'rd alt', text: ta('receive.unknown_do') }));
+    }
+    if (rma) {
+      out.push(h('p', { class: 'rd big' }, h('b', { text: 'RMA ' + rma.rma }), rma.order_id ? ' · ' + t('receive.order') + ' ' + rma.order_id : ''));
+      const reason = rma.reason || {};
+      out.push(h('p', { class: 'rd' }, h('b', { text: t('receive.reason') + ': ' }), known('reason.' + reason.code, reason.code || ''), reason.text ? ' — “' + reason.text + '”' : ''));
+      const lines = h('ul', { class: 'lines' });
+      for (const l of rma.lines || []) lines.append(h('li', {}, h('b', { text: l.qty + ' × ' }), l.name || l.sku, h('span', { class: 'mono dim', text: ' ' + l.sku })));
+      out.push(lines);
+    }
+    for (const e of d.exceptions || []) {
+      if (e.code === 'unmatched') continue;
+      out.push(h('p', { class: 'rd exc' }, icon('warn'), h('b', { text: known('ex.' + e.code, e.code) + ': ' }), e.note));
+    }
+    if (p.id) {
+      out.push(h('p', { class: 'rd act' }, h('a', { class: 'btn', href: '/inspect?parcel=' + encodeURIComponent(p.id) }, icon('inspect'), t('receive.inspect_it'), ' ', h('kbd', { text: 'F9' }))));
+    }
+    return out;
+  }
+
+  function brief(r) {
+    if (!r.ok) return { ok: false, problem: { detail: r.problem.detail, errors: r.problem.errors } };
+    const d = r.data, p = d.parcel || {}, rma = d.rma;
+    return { ok: true, data: {
+      duplicate: d.duplicate, matched: d.matched,
+      parcel: { id: p.id, tracking: p.tracking, carrier: p.carrier, received_at: p.received_at, received_by: p.received_by },
+      rma: rma ? { rma: rma.rma, order_id: rma.order_id, reason: rma.reason, lines: (rma.lines || []).map((l) => ({ qty: l.qty, name: l.name, sku: l.sku })) } : null,
+      exceptions: (d.exceptions || []).map((e) => ({ code: e.code, note: e.note })),
+    } };
+  }
+
+  function render(entry, r) {
+    const box = $('#result');
+    box.className = 'result ' + entry.kind;
+    box.dataset.seq = String(entry.seq);
+    box.replaceChildren(
+      icon(icons[entry.kind], 'ri'),
+      h('div', { class: 'rbody' },
+        h('div', { class: 'rh', text: t(heads[entry.kind]) }),
+        h('div', { class: 'ra', text: ta(heads[entry.kind]) }),
+        details(entry.kind, r, entry.code),
+        h('div', { class: 'ms', id: 'ms' })));
+  }
+
+  function renderHistory() {
+    const ol = $('#history');
+    ol.replaceChildren(...saved.history.map((e) => {
+      const body = [icon(icons[e.kind]), h('span', { class: 'hk', text: t(heads[e.kind] + '_short') }), h('span', { class: 'hc mono', text: e.code }),
+        h('span', { class: 'hr', text: e.rma || '' }), h('time', { text: time(e.at, 'seconds') })];
+      return h('li', { class: 'h-' + e.kind }, e.parcel ? h('a', { href: '/inspect?parcel=' + encodeURIComponent(e.parcel) }, body) : body);
+    }));
+  }
+
+  async function run(code, t0) {
+    const r = await api('POST', '/api/v1/parcels/receive', { code, packaging });
+    setPack('intact');
+    const kind = classify(r);
+    const p = r.ok ? r.data.parcel : null;
+    const entry = { seq: (saved.seq = (saved.seq || 0) + 1), kind, at: new Date().toISOString(), code: p ? p.tracking : code.trim(),
+      rma: r.ok && r.data.rma ? r.data.rma.rma : '', parcel: p ? p.id : '' };
+    render(entry, r);
+    beep(kind);
+    requestAnimationFrame(() => {
+      const ms = performance.now() - t0;
+      RS.timings.push(ms);
+      if (RS.timings.length > 500) RS.timings.shift();
+      $('#result').dataset.ms = ms.toFixed(1);
+      const m = document.getElementById('ms');
+      if (m) m.textContent = t('receive.ms', { ms: Math.round(ms) });
+    });
+    saved.history.unshift(entry);
+    saved.history.length = Math.min(saved.history.length, 20);
+    // The last answer is kept, in short, so that a reload (a language
+    // switch) shows it again in the new language.
+    saved.last = Object.assign({ r: brief(r) }, entry);
+    RS.store.set(KEY, saved);
+    renderHistory();
+  }
+
+  async function pump() {
+    if (busy) return;
+    busy = true;
+    while (queue.length) {
+      const [code, t0] = queue.shift();
+      await run(code, t0);
+    }
+    busy = false;
+  }
+
+  RS.start('receive').then((s) => {
+    if (!s) return;
+    const input = $('#scan');
+    RS.scanField(input, (code, t0) => { queue.push([code, t0]); pump(); }, true);
+    for (const b of document.querySelectorAll('[data-pack]')) b.addEventListener('click', () => setPack(b.dataset.pack));
+    document.addEventListener('keydown', (e) => {
+      const keys = { F2: 'intact', F3: 'opened', F4: 'damaged' };
+      if (keys[e.key]) { e.preventDefault(); setPack(keys[e.key]); }
+      if (e.key === 'F9' && saved.last && saved.last.parcel) { e.preventDefault(); location.href = '/inspect?parcel=' + encodeURIComponent(saved.last.parcel); }
+    });
+    if (saved.last && saved.last.r) render(saved.last, saved.last.r);
+    renderHistory();
+    document.body.dataset.ready = 'true';
+  });
+})();
