@@ -69,4 +69,6 @@ type Exception struct {
 	ResolvedBy string     `json:"resolved_by,omitempty"`
 	Action     string     `json:"action,omitempty"`
 	Resolution string     `json:"resolution,omitempty"`
+	// Actions lists what may resolve it while it is open (filled on read, not stored).
+	Actions []string `json:"actions,omitempty"`
 }

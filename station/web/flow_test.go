@@ -131,6 +131,9 @@ func TestUnknownParcelMatchesLater(t *testing.T) {
 	if len(ex.Exceptions) != 2 || ex.Exceptions[0].Code != "rma_cancelled" {
 		t.Fatalf("after cancellation: %+v, want rma_cancelled on top", ex.Exceptions)
 	}
+	if strings.Join(ex.Exceptions[0].Actions, ",") != "accept,return_to_sender,escalate" {
+		t.Errorf("open exception offers actions %v", ex.Exceptions[0].Actions)
+	}
 	// A supervisor resolves it; an operator may not even see the queue.
 	h.must(403, h.do("operator", "GET", "/api/v1/exceptions", nil))
 	p := h.must(400, h.do("supervisor", "POST", "/api/v1/exceptions/"+ex.Exceptions[0].ID+"/resolve", map[string]any{"action": "match", "note": "x"})).problem(t)

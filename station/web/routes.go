@@ -466,6 +466,11 @@ func (s *Server) listExceptions(c *fiber.Ctx) error {
 	if exs == nil {
 		exs = []*station.Exception{}
 	}
+	for _, e := range exs {
+		if e.State == station.ExOpen {
+			e.Actions = station.ExceptionActions[e.Code]
+		}
+	}
 	return c.JSON(fiber.Map{"exceptions": exs})
 }
 
