@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"mime/multipart"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -325,5 +324,4 @@ func TestOpenAPIAndHealth(t *testing.T) {
 		t.Error("metrics lack station_http_requests_total")
 	}
 	h.must(501, h.do("operator", "GET", "/api/v1/sync", nil))
-	_ = http.StatusOK
 }

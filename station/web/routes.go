@@ -393,7 +393,7 @@ func (s *Server) lookup(c *fiber.Ctx) error {
 
 func (s *Server) putReturn(c *fiber.Ctx) error {
 	var r station.ReturnAuthorization
-	if err := decodeJSON(c, &r, lenient); err != nil {
+	if err := readJSON(c, &r, false); err != nil {
 		return err
 	}
 	return s.command(c, func(env station.Env, tx station.Tx) (any, error) {
@@ -506,10 +506,13 @@ func (s *Server) putRules(c *fiber.Ctx) error {
 	return s.command(c, func(env station.Env, tx station.Tx) (any, error) { return station.ReplaceRules(tx, env, rs) })
 }
 
-const lenient = false
+// decodeJSON reads the request body strictly: an unknown field is an error
+// that names it, so a misspelt field never silently does nothing.
+func decodeJSON(c *fiber.Ctx, v any) error { return readJSON(c, v, true) }
 
-// decodeJSON reads the request body as JSON into v; strict unless told lenient.
-func decodeJSON(c *fiber.Ctx, v any, strict ...bool) error {
+// readJSON reads the request body as JSON into v. Central's documents are read
+// leniently (strict false): the contract says unknown fields are ignored.
+func readJSON(c *fiber.Ctx, v any, strict bool) error {
 	if len(c.Body()) > maxJSON {
 		return fiber.NewError(fiber.StatusRequestEntityTooLarge, "the request body is larger than 1 MB")
 	}
@@ -517,9 +520,5 @@ func decodeJSON(c *fiber.Ctx, v any, strict ...bool) error {
 	if ct != "" && !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
 		return fiber.NewError(fiber.StatusUnsupportedMediaType, "send JSON with Content-Type: application/json")
 	}
-	st := true
-	if len(strict) > 0 {
-		st = strict[0]
-	}
-	return decode(c.Body(), v, st)
+	return decode(c.Body(), v, strict)
 }
