@@ -14,6 +14,15 @@ func loadUnit(tx Tx, id string) (*Unit, error) {
 	return u, err
 }
 
+// loadParcel returns the parcel or a not-found error naming it.
+func loadParcel(tx Tx, id string) (*Parcel, error) {
+	p, err := tx.Parcel(id)
+	if err == nil && p == nil {
+		err = notFound("parcel", id)
+	}
+	return p, err
+}
+
 // AddUnitInput starts one unit: the product barcode (GTIN) or SKU scanned or typed.
 type AddUnitInput struct {
 	Code string `json:"code"`
@@ -48,12 +57,9 @@ func AddUnit(tx Tx, env Env, parcelID string, in AddUnitInput) (*UnitResult, err
 	if scan.Kind == ScanTracking {
 		return nil, Invalid("code", "this is a waybill (tracking number), not a product: scan the barcode on the item")
 	}
-	p, err := tx.Parcel(parcelID)
+	p, err := loadParcel(tx, parcelID)
 	if err != nil {
 		return nil, err
-	}
-	if p == nil {
-		return nil, notFound("parcel", parcelID)
 	}
 	if p.Status == ParcelClosed {
 		return nil, Errorf(EConflict, "parcel %s is closed; a supervisor can reopen it by resolving its exceptions", p.Tracking)
@@ -442,12 +448,9 @@ func CloseParcel(tx Tx, env Env, parcelID string) (*Parcel, error) {
 	if err := env.require(RoleOperator, "closing parcels"); err != nil {
 		return nil, err
 	}
-	p, err := tx.Parcel(parcelID)
+	p, err := loadParcel(tx, parcelID)
 	if err != nil {
 		return nil, err
-	}
-	if p == nil {
-		return nil, notFound("parcel", parcelID)
 	}
 	if p.Status == ParcelClosed {
 		return p, nil
@@ -614,12 +617,9 @@ type ParcelView struct {
 
 // LoadParcel assembles a ParcelView.
 func LoadParcel(tx Tx, id string) (*ParcelView, error) {
-	p, err := tx.Parcel(id)
+	p, err := loadParcel(tx, id)
 	if err != nil {
 		return nil, err
-	}
-	if p == nil {
-		return nil, notFound("parcel", id)
 	}
 	v := &ParcelView{Parcel: p}
 	if p.RMA != "" {
