@@ -185,3 +185,32 @@ func TestUsersAndAudit(t *testing.T) {
 	h.must(401, b.do("GET", "/api/v1/parcels", nil))
 	h.must(401, b.login("chen.jing", "4321"))
 }
+
+func TestAuditPagesThroughSmallLogs(t *testing.T) {
+	h := newHarness(t)
+	for i := 0; i < 6; i++ {
+		h.must(201, h.do("operator", "POST", "/api/v1/parcels/receive", map[string]any{"code": "SF32000000000" + string(rune('0'+i)) + "1"}))
+	}
+	seen := map[uint64]bool{}
+	before := ""
+	for pages := 0; pages < 20; pages++ {
+		var a struct {
+			Entries    []web.AuditEntry `json:"entries"`
+			NextBefore uint64           `json:"next_before"`
+		}
+		h.must(200, h.do("supervisor", "GET", "/api/v1/audit?type=returns.parcel.received&limit=2"+before, nil)).json(t, &a)
+		for _, e := range a.Entries {
+			if seen[e.Seq] {
+				t.Fatalf("entry %d returned twice", e.Seq)
+			}
+			seen[e.Seq] = true
+		}
+		if a.NextBefore == 0 {
+			break
+		}
+		before = "&before=" + itoa(a.NextBefore)
+	}
+	if len(seen) != 6 {
+		t.Errorf("paging found %d of the 6 receipts", len(seen))
+	}
+}

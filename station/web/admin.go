@@ -218,34 +218,32 @@ func (s *Server) audit(c *fiber.Ctx) error {
 		return dataMatches(e, want)
 	}
 	const maxScan = 200_000
-	end := s.cfg.Store.LastSeq()
-	if before > 0 && before-1 < end {
-		end = before - 1
+	cur := s.cfg.Store.LastSeq() // the highest seq still to examine
+	if before > 0 && before-1 < cur {
+		cur = before - 1
 	}
 	out := []AuditEntry{}
-	scanned := 0
-	next := uint64(0)
-	for end > 0 && len(out) < limit && scanned < maxScan {
-		start := uint64(0)
-		if end > 500 {
-			start = end - 500
-		}
-		evs, err := s.cfg.Store.EventsAfter(c.UserContext(), start, int(end-start))
+	for scanned := 0; cur > 0 && len(out) < limit && scanned < maxScan; {
+		start := cur - min(cur, 500)
+		evs, err := s.cfg.Store.EventsAfter(c.UserContext(), start, int(cur-start))
 		if err != nil {
 			return err
 		}
+		if len(evs) == 0 {
+			cur = start
+			continue
+		}
 		for i := len(evs) - 1; i >= 0 && len(out) < limit; i-- {
 			scanned++
+			cur = evs[i].Seq - 1
 			if match(&evs[i]) {
 				out = append(out, AuditEntry{Event: evs[i], Highlight: highlight(&evs[i])})
 			}
-			next = evs[i].Seq
 		}
-		end = start
 	}
 	resp := fiber.Map{"entries": out}
-	if end > 0 && next > 1 {
-		resp["next_before"] = next // ask again with before=next for older entries
+	if cur > 0 {
+		resp["next_before"] = cur + 1 // ask again with before=next_before for older entries
 	}
 	return c.JSON(resp)
 }

@@ -13,6 +13,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -790,6 +791,9 @@ func TestBrowser(t *testing.T) {
 		b.click("#close-parcel")
 		b.until("parcel closed", `!document.getElementById('close-parcel')`)
 		b.wantText("#parcel", "closed", "zhang.min")
+		if href := eval[string](b, `(document.getElementById('parcel-audit') || {}).getAttribute?.('href') || ''`); href != "/audit?parcel="+parcelID {
+			t.Errorf("the parcel's audit link is %q, want /audit?parcel=%s", href, parcelID)
+		}
 		var p station.ParcelView
 		st.mustCall(200, "GET", "/api/v1/parcels/"+parcelID, nil, &p)
 		if p.Status != station.ParcelClosed || !p.Complete {
@@ -993,6 +997,353 @@ func TestBrowser(t *testing.T) {
 			b.screenshot("zh-"+s.name+"-1-signin", s.w, s.h)
 		}
 	})
+}
+
+// TestBrowserAdmin drives the audit and admin pages: an admin adds a person
+// and a machine token, rotates and revokes the token and disables the
+// person, each checked against the API; a supervisor reads a parcel's
+// history with its override marked; an operator is offered neither page.
+func TestBrowserAdmin(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	st := startStation(t, nil)
+	const adminUser, adminPIN = "chen.jie", "2468"
+	for _, u := range []struct {
+		user station.User
+		pin  string
+	}{
+		{station.User{Username: adminUser, DisplayName: "陈杰", Role: station.RoleAdmin}, adminPIN},
+		{station.User{Username: supUser, DisplayName: "张敏", Role: station.RoleSupervisor}, supPIN},
+		{station.User{Username: clerkUser, DisplayName: "李伟", Role: station.RoleOperator}, clerkPIN},
+	} {
+		if _, err := st.db.AddUser(u.user, u.pin, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// More than one page of log (the audit reads it 500 events at a time),
+	// then one return received and graded with an override.
+	seedManyTracking(t, st.db, 520)
+	const tracking = "SF6000000000001"
+	st.mustCall(201, "POST", "/api/v1/returns", rma("RMA-A001", tracking, "home"), nil)
+	var rec station.ReceiveResult
+	st.mustCall(201, "POST", "/api/v1/parcels/receive", map[string]string{"code": tracking}, &rec)
+	parcelID := rec.Parcel.ID
+	var ur station.UnitResult
+	st.mustCall(201, "POST", "/api/v1/parcels/"+parcelID+"/units", map[string]string{"code": "06901234567892"}, &ur)
+	var insp struct{ Suggestion struct{ Grade string } }
+	st.mustCall(200, "PUT", "/api/v1/units/"+ur.Unit.ID+"/inspection", map[string]any{"checklist": map[string]any{
+		"packaging": "sealed", "used": false, "damaged": false, "works": true, "accessories_complete": true}}, &insp)
+	grade := "C"
+	if insp.Suggestion.Grade == grade {
+		grade = "B"
+	}
+	const reason = "Scuff on the lid the checklist does not cover"
+	st.mustCall(200, "POST", "/api/v1/units/"+ur.Unit.ID+"/confirm", map[string]any{"grade": grade, "override_reason": reason}, nil)
+	st.mustCall(200, "PUT", "/api/v1/printers/desk-1", station.Printer{Name: "desk-1", Addr: "127.0.0.1:9", DPI: 203, Size: station.LabelSizeLarge}, nil)
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	b := newBrowser(t, st.url)
+	if _, err := chromedp.Call(b.ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+		Headers: network.Headers{"Accept-Language": "en-US,en;q=0.9"}}); err != nil {
+		t.Fatal(err)
+	}
+	use := func(t *testing.T) { b.t, st.t = t, t }
+	t.Cleanup(func() {
+		use(t)
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for _, p := range b.problems {
+			t.Error(p)
+		}
+	})
+	signIn := func(b *browser, path, user, pin string) {
+		b.t.Helper()
+		b.open(path)
+		b.until("sign-in page", `location.pathname === '/' && !document.getElementById('signin').hidden`)
+		b.typeInto("#username", user)
+		b.typeInto("#pin", pin+kb.Enter)
+		pathname, _, _ := strings.Cut(path, "?")
+		b.until("back at "+path, fmt.Sprintf(`location.pathname === %q && document.body.dataset.ready === 'true'`, pathname))
+	}
+	hidden := func(b *browser, sel string) bool {
+		return eval[bool](b, fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !e || e.hidden || !e.offsetParent; })()`, sel))
+	}
+
+	var userSession *http.Client
+	if !t.Run("admin: people", func(t *testing.T) {
+		use(t)
+		signIn(b, "/admin", adminUser, adminPIN)
+		if hidden(b, "[data-nav=audit]") || hidden(b, "[data-nav=admin]") {
+			t.Error("an admin is not offered the audit and admin pages")
+		}
+		b.wantText("#users-list", adminUser, supUser, clerkUser)
+		b.wantText("#tokens-list", "ui-test")
+		b.wantText("#printers-list", "desk-1", "127.0.0.1:9")
+
+		b.click("#user-add summary")
+		b.typeInto("#u-name", "zhao.lei")
+		b.typeInto("#u-display", "赵磊")
+		b.typeInto("#u-pin", "12")
+		b.click("#user-go")
+		b.until("PIN refused", `document.getElementById('u-pin').classList.contains('invalid')`)
+		eval[bool](b, `(document.getElementById('u-pin').value = '', true)`)
+		b.typeInto("#u-pin", "3579")
+		b.click("#user-go")
+		b.until("new person listed", `!!document.querySelector('tr[data-user="zhao.lei"]')`)
+		b.wantText(`tr[data-user="zhao.lei"]`, "赵磊", "operator", "active")
+		var users struct{ Users []station.User }
+		st.mustCall(200, "GET", "/api/v1/users", nil, &users)
+		if i := slices.IndexFunc(users.Users, func(u station.User) bool { return u.Username == "zhao.lei" }); i < 0 || users.Users[i].Role != station.RoleOperator {
+			t.Fatalf("users in the API %+v, want zhao.lei as operator", users.Users)
+		}
+
+		// zhao.lei signs in elsewhere; disabling them ends that session.
+		jar, _ := cookiejar.New(nil)
+		userSession = &http.Client{Jar: jar}
+		res, err := userSession.Post(st.url+"/api/v1/session", "application/json", strings.NewReader(`{"username":"zhao.lei","pin":"3579"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Fatalf("the new person signs in: %d %s", res.StatusCode, body)
+		}
+		if got := status(t, userSession, st.url+"/api/v1/session", ""); got != 200 {
+			t.Fatalf("the new person's session answers %d, want 200", got)
+		}
+		b.click(`tr[data-user="zhao.lei"] [data-act=disable]`)
+		b.wantText(`tr[data-user="zhao.lei"] [data-act=disable]`, "Click again")
+		if got := status(t, userSession, st.url+"/api/v1/session", ""); got != 200 {
+			t.Fatalf("one click disabled the person (session answers %d)", got)
+		}
+		b.click(`tr[data-user="zhao.lei"] [data-act=disable]`)
+		b.until("person disabled", `(document.querySelector('tr[data-user="zhao.lei"]') || {}).className === 'off'`)
+		b.wantText(`tr[data-user="zhao.lei"]`, "disabled since")
+		if got := status(t, userSession, st.url+"/api/v1/session", ""); got != 401 {
+			t.Errorf("a disabled person's session answers %d, want 401", got)
+		}
+		if !hidden(b, `tr[data-user="`+adminUser+`"] [data-act=disable]`) {
+			t.Error("the admin is offered to disable themselves")
+		}
+	}) {
+		return
+	}
+
+	if !t.Run("admin: tokens", func(t *testing.T) {
+		use(t)
+		const probe = "/api/v1/parcels?limit=1"
+		b.typeInto("#t-name", "handheld-1")
+		eval[bool](b, `(document.getElementById('t-role').value = 'operator', true)`)
+		b.click("#token-go")
+		b.until("secret shown", `!document.getElementById('secret').hidden`)
+		secret := eval[string](b, `document.getElementById('secret-value').textContent`)
+		if !strings.HasPrefix(secret, "rs_") {
+			t.Fatalf("secret shown %q, want rs_…", secret)
+		}
+		b.wantText("#secret", "will not be shown again")
+		b.click("#secret-copy")
+		b.until("copy answered", `document.getElementById('secret-copied').innerText.length > 0`)
+		if got := status(t, http.DefaultClient, st.url+probe, secret); got != 200 {
+			t.Fatalf("the new token answers %d, want 200", got)
+		}
+		b.wantText(`tr[data-token="handheld-1"][data-live=true]`, "operator", "in use")
+		for _, s := range sizes {
+			b.viewport(s.w, s.h)
+			b.screenshot("en-"+s.name+"-9-admin", s.w, s.h)
+		}
+		b.viewport(1366, 900)
+
+		// Shown once: gone after a reload, and never in a list.
+		b.open("/admin")
+		if strings.Contains(eval[string](b, `document.documentElement.outerHTML`), secret) || !hidden(b, "#secret") {
+			t.Error("the secret is still on the page after a reload")
+		}
+		var toks struct{ Tokens []map[string]any }
+		st.mustCall(200, "GET", "/api/v1/tokens", nil, &toks)
+		if raw, _ := json.Marshal(toks); strings.Contains(string(raw), secret) {
+			t.Error("the token list holds the secret")
+		}
+
+		row := `tr[data-token="handheld-1"][data-live=true]`
+		b.click(row + ` [data-act=rotate]`)
+		b.click(row + ` [data-act=rotate]`)
+		b.until("new secret shown", fmt.Sprintf(`!document.getElementById('secret').hidden && document.getElementById('secret-value').textContent !== %q`, secret))
+		rotated := eval[string](b, `document.getElementById('secret-value').textContent`)
+		if got := status(t, http.DefaultClient, st.url+probe, secret); got != 401 {
+			t.Errorf("the old secret answers %d after rotation, want 401", got)
+		}
+		if got := status(t, http.DefaultClient, st.url+probe, rotated); got != 200 {
+			t.Errorf("the rotated secret answers %d, want 200", got)
+		}
+		b.click("#secret-done")
+		if !hidden(b, "#secret") || strings.Contains(eval[string](b, `document.documentElement.outerHTML`), rotated) {
+			t.Error("the secret stays on the page after Done")
+		}
+
+		b.click(row + ` [data-act=revoke]`)
+		b.click(row + ` [data-act=revoke]`)
+		b.until("token revoked", `!document.querySelector('tr[data-token="handheld-1"][data-live=true]')`)
+		b.wantText("#tokens-msg", "handheld-1 revoked")
+		b.wantText(`tr[data-token="handheld-1"]`, "revoked", adminUser)
+		if got := status(t, http.DefaultClient, st.url+probe, rotated); got != 401 {
+			t.Errorf("a revoked token answers %d, want 401", got)
+		}
+	}) {
+		return
+	}
+
+	sup := b.tab(t, st.url)
+	if !t.Run("audit", func(t *testing.T) {
+		use(t)
+		sup.t = t
+		signIn(sup, "/audit?parcel="+parcelID, supUser, supPIN)
+		if hidden(sup, "[data-nav=audit]") || !hidden(sup, "[data-nav=admin]") {
+			t.Error("a supervisor must see the audit link and not the admin one")
+		}
+		if got := eval[string](sup, `document.getElementById('f-parcel').value`); got != parcelID {
+			t.Errorf("parcel filter %q, want %s", got, parcelID)
+		}
+		sup.wantText("#audit-list", "Parcel received", tracking, "RMA-A001", "Unit graded", reason)
+		types := eval[[]string](sup, `[...document.querySelectorAll('#audit-list .aentry')].map((e) => e.dataset.type)`)
+		if !slices.Contains(types, station.EventParcelReceived) || slices.Contains(types, station.EventTrackingUpdated) {
+			t.Errorf("entries for the parcel %v: want its receive and nothing of other shipments", types)
+		}
+		ov := `#audit-list .aentry[data-highlight=override]`
+		sup.wantText(ov, "Override", "Grade "+grade, "changed from the suggested "+insp.Suggestion.Grade, reason)
+		if eval[int](sup, `document.querySelectorAll('#audit-list .aentry.hl').length`) != 1 {
+			t.Error("want exactly the override marked")
+		}
+		sup.click(ov + ` details.raw summary`)
+		sup.wantText(ov+` pre`, `"override_reason"`, `"seq"`)
+		if n := eval[int](sup, `document.querySelectorAll('main button:not(#refresh):not(#audit-go):not(#audit-clear):not(#audit-more), main [contenteditable=true]').length`); n != 0 {
+			t.Errorf("%d other controls on a read-only page", n)
+		}
+		for _, s := range sizes {
+			sup.viewport(s.w, s.h)
+			if s.name == "handheld" {
+				if w := eval[int](sup, `document.documentElement.scrollWidth`); w > int(s.w) {
+					t.Errorf("/audit at %d px scrolls sideways: %d px wide", s.w, w)
+				}
+			}
+			sup.screenshot("en-"+s.name+"-10-audit", s.w, s.h)
+		}
+		sup.viewport(1366, 900)
+
+		// Newest first, five at a time, then older ones.
+		sup.open("/audit?limit=5")
+		seqs := func() []int {
+			return eval[[]int](sup, `[...document.querySelectorAll('#audit-list .aentry')].map((e) => +e.dataset.seq)`)
+		}
+		first := seqs()
+		if len(first) != 5 || !slices.IsSortedFunc(first, func(a, b int) int { return b - a }) {
+			t.Fatalf("first page seqs %v, want 5, newest first", first)
+		}
+		sup.click("#audit-more")
+		sup.until("older entries", `document.querySelectorAll('#audit-list .aentry').length === 10`)
+		if all := seqs(); !slices.IsSortedFunc(all, func(a, b int) int { return b - a }) || all[5] >= first[4] {
+			t.Errorf("after loading older: %v, want 10 strictly older going down", all)
+		}
+		// The type filter: only the admin actions, with the new person among them.
+		sup.open("/audit")
+		eval[bool](sup, `(document.getElementById('f-type').value = 'returns.admin.', true)`)
+		sup.click("#audit-go")
+		sup.until("admin entries", `[...document.querySelectorAll('#audit-list .aentry')].every((e) => e.dataset.highlight === 'admin') && document.querySelectorAll('#audit-list .aentry').length > 0`)
+		sup.wantText("#audit-list", "User zhao.lei added as operator", "Token handheld-1 revoked", "disabled")
+		if !strings.Contains(eval[string](sup, `location.search`), "type=returns.admin.") {
+			t.Error("the filter is not kept in the address")
+		}
+	}) {
+		return
+	}
+
+	if !t.Run("operator", func(t *testing.T) {
+		use(t)
+		op := b.tab(t, st.url)
+		signIn(op, "/admin", clerkUser, clerkPIN)
+		if !hidden(op, "[data-nav=audit]") || !hidden(op, "[data-nav=admin]") {
+			t.Error("an operator is offered the audit or admin page")
+		}
+		op.wantText("#admin-msg", "needs the admin role", "需要管理员角色")
+		if !hidden(op, "#admin-body") {
+			t.Error("the admin page shows its tables to an operator")
+		}
+		op.open("/audit")
+		op.wantText("#audit-msg", "needs the supervisor or admin role")
+		op.open("/")
+		if !hidden(op, `#home a[href="/audit"]`) || !hidden(op, `#home a[href="/admin"]`) {
+			t.Error("an operator's home offers the audit or admin page")
+		}
+	}) {
+		return
+	}
+
+	t.Run("screenshots zh", func(t *testing.T) {
+		use(t)
+		sup.t = t
+		for _, x := range []struct {
+			b    *browser
+			path string
+			name string
+		}{{b, "/admin", "9-admin"}, {sup, "/audit?parcel=" + parcelID, "10-audit"}} {
+			x.b.open(x.path)
+			x.b.click(`[data-set-lang=zh]`)
+			x.b.until("Chinese page", `document.documentElement.lang === 'zh-CN' && document.body.dataset.ready === 'true'`)
+			for _, s := range sizes {
+				x.b.viewport(s.w, s.h)
+				if s.name == "handheld" {
+					if w := eval[int](x.b, `document.documentElement.scrollWidth`); w > int(s.w) {
+						t.Errorf("%s at %d px scrolls sideways: %d px wide", x.path, s.w, w)
+					}
+				}
+				x.b.screenshot("zh-"+s.name+"-"+x.name, s.w, s.h)
+			}
+			x.b.viewport(1366, 900)
+		}
+		b.wantText("#users", "员工账号")
+		sup.wantText("#audit-list", "包裹收货", "人工改判")
+	})
+}
+
+// status sends GET url with an optional bearer token and returns the status.
+func status(t *testing.T, c *http.Client, url, token string) int {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// seedManyTracking records n carrier updates in one transaction: a long
+// log, quickly.
+func seedManyTracking(t *testing.T, db *bolt.DB, n int) {
+	t.Helper()
+	now := time.Now()
+	env := station.Env{StationID: "st-ui", Actor: "carrier:test", Role: station.RoleAdmin, Now: time.Now, NewID: station.NewIDSource(time.Now, rand.Reader).New}
+	if _, err := db.Update(context.Background(), nil, func(tx station.Tx) (any, error) {
+		for i := range n {
+			u := station.TrackingUpdate{Tracking: fmt.Sprintf("YT7%012d", i), Carrier: "YTO", Status: station.TrackInTransit,
+				OccurredAt: now.Add(-time.Hour), Provider: "webhook", DedupKey: fmt.Sprintf("many-%d", i)}
+			if _, err := station.ApplyTracking(tx, env, u); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // checkLabelPDF prints the page as the browser would and checks that the

@@ -61,6 +61,8 @@ var pages = []page{
 	{"/putaway", "putaway", "nav.putaway"},
 	{"/exceptions", "exceptions", "nav.exceptions"},
 	{"/inbound", "inbound", "nav.inbound"},
+	{"/audit", "audit", "nav.audit"},
+	{"/admin", "admin", "nav.admin"},
 }
 
 // UI serves the staff pages and their assets.

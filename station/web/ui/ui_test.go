@@ -86,6 +86,8 @@ func TestPages(t *testing.T) {
 		"/putaway":    {"Scan the unit label", "扫描商品标签"},
 		"/exceptions": {"Exceptions", "异常"},
 		"/inbound":    {"Inbound", "在途"},
+		"/audit":      {"Who did what, when, and why", "谁在何时做了什么"},
+		"/admin":      {"Machine tokens", "机器令牌"},
 	}
 	if got := len(u.Pages()); got != len(titles) {
 		t.Fatalf("got %d pages, want %d", got, len(titles))
@@ -114,7 +116,7 @@ func TestPages(t *testing.T) {
 					t.Errorf("Cache-Control %q, want no-store", res.Header.Get("Cache-Control"))
 				}
 				// Every message key resolved: a raw key such as "nav.receive" would show.
-				if m := regexp.MustCompile(`>\s*(nav|signin|receive|inspect|putaway|ex|inbound|status|home|pack)\.[a-z_.]+\s*<`).FindString(b); m != "" {
+				if m := regexp.MustCompile(`>\s*(nav|signin|receive|inspect|putaway|ex|inbound|status|home|pack|audit|admin)\.[a-z_.]+\s*<`).FindString(b); m != "" {
 					t.Errorf("unresolved message key in page: %s", m)
 				}
 				script := strings.TrimPrefix(p, "/")

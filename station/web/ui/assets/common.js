@@ -63,6 +63,7 @@ const RS = (() => {
 
   const state = { session: null, csrf: '' };
   const isSupervisor = () => !!state.session && (state.session.role === 'supervisor' || state.session.role === 'admin');
+  const isAdmin = () => !!state.session && state.session.role === 'admin';
 
   function toSignIn() {
     location.href = '/?next=' + encodeURIComponent(location.pathname + location.search);
@@ -286,6 +287,7 @@ const RS = (() => {
     who.hidden = false;
     $('#nav').hidden = false;
     for (const a of $$('[data-role=supervisor]')) a.hidden = !isSupervisor();
+    for (const a of $$('[data-role=admin]')) a.hidden = !isAdmin();
     for (const a of $$('[data-nav]')) if (a.dataset.nav === page) a.setAttribute('aria-current', 'page');
     $('#signout').addEventListener('click', async () => {
       await api('DELETE', '/api/v1/session', undefined, { noRedirect: true });
@@ -304,5 +306,5 @@ const RS = (() => {
     set(k, v) { try { sessionStorage.setItem(k, JSON.stringify(v)); } catch (e) { /* full or private */ } },
   };
 
-  return { lang, alt, t, ta, both, tx, txa, known, h, put, icon, pair, $, $$, time, api, notConfigured, showProblem, showMsg, clearMsg, clearFields, beep, scanField, start, state, isSupervisor, store, refreshStatus };
+  return { lang, alt, t, ta, both, tx, txa, known, h, put, icon, pair, $, $$, time, api, notConfigured, showProblem, showMsg, clearMsg, clearFields, beep, scanField, start, state, isSupervisor, isAdmin, store, refreshStatus };
 })();

@@ -11,6 +11,7 @@
     $('#home').hidden = false;
     $('#home-hello').textContent = t('home.hello', { name: s.display_name || s.username });
     for (const a of document.querySelectorAll('#home [data-role=supervisor]')) a.hidden = !RS.isSupervisor();
+    for (const a of document.querySelectorAll('#home [data-role=admin]')) a.hidden = !RS.isAdmin();
   }
 
   function signedIn() {
