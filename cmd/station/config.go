@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +32,7 @@ type Config struct {
 	PollQuiet    time.Duration
 	PullEvery    time.Duration
 	SyncBackoff  time.Duration
+	MaxDBMB      int
 	TLSCert      string
 	TLSKey       string
 	Proxies      []string
@@ -64,6 +66,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (Co
 	fs.DurationVar(&c.PollQuiet, "poll-quiet", envDuration(getenv, "STATION_POLL_QUIET", 6*time.Hour), "poll a tracking API for shipments with no push for this long (env STATION_POLL_QUIET)")
 	fs.DurationVar(&c.PullEvery, "pull-interval", envDuration(getenv, "STATION_PULL_INTERVAL", time.Minute), "how often to pull expected returns from central (env STATION_PULL_INTERVAL)")
 	fs.DurationVar(&c.SyncBackoff, "sync-max-backoff", envDuration(getenv, "STATION_SYNC_MAX_BACKOFF", 5*time.Minute), "longest wait between tries while central is unreachable (env STATION_SYNC_MAX_BACKOFF)")
+	fs.IntVar(&c.MaxDBMB, "max-db-mb", envInt(getenv, "STATION_MAX_DB_MB", 0), "cap the data file at this many MB; 0 means no cap (env STATION_MAX_DB_MB)")
 	fs.StringVar(&c.TLSCert, "tls-cert", getenv("STATION_TLS_CERT"), "serve HTTPS with this certificate (PEM; env STATION_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", getenv("STATION_TLS_KEY"), "the certificate's private key (PEM; env STATION_TLS_KEY)")
 	proxies := fs.String("trusted-proxies", getenv("STATION_TRUSTED_PROXIES"), "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For/-Proto to believe (env STATION_TRUSTED_PROXIES)")
@@ -99,6 +102,9 @@ func (c Config) Validate() error {
 		if c.CentralToken == "" {
 			errs = append(errs, errors.New("--central-url is set but --central-token (STATION_CENTRAL_TOKEN) is empty: central will refuse the station"))
 		}
+	}
+	if c.MaxDBMB < 0 {
+		errs = append(errs, errors.New("--max-db-mb must be 0 (no cap) or a positive number of megabytes"))
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
@@ -139,6 +145,20 @@ func envDuration(getenv func(string) string, k string, def time.Duration) time.D
 		return -1
 	}
 	return d
+}
+
+// envInt reads a whole number from the environment; a bad value becomes -1
+// so Validate reports it.
+func envInt(getenv func(string) string, k string, def int) int {
+	v := getenv(k)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {

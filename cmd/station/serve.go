@@ -23,7 +23,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	log := newLogger(stderr, cfg.LogLevel)
-	db, err := bolt.Open(dbPath(cfg.Data), bolt.Options{StationID: cfg.StationID, Logger: log})
+	db, err := bolt.Open(dbPath(cfg.Data), bolt.Options{StationID: cfg.StationID, Logger: log, MaxSize: cfg.MaxDBMB << 20})
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"returns-station/station"
 )
@@ -178,6 +179,10 @@ func (d *DB) commit(group []*request) {
 
 func (d *DB) storageError(err error) error {
 	d.log.Error("write transaction failed", "component", "store", "err", err)
+	if errors.Is(err, bolterrors.ErrMaxSizeReached) {
+		return &station.Error{Code: station.EUnavailable, Message: "the station's data file has reached its size limit, so nothing was saved; " +
+			"raise --max-db-mb or free space (take a backup, then compact the file), then try again", Err: err}
+	}
 	return &station.Error{Code: station.EUnavailable, Message: "the station could not save to disk; nothing was changed. Check free disk space and the station log", Err: err}
 }
 

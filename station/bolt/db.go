@@ -70,6 +70,9 @@ type Options struct {
 	StationID string
 	Logger    *slog.Logger
 	Now       func() time.Time
+	// MaxSize caps the data file in bytes (0: no cap), so a runaway backlog
+	// fills the cap rather than the disk the operating system needs.
+	MaxSize int
 }
 
 // DB is the station's storage. It is safe for concurrent use.
@@ -112,6 +115,7 @@ func Open(path string, opts Options) (*DB, error) {
 		Timeout:         opts.LockTimeout,
 		FreelistType:    bolt.FreelistMapType,
 		InitialMmapSize: 1 << 30, // readers never block a writer's remap below 1 GiB
+		MaxSize:         opts.MaxSize,
 	})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: %w; stop the running station first, or do this through its API", path, ErrLocked)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -190,4 +191,35 @@ func TestOpenRefusals(t *testing.T) {
 	if db.StationID() != id {
 		t.Errorf("station id changed on reopen: %s → %s", id, db.StationID())
 	}
+}
+
+func TestFullDataFileRefusesAndKeepsWhatWasSaved(t *testing.T) {
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "station.db"), bolt.Options{MaxSize: 24 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	saved := 0
+	var full error
+	for i := 0; i < 200000 && full == nil; i++ {
+		if _, err := db.Update(context.Background(), nil, receive(fmt.Sprintf("SF%013d", i))); err != nil {
+			full = err
+			break
+		}
+		saved++
+	}
+	if full == nil {
+		t.Fatal("the cap was never reached")
+	}
+	if station.ErrorCode(full) != station.EUnavailable || !strings.Contains(station.ErrorMessage(full), "size limit") {
+		t.Fatalf("a full data file answers %v (%s), want unavailable naming the size limit", full, station.ErrorCode(full))
+	}
+	parcels, _, err := db.ListParcels(station.ParcelFilter{}, "", 1_000_000)
+	if err != nil || len(parcels) != saved {
+		t.Fatalf("%d parcels readable after the refusal, want the %d acknowledged (%v)", len(parcels), saved, err)
+	}
+	if err := db.Check(); err != nil {
+		t.Fatalf("integrity after the refusal: %v", err)
+	}
+	t.Logf("%d receipts saved before the 24 MB cap refused the next one", saved)
 }
