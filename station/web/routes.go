@@ -85,8 +85,8 @@ func (s *Server) routes() {
 	api := app.Group("/api/v1")
 	api.Get("/openapi.json", s.openapi)
 	api.Post("/session", s.login)
-	api.Use(s.auth)
 	api.Get("/session", s.whoami)
+	api.Use(s.auth)
 	api.Delete("/session", s.logout)
 	for _, r := range s.apiRoutes() {
 		api.Add(r.method, r.path, need(r.role), r.handler)

@@ -203,33 +203,37 @@ func (s *Server) observe(c *fiber.Ctx) error {
 
 // auth requires a bearer token or a staff session on every /api/v1 route.
 func (s *Server) auth(c *fiber.Ctx) error {
+	id, err := s.identify(c)
+	if err != nil {
+		return err
+	}
+	c.Locals(localIdentity, id)
+	return c.Next()
+}
+
+// identify finds the caller: a staff session cookie, or a bearer token.
+func (s *Server) identify(c *fiber.Ctx) (identity, error) {
 	h := c.Get(fiber.HeaderAuthorization)
 	secret, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok && s.cfg.Sessions != nil {
 		if cookie := c.Cookies(SessionCookie); cookie != "" {
-			id, err := s.sessionIdentity(c, cookie)
-			if err != nil {
-				return err
-			}
-			c.Locals(localIdentity, id)
-			return c.Next()
+			return s.sessionIdentity(c, cookie)
 		}
 	}
 	if !ok || secret == "" {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="returns-station"`)
-		return station.Errorf(station.EUnauthorized, "sign in: send Authorization: Bearer <token> (create one with `station token create`)")
+		return identity{}, station.Errorf(station.EUnauthorized, "sign in: send Authorization: Bearer <token> (create one with `station token create`)")
 	}
 	tok, err := s.cfg.Store.TokenBySecret(strings.TrimSpace(secret))
 	if err != nil {
-		return err
+		return identity{}, err
 	}
 	if tok == nil {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="returns-station", error="invalid_token"`)
-		return station.Errorf(station.EUnauthorized, "the token is unknown or revoked; ask an admin for a new one")
+		return identity{}, station.Errorf(station.EUnauthorized, "the token is unknown or revoked; ask an admin for a new one")
 	}
-	c.Locals(localIdentity, identity{Actor: "token:" + tok.Name, Role: tok.Role})
 	s.touchToken(tok.Hash)
-	return c.Next()
+	return identity{Actor: "token:" + tok.Name, Role: tok.Role}, nil
 }
 
 func ident(c *fiber.Ctx) identity {

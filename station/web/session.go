@@ -87,6 +87,7 @@ type LoginInput struct {
 
 // SessionView is who is signed in, and the token their page sends on writes.
 type SessionView struct {
+	SignedIn    bool   `json:"signed_in"`
 	Username    string `json:"username"`
 	DisplayName string `json:"display_name"`
 	Role        string `json:"role"`
@@ -148,7 +149,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: secret, Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode, Secure: c.Protocol() == "https"})
 	s.log.Info("signed in", "component", "web", "user", u.Username, "role", u.Role, "client", c.IP())
-	return c.JSON(SessionView{Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, CSRFToken: s.csrfToken(sess.Hash)})
+	return c.JSON(SessionView{SignedIn: true, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, CSRFToken: s.csrfToken(sess.Hash)})
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {
@@ -161,9 +162,17 @@ func (s *Server) logout(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
+// whoami tells a page who is signed in. Nobody signed in is an answer, not
+// an error (200 with signed_in false), so a page's first look costs no 401.
 func (s *Server) whoami(c *fiber.Ctx) error {
-	id := ident(c)
-	v := SessionView{Username: strings.TrimPrefix(strings.TrimPrefix(id.Actor, "user:"), "token:"), Role: id.Role}
+	id, err := s.identify(c)
+	if station.ErrorCode(err) == station.EUnauthorized {
+		return c.JSON(SessionView{})
+	}
+	if err != nil {
+		return err
+	}
+	v := SessionView{SignedIn: true, Username: strings.TrimPrefix(strings.TrimPrefix(id.Actor, "user:"), "token:"), Role: id.Role}
 	if id.Session != "" {
 		v.CSRFToken = s.csrfToken(id.Session)
 		if u, err := s.cfg.Sessions.User(v.Username); err == nil && u != nil {

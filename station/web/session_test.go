@@ -68,6 +68,11 @@ func TestStaffSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := newBrowser(t, h)
+	var anon web.SessionView
+	h.must(200, b.do("GET", "/api/v1/session", nil)).json(t, &anon)
+	if anon.SignedIn || anon.Username != "" {
+		t.Errorf("nobody signed in, yet the session says %+v", anon)
+	}
 	r := h.must(200, b.login("li.wei", "2468"))
 	cookie := r.header.Get("Set-Cookie")
 	for _, want := range []string{"station_session=", "HttpOnly", "SameSite=Strict"} {

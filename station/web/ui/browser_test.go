@@ -1112,18 +1112,18 @@ func TestBrowserAdmin(t *testing.T) {
 		if res.StatusCode != 200 {
 			t.Fatalf("the new person signs in: %d %s", res.StatusCode, body)
 		}
-		if got := status(t, userSession, st.url+"/api/v1/session", ""); got != 200 {
+		if got := status(t, userSession, st.url+"/api/v1/parcels", ""); got != 200 {
 			t.Fatalf("the new person's session answers %d, want 200", got)
 		}
 		b.click(`tr[data-user="zhao.lei"] [data-act=disable]`)
 		b.wantText(`tr[data-user="zhao.lei"] [data-act=disable]`, "Click again")
-		if got := status(t, userSession, st.url+"/api/v1/session", ""); got != 200 {
+		if got := status(t, userSession, st.url+"/api/v1/parcels", ""); got != 200 {
 			t.Fatalf("one click disabled the person (session answers %d)", got)
 		}
 		b.click(`tr[data-user="zhao.lei"] [data-act=disable]`)
 		b.until("person disabled", `(document.querySelector('tr[data-user="zhao.lei"]') || {}).className === 'off'`)
 		b.wantText(`tr[data-user="zhao.lei"]`, "disabled since")
-		if got := status(t, userSession, st.url+"/api/v1/session", ""); got != 401 {
+		if got := status(t, userSession, st.url+"/api/v1/parcels", ""); got != 401 {
 			t.Errorf("a disabled person's session answers %d, want 401", got)
 		}
 		if !hidden(b, `tr[data-user="`+adminUser+`"] [data-act=disable]`) {

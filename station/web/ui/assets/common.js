@@ -272,7 +272,11 @@ const RS = (() => {
     tick();
     setInterval(tick, 15000);
     const r = await api('GET', '/api/v1/session', undefined, { noRedirect: page === 'signin' });
-    if (!r.ok) {
+    if (r.ok && !r.data.signed_in && page !== 'signin') {
+      toSignIn();
+      return null;
+    }
+    if (!r.ok || !r.data.signed_in) {
       if (page === 'signin') {
         $('#st-link-v').textContent = t('status.signin');
         $('#st-printers-v').textContent = t('status.signin');
