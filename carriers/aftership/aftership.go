@@ -4,13 +4,12 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"returns-station/carriers/internal/wire"
 	"returns-station/station"
 )
 
@@ -174,7 +173,7 @@ func Parse(body []byte, now time.Time) ([]station.TrackingUpdate, error) {
 		}
 		u.Location = c.Location
 		if u.Location == "" {
-			u.Location = joinNonEmpty(", ", c.City, c.State, c.CountryISO3)
+			u.Location = wire.JoinNonEmpty(", ", c.City, c.State, c.CountryISO3)
 		}
 	}
 	if at, ok := parseETA(m.ExpectedDelivery); ok {
@@ -228,35 +227,12 @@ func parseETA(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-func joinNonEmpty(sep string, parts ...string) string {
-	var keep []string
-	for _, p := range parts {
-		if p = strings.TrimSpace(p); p != "" {
-			keep = append(keep, p)
-		}
-	}
-	return strings.Join(keep, sep)
-}
-
 // decode unmarshals JSON and turns its errors into EInvalid naming the field.
 func decode(b []byte, v any) error {
-	err := json.Unmarshal(b, v)
-	if err == nil {
-		return nil
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		return invalid(te.Field, "want a JSON "+te.Type.Kind().String()+", got "+te.Value, err)
-	}
-	return invalid("body", "not a JSON object", err)
+	return wire.Decode("aftership webhook is malformed", b, v, "", "not a JSON object")
 }
 
 // invalid returns an EInvalid error for field, keeping the cause for the log.
 func invalid(field, detail string, err error) error {
-	return &station.Error{
-		Code:    station.EInvalid,
-		Message: "aftership webhook is malformed",
-		Fields:  []station.FieldError{{Field: field, Detail: detail}},
-		Err:     err,
-	}
+	return wire.Invalid("aftership webhook is malformed", field, detail, err)
 }

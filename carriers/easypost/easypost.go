@@ -4,8 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,6 +11,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"returns-station/carriers/internal/wire"
 	"returns-station/station"
 )
 
@@ -169,7 +168,7 @@ func Parse(body []byte, now time.Time) ([]station.TrackingUpdate, error) {
 			u.Description = d.Description
 		}
 		if l := d.TrackingLocation; l != nil {
-			u.Location = joinNonEmpty(", ", l.City, l.State, l.Country)
+			u.Location = wire.JoinNonEmpty(", ", l.City, l.State, l.Country)
 		}
 	}
 	for _, s := range stamps {
@@ -191,35 +190,12 @@ func Parse(body []byte, now time.Time) ([]station.TrackingUpdate, error) {
 	return []station.TrackingUpdate{u}, nil
 }
 
-func joinNonEmpty(sep string, parts ...string) string {
-	var keep []string
-	for _, p := range parts {
-		if p = strings.TrimSpace(p); p != "" {
-			keep = append(keep, p)
-		}
-	}
-	return strings.Join(keep, sep)
-}
-
 // decode unmarshals JSON and turns its errors into EInvalid naming the field.
 func decode(b []byte, v any) error {
-	err := json.Unmarshal(b, v)
-	if err == nil {
-		return nil
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		return invalid(te.Field, "want a JSON "+te.Type.Kind().String()+", got "+te.Value, err)
-	}
-	return invalid("body", "not a JSON object", err)
+	return wire.Decode("easypost event is malformed", b, v, "", "not a JSON object")
 }
 
 // invalid returns an EInvalid error for field, keeping the cause for the log.
 func invalid(field, detail string, err error) error {
-	return &station.Error{
-		Code:    station.EInvalid,
-		Message: "easypost event is malformed",
-		Fields:  []station.FieldError{{Field: field, Detail: detail}},
-		Err:     err,
-	}
+	return wire.Invalid("easypost event is malformed", field, detail, err)
 }

@@ -4,13 +4,12 @@ import (
 	"crypto/md5"
 	"crypto/subtle"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"returns-station/carriers/internal/wire"
 	"returns-station/station"
 )
 
@@ -235,25 +234,12 @@ func update(r *result, com, monitor, prefix string, now time.Time) (station.Trac
 
 // decode unmarshals JSON and turns its errors into EInvalid naming the field.
 func decode(b []byte, v any, field string) error {
-	err := json.Unmarshal(b, v)
-	if err == nil {
-		return nil
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		return invalid(field+"."+te.Field, "want a JSON "+te.Type.Kind().String()+", got "+te.Value, err)
-	}
-	return invalid(field, "not a JSON object", err)
+	return wire.Decode("kuaidi100 push is malformed", b, v, field, "not a JSON object")
 }
 
 // invalid returns an EInvalid error for field, keeping the cause for the log.
 func invalid(field, detail string, err error) error {
-	return &station.Error{
-		Code:    station.EInvalid,
-		Message: "kuaidi100 push is malformed",
-		Fields:  []station.FieldError{{Field: field, Detail: detail}},
-		Err:     err,
-	}
+	return wire.Invalid("kuaidi100 push is malformed", field, detail, err)
 }
 
 // Reply returns the body to answer a push with (content type ReplyType).

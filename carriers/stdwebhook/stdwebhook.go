@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"returns-station/carriers/internal/wire"
 	"returns-station/station"
 )
 
@@ -212,10 +213,5 @@ func Parse(id string, body []byte) ([]station.TrackingUpdate, error) {
 
 // invalid returns an EInvalid error for field, keeping the cause for the log.
 func invalid(field, detail string, err error) error {
-	return &station.Error{
-		Code:    station.EInvalid,
-		Message: "webhook tracking event is malformed",
-		Fields:  []station.FieldError{{Field: field, Detail: detail}},
-		Err:     err,
-	}
+	return wire.Invalid("webhook tracking event is malformed", field, detail, err)
 }

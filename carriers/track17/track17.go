@@ -6,12 +6,12 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
+	"returns-station/carriers/internal/wire"
 	"returns-station/station"
 )
 
@@ -224,30 +224,10 @@ func parseTime(s string, zone *time.Location) (time.Time, error) {
 
 // decode unmarshals JSON and turns its errors into EInvalid naming the field.
 func decode(b []byte, v any, field string) error {
-	err := json.Unmarshal(b, v)
-	if err == nil {
-		return nil
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		name := te.Field
-		if field != "" {
-			name = field + "." + name
-		}
-		return invalid(name, "want a JSON "+te.Type.Kind().String()+", got "+te.Value, err)
-	}
-	if field == "" {
-		field = "body"
-	}
-	return invalid(field, "not valid JSON of the expected shape", err)
+	return wire.Decode("17track webhook is malformed", b, v, field, "not valid JSON of the expected shape")
 }
 
 // invalid returns an EInvalid error for field, keeping the cause for the log.
 func invalid(field, detail string, err error) error {
-	return &station.Error{
-		Code:    station.EInvalid,
-		Message: "17track webhook is malformed",
-		Fields:  []station.FieldError{{Field: field, Detail: detail}},
-		Err:     err,
-	}
+	return wire.Invalid("17track webhook is malformed", field, detail, err)
 }
