@@ -2,8 +2,6 @@ package bolt
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,16 +22,6 @@ type idemRecord struct {
 	Created     bool            `json:"created"`
 	Body        json.RawMessage `json:"body"`
 	At          time.Time       `json:"at"`
-}
-
-// Fingerprint hashes the parts of a request that must be equal for a repeat.
-func Fingerprint(parts ...[]byte) string {
-	h := sha256.New()
-	for _, p := range parts {
-		fmt.Fprintf(h, "%d:", len(p))
-		h.Write(p)
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 type request struct {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -257,7 +258,7 @@ func dataMatches(e *station.Event, want map[string]string) bool {
 	if !need {
 		return true
 	}
-	if err := jsonUnmarshal(e.Data, &data); err != nil {
+	if err := json.Unmarshal(e.Data, &data); err != nil {
 		return false
 	}
 	for k, v := range want {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -21,7 +22,7 @@ func (s *Server) carrierHook(c *fiber.Ctx) error {
 	h, ok := s.cfg.Hooks[provider]
 	if !ok {
 		s.hookCount(provider, "unknown")
-		return station.Errorf(station.ENotFound, "no carrier webhook %q is configured on this station: set STATION_CARRIER_%s_SECRET", provider, upper(provider))
+		return station.Errorf(station.ENotFound, "no carrier webhook %q is configured on this station: set STATION_CARRIER_%s_SECRET", provider, strings.ToUpper(provider))
 	}
 	body := c.Body()
 	if len(body) > maxHook {
@@ -63,16 +64,6 @@ func (s *Server) carrierHook(c *fiber.Ctx) error {
 
 func (s *Server) hookCount(provider, outcome string) {
 	s.metrics.hooks.WithLabelValues(provider, outcome).Inc()
-}
-
-func upper(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'a' && c <= 'z' {
-			b[i] = c - 32
-		}
-	}
-	return string(b)
 }
 
 func newHookMetric() *prometheus.CounterVec {

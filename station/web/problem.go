@@ -113,5 +113,3 @@ func jsonProblem(err error) error {
 	}
 	return station.Invalid("body", "malformed JSON: "+err.Error())
 }
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
