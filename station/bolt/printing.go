@@ -145,6 +145,26 @@ func (d *DB) Jobs(printer, state string, limit int) ([]station.PrintJob, error) 
 	return out, err
 }
 
+// Queue returns the unfinished jobs of printer, oldest first, from the queue
+// index: cheap however long the printed history grows.
+func (d *DB) Queue(printer string) ([]station.PrintJob, error) {
+	var out []station.PrintJob
+	err := d.View(func(tx station.Tx) error {
+		t := tx.(*txn)
+		for _, id := range t.prefixIDs(bJobQueue, printer) {
+			j, err := get[station.PrintJob](t.b(bPrintJobs), []byte(id))
+			if err != nil {
+				return err
+			}
+			if j != nil {
+				out = append(out, *j)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
 // NextJob returns the oldest unfinished job of printer (labels.JobStore).
 func (d *DB) NextJob(_ context.Context, printer string) (station.PrintJob, bool, error) {
 	var j *station.PrintJob

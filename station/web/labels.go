@@ -27,6 +27,8 @@ type Printing interface {
 	QueuePrint(ctx context.Context, actor string, req station.PrintRequest) ([]station.PrintJob, error)
 	Reprint(ctx context.Context, actor, id string) (*station.PrintJob, error)
 	Jobs(printer, state string, limit int) ([]station.PrintJob, error)
+	// Queue is a printer's unfinished jobs, oldest first.
+	Queue(printer string) ([]station.PrintJob, error)
 	RetryNow(ctx context.Context, printer string) error
 }
 
@@ -226,18 +228,13 @@ func (s *Server) listPrinters(c *fiber.Ctx) error {
 	}
 	out := []view{}
 	for _, p := range list {
-		v := view{Printer: p}
-		jobs, err := pr.Jobs(p.Name, "", 200)
+		queue, err := pr.Queue(p.Name)
 		if err != nil {
 			return err
 		}
-		for _, j := range jobs {
-			if j.State == station.JobQueued || j.State == station.JobSending {
-				v.Queued++
-				if v.LastError == "" {
-					v.LastError = j.LastError
-				}
-			}
+		v := view{Printer: p, Queued: len(queue)}
+		if len(queue) > 0 {
+			v.LastError = queue[0].LastError // the job holding the queue
 		}
 		out = append(out, v)
 	}
