@@ -65,7 +65,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if err != nil {
 		return err
 	}
-	spooler := labels.NewSpooler(db, log.With("component", "print"))
+	spooler := labels.NewSpooler(db, log)
 	w.start(wctx, "print", log, func(ctx context.Context) { spooler.Run(ctx) })
 	webCfg := web.Config{Store: db, Sessions: db, Logger: log, Registry: reg, Hooks: hooks, Location: loc, Sync: link,
 		Labels: labelRenderer{}, Spooler: spooler, TrustedProxies: cfg.Proxies}

@@ -137,7 +137,7 @@ func carrierPoller(db *bolt.DB, getenv func(string) string, quiet time.Duration,
 		return nil
 	}
 	return &poll.Poller{Source: pollSource{db: db, quiet: quiet, provider: provider}, Sink: pollSink{db: db, env: systemEnv(db, "system:poll")},
-		Trackers: trackers, Logger: log.With("component", "poll")}
+		Trackers: trackers, Logger: log}
 }
 
 // syncLink is the central link as the web layer shows it.
@@ -156,16 +156,16 @@ func (s syncLink) Parked(limit int) ([]station.ParkedEvent, error)       { retur
 // backlog counted, so configuring central later needs only a restart.
 func startSync(w *workers, ctx context.Context, db *bolt.DB, cfg Config, reg prometheus.Registerer, log *slog.Logger) (*central.Client, syncLink, error) {
 	client, err := central.New(central.Config{BaseURL: cfg.CentralURL, StationID: db.StationID(), Token: cfg.CentralToken,
-		Logger: log.With("component", "central"), Registerer: reg})
+		Logger: log, Registerer: reg})
 	if err != nil {
 		return nil, syncLink{}, err
 	}
-	pusher, err := central.NewPusher(client, db, db, central.PushOptions{Logger: log.With("component", "push"), Registerer: reg,
+	pusher, err := central.NewPusher(client, db, db, central.PushOptions{Logger: log, Registerer: reg,
 		Backoff: central.Backoff{Cap: cfg.SyncBackoff}})
 	if err != nil {
 		return nil, syncLink{}, err
 	}
-	puller, err := central.NewPuller(client, db, central.PullOptions{Logger: log.With("component", "pull"), Registerer: reg,
+	puller, err := central.NewPuller(client, db, central.PullOptions{Logger: log, Registerer: reg,
 		Interval: cfg.PullEvery, Backoff: central.Backoff{Cap: cfg.SyncBackoff}})
 	if err != nil {
 		return nil, syncLink{}, err

@@ -143,7 +143,7 @@ func New(cfg Config) *Server {
 		ids: station.NewIDSource(cfg.Now, rand.Reader)}
 	s.metrics = &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "station_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"}),
-		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "station_http_request_seconds", Help: "HTTP request latency by route.",
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "station_http_request_duration_seconds", Help: "HTTP request latency by route.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10}}, []string{"route"}),
 		hooks: newHookMetric(),
 	}
