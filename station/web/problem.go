@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -34,9 +35,21 @@ var codeStatus = map[string]int{
 }
 
 var statusTitle = map[int]string{
-	400: "invalid request", 401: "not signed in", 403: "not allowed", 404: "not found", 409: "conflict",
-	410: "gone", 413: "request too large", 415: "unsupported media type", 422: "unprocessable request",
+	400: "invalid request", 401: "not signed in", 403: "not allowed", 404: "not found", 405: "method not allowed",
+	409: "conflict", 410: "gone", 413: "request too large", 415: "unsupported media type", 422: "unprocessable request",
 	429: "too many requests", 500: "internal error", 501: "not configured", 503: "unavailable",
+}
+
+// titleOf returns the problem title of an HTTP status: the station's own
+// wording where it has one, else the standard status text in lower case.
+func titleOf(status int) string {
+	if t, ok := statusTitle[status]; ok {
+		return t
+	}
+	if t := http.StatusText(status); t != "" {
+		return strings.ToLower(t)
+	}
+	return "error"
 }
 
 // problemType returns the problem's type URI for a code.
@@ -50,26 +63,39 @@ func (s *Server) writeProblem(c *fiber.Ctx, err error) error {
 	if len(fields) == 1 && fields[0].Field == "Idempotency-Key" {
 		status = fiber.StatusUnprocessableEntity
 	}
+	detail := station.ErrorMessage(err)
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
-		status, code = fe.Code, strings.ReplaceAll(strings.ToLower(statusTitle[fe.Code]), " ", "_")
+		status, code, detail = fe.Code, "", fe.Message
+		switch status {
+		case fiber.StatusMethodNotAllowed:
+			detail = c.Method() + " is not one of the methods of " + c.Path() + " (the Allow header lists them; /api/v1/openapi.json describes every route)"
+		case fiber.StatusNotFound:
+			if strings.HasPrefix(c.Path(), "/api/") {
+				detail = "no route " + c.Method() + " " + c.Path() + "; /api/v1/openapi.json lists every route"
+			}
+		}
 	}
 	if status == 0 {
 		status = 500
 	}
-	detail := station.ErrorMessage(err)
-	if fe != nil {
-		detail = fe.Message
-	}
 	if status >= 500 {
 		s.log.Error("request failed", "component", "web", "method", c.Method(), "path", c.Path(), "status", status, "err", err)
 	}
-	return sendProblem(c, Problem{Type: problemType(code), Title: statusTitle[status], Status: status, Detail: detail, Instance: c.Path(), Errors: fields})
+	return sendProblem(c, Problem{Type: problemType(code), Status: status, Detail: detail, Instance: c.Path(), Errors: fields})
 }
 
+// sendProblem writes p as application/problem+json. A type without a code
+// and an empty title are filled from the status, so every problem is complete.
 func sendProblem(c *fiber.Ctx, p Problem) error {
 	if p.Title == "" {
-		p.Title = statusTitle[p.Status]
+		p.Title = titleOf(p.Status)
+	}
+	if p.Type == "" || p.Type == problemType("") {
+		p.Type = problemType(strings.ReplaceAll(p.Title, " ", "_"))
+	}
+	if p.Detail == "" {
+		p.Detail = p.Title
 	}
 	body, _ := json.Marshal(p)
 	c.Set(fiber.HeaderContentType, "application/problem+json")
