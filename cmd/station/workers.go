@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"io"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -29,6 +31,14 @@ func (w *workers) start(ctx context.Context, name string, log *slog.Logger, run 
 	w.wg.Add(1)
 	go func() {
 		defer w.wg.Done()
+		defer func() {
+			// A panic here (a bug, or a page damaged on disk) stops this one
+			// loop, not the station that desks are using; the log says why.
+			if p := recover(); p != nil {
+				log.Error("background work stopped after a panic; restart the station, and if it repeats run `station check`",
+					"component", name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			}
+		}()
 		log.Debug("worker started", "component", name)
 		run(ctx)
 		log.Debug("worker stopped", "component", name)

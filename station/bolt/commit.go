@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -113,7 +114,7 @@ func (d *DB) commit(group []*request) {
 	if len(group) > 1 {
 		var seq uint64
 		var rules *station.RuleSet
-		err := d.bolt.Update(func(tx *bolt.Tx) error {
+		err := d.update(func(tx *bolt.Tx) error {
 			for _, r := range group {
 				t := &txn{tx: tx, db: d, write: true}
 				r.result, r.err = d.runOne(t, r)
@@ -144,7 +145,7 @@ func (d *DB) commit(group []*request) {
 	for _, r := range group {
 		var seq uint64
 		var rules *station.RuleSet
-		err := d.bolt.Update(func(tx *bolt.Tx) error {
+		err := d.update(func(tx *bolt.Tx) error {
 			t := &txn{tx: tx, db: d, write: true}
 			r.result, r.err = d.runOne(t, r)
 			seq, rules = t.lastSeq, t.newRules
@@ -163,6 +164,21 @@ func (d *DB) commit(group []*request) {
 		}
 		close(r.done)
 	}
+}
+
+// update runs one bbolt write transaction. A panic inside bbolt (a page
+// damaged on disk while the station runs) rolls the transaction back and
+// becomes an error, so the committer goroutine, and with it the process,
+// lives to answer "could not save" and to log what happened.
+func (d *DB) update(fn func(*bolt.Tx) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			d.log.Error("panic in a write transaction: the data file may be damaged; stop the station and run `station check`",
+				"component", "store", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic in write transaction: %v", p)
+		}
+	}()
+	return d.bolt.Update(fn)
 }
 
 func (d *DB) storageError(err error) error {

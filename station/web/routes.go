@@ -76,6 +76,7 @@ func (s *Server) apiRoutes() []route {
 func (s *Server) routes() {
 	app := s.app
 	app.Use(s.observe)
+	app.Use(s.recoverPanic)
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/readyz", s.readyz)
 	app.Get("/metrics", s.metricsHandler())
