@@ -23,5 +23,10 @@
 //	  "eta":         "2026-01-03T18:00:00+08:00"   optional; RFC 3339
 //	}
 //
+// The same Event may instead come inside the envelope the specification
+// recommends (see Envelope), as data:
+//
+//	{"type": "tracking.updated", "timestamp": "2026-01-01T02:00:00Z", "data": {…the Event…}}
+//
 // Unknown fields are ignored so that senders can add their own.
 package stdwebhook

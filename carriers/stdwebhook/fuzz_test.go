@@ -17,6 +17,9 @@ import (
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(event))
 	f.Add([]byte(specBody))
+	f.Add([]byte(`{"type":"tracking.updated","timestamp":"2026-01-01T00:15:00Z","data":` + event + `}`))
+	f.Add([]byte(`{"type":"tracking.updated","data":{"tracking":7}}`))
+	f.Add([]byte(`{"type":"tracking.updated","data":"SF1"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ups, err := stdwebhook.Parse("msg_1", body)
 		if err != nil {

@@ -154,33 +154,60 @@ type Event struct {
 	ETA         string `json:"eta,omitempty"`
 }
 
-// Parse reads the body of a verified delivery whose webhook-id is id.
+// Envelope is the payload structure the Standard Webhooks specification
+// recommends: an event type, a timestamp and the event itself in data. A
+// delivery in this form carries one Event in Data.
+type Envelope struct {
+	Type      string          `json:"type"`
+	Timestamp string          `json:"timestamp"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// Parse reads the body of a verified delivery whose webhook-id is id. The
+// body is either one flat Event or an Envelope whose data is the Event (a
+// body with a top-level "tracking" is flat, whatever else it holds); in the
+// envelope, fields at fault are named "data.tracking" and so on.
 func Parse(id string, body []byte) ([]station.TrackingUpdate, error) {
+	var env struct {
+		Envelope
+		Tracking json.RawMessage `json:"tracking"`
+	}
+	if err := json.Unmarshal(body, &env); err == nil && env.Tracking == nil && len(env.Data) > 0 && string(env.Data) != "null" {
+		return parse(id, env.Data, "data.")
+	}
+	return parse(id, body, "")
+}
+
+// parse reads one Event from body; prefix goes before the field names in errors.
+func parse(id string, body []byte, prefix string) ([]station.TrackingUpdate, error) {
 	var e Event
 	if err := json.Unmarshal(body, &e); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return nil, invalid(te.Field, "want a JSON "+te.Type.Kind().String()+", got "+te.Value, err)
+			return nil, invalid(prefix+te.Field, "want a JSON "+te.Type.Kind().String()+", got "+te.Value, err)
+		}
+		if prefix != "" {
+			return nil, invalid("data", "not a JSON object", err)
 		}
 		return nil, invalid("body", "not a JSON object", err)
 	}
 	var p station.Problems
 	nu := station.NormalizeTracking(e.Tracking)
 	if nu == "" {
-		p.Add("tracking", "required")
+		p.Add(prefix+"tracking", "required")
 	}
 	if strings.TrimSpace(e.Status) == "" {
-		p.Add("status", "required")
+		p.Add(prefix+"status", "required")
 	}
 	at, err := time.Parse(time.RFC3339, e.OccurredAt)
 	if err != nil {
-		p.Add("occurred_at", "want an RFC 3339 time with an offset, such as 2026-01-01T10:00:00+08:00")
+		p.Add(prefix+"occurred_at", "want an RFC 3339 time with an offset, such as 2026-01-01T10:00:00+08:00")
 	}
 	var eta *time.Time
 	if e.ETA != "" {
 		t, err := time.Parse(time.RFC3339, e.ETA)
 		if err != nil {
-			p.Add("eta", "want an RFC 3339 time with an offset")
+			p.Add(prefix+"eta", "want an RFC 3339 time with an offset")
 		}
 		t = t.UTC()
 		eta = &t
