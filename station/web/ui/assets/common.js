@@ -170,8 +170,8 @@ const RS = (() => {
 
   // scanField calls onScan(value, t0) when Enter ends a scan, with t0 the
   // performance.now() of the Enter. A keyboard-wedge scanner types fast and
-  // then sends Enter, exactly as a person would. With sticky, the field takes
-  // the focus back and catches keystrokes typed while the focus was elsewhere.
+  // then sends Enter, exactly as a person would. With sticky, the field is the
+  // page's home field (see holdFocus).
   function scanField(input, onScan, sticky) {
     input.addEventListener('keydown', (e) => {
       if (e.key !== 'Enter' || e.isComposing) return;
@@ -183,19 +183,65 @@ const RS = (() => {
     });
     // A form around the field must never submit (and reload the page).
     if (input.form) input.form.addEventListener('submit', (e) => e.preventDefault());
-    if (!sticky) return;
-    const typing = (el) => el && el !== input && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT');
-    input.addEventListener('blur', () => setTimeout(() => {
-      const a = document.activeElement;
-      if (!a || a === document.body || (a.tagName === 'BUTTON' && !a.closest('header'))) input.focus({ preventScroll: true });
-    }, 0));
-    document.addEventListener('keydown', (e) => {
-      const a = document.activeElement;
-      if (a === input || typing(a) || e.ctrlKey || e.metaKey || e.altKey || e.key.length !== 1) return;
-      input.focus({ preventScroll: true });
-    }, true);
-    window.addEventListener('focus', () => input.focus({ preventScroll: true }));
-    input.focus({ preventScroll: true });
+    if (sticky) holdFocus(() => input);
+  }
+
+  // typing tells whether el is a field a person writes into: while one has
+  // the focus, keystrokes are theirs.
+  const typing = (el) => !!el && (el.isContentEditable || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' ||
+    (el.tagName === 'INPUT' && !/^(button|submit|reset|checkbox|radio|file|image|range|color)$/.test(el.type)));
+  let homeField = null;
+  // home is the field that should hold the focus now, if it can.
+  function home() {
+    const el = homeField && homeField();
+    return el && !el.disabled && el.getClientRects().length ? el : null;
+  }
+  // refocus gives the focus back to the home field unless a person is
+  // writing into another field.
+  function refocus() {
+    const el = home();
+    const a = document.activeElement;
+    if (!el || a === el || (typing(a) && a.getClientRects().length)) return;
+    el.focus({ preventScroll: true });
+  }
+  // focusHome moves the focus to the home field wherever it is: after a
+  // scan that changes what the next scan is for.
+  function focusHome() {
+    const el = home();
+    if (el && document.activeElement !== el) el.focus({ preventScroll: true });
+  }
+  // holdFocus makes the field that fn names (it may change as the page
+  // goes on) hold the focus whenever no other field needs it: at start,
+  // after every click on a button or anywhere else, when the focused
+  // element disappears, when the window comes back, and when a scan starts
+  // while the focus is elsewhere (its first key moves the focus, so no
+  // character is lost). A wedge scanner types fast and ends with Enter.
+  function holdFocus(fn) {
+    const first = !homeField;
+    homeField = fn;
+    if (first) {
+      document.addEventListener('keydown', (e) => {
+        const a = document.activeElement;
+        if (typing(a) || e.ctrlKey || e.metaKey || e.altKey || e.key.length !== 1) return;
+        // Space on a button presses it (a keyboard user's, not a scan's).
+        if (e.key === ' ' && a && a.matches('button, summary, a, [role=button]')) return;
+        const el = home();
+        if (el) el.focus({ preventScroll: true });
+      }, true);
+      document.addEventListener('click', () => setTimeout(refocus, 0));
+      document.addEventListener('focusout', () => setTimeout(() => {
+        const a = document.activeElement;
+        if (!a || a === document.body || !a.isConnected) refocus();
+      }, 0));
+      window.addEventListener('focus', () => setTimeout(refocus, 0));
+      // An element removed while it had the focus fires no event: look
+      // again after each change of the page.
+      new MutationObserver(() => {
+        const a = document.activeElement;
+        if (!a || a === document.body) refocus();
+      }).observe(document.body, { childList: true, subtree: true });
+    }
+    refocus();
   }
 
   // Status bar: the link to central and the printers, on every page.
@@ -310,5 +356,5 @@ const RS = (() => {
     set(k, v) { try { sessionStorage.setItem(k, JSON.stringify(v)); } catch (e) { /* full or private */ } },
   };
 
-  return { lang, alt, t, ta, both, tx, txa, known, h, put, icon, pair, $, $$, time, api, notConfigured, showProblem, showMsg, clearMsg, clearFields, beep, scanField, start, state, isSupervisor, isAdmin, store, refreshStatus };
+  return { lang, alt, t, ta, both, tx, txa, known, h, put, icon, pair, $, $$, time, api, notConfigured, showProblem, showMsg, clearMsg, clearFields, beep, scanField, holdFocus, refocus, focusHome, typing, start, state, isSupervisor, isAdmin, store, refreshStatus };
 })();

@@ -4,7 +4,7 @@
 // (supervisor) override, print the unit's label, close the parcel.
 (() => {
   const { t, ta, both, h, put, icon, $, api, showProblem, showMsg, clearMsg, tx, txa, known, time } = RS;
-  const S = { parcel: null, unit: null, tpl: null, rules: null, answers: {}, timer: 0, saving: Promise.resolve(true) };
+  const S = { parcel: null, unit: null, tpl: null, rules: null, answers: {}, cur: 0, timer: 0, saving: Promise.resolve(true) };
   const enc = encodeURIComponent;
   const who = (a) => (a || '').replace(/^user:|^token:/, '');
   const named = (list, code) => (S.rules && (S.rules[list] || []).find((x) => x.code === code)) || null;
@@ -28,7 +28,7 @@
     if (!r.ok) { showProblem(box, r.problem, $('#parcel-form')); RS.beep('error'); return; }
     const d = r.data;
     if (d.kind === 'parcel') { await loadParcel(d.parcel.id, true); return; }
-    if (d.kind === 'unit') { if (await loadParcel(d.unit.parcel_id)) await openUnit(d.unit.id); return; }
+    if (d.kind === 'unit') { if (await loadParcel(d.unit.parcel_id)) await openUnit(d.unit.id); RS.focusHome(); return; }
     RS.beep('error');
     if (d.kind === 'rma') showMsg(box, 'warn', t('inspect.rma_not_received', { rma: d.rma.rma }));
     else showMsg(box, 'bad', t('inspect.unknown_code', { code: code.trim() }));
@@ -42,7 +42,7 @@
     setURL();
     const closed = S.parcel.status === 'closed';
     $('#unit-form').hidden = closed;
-    if (focusUnit && !closed) $('#unit-scan').focus();
+    if (focusUnit) RS.focusHome();
     return true;
   }
 
@@ -129,6 +129,7 @@
       put(box, ...exs.map((e) => h('p', {}, icon('warn'), h('b', { text: known('ex.' + e.code, e.code) + ': ' }), e.note)));
     }
     await loadParcel(S.parcel.id);
+    RS.focusHome();
   }
 
   async function openUnit(id) {
@@ -146,12 +147,15 @@
     S.unit = unit;
     S.tpl = tpl;
     S.answers = Object.assign({}, unit.checklist || {});
+    S.cur = Math.max(0, (tpl.questions || []).findIndex((q) => !(q.id in S.answers)));
     renderUnit();
     setURL();
   }
 
   function question(q, done) {
     const fs = h('fieldset', { class: 'q q-' + q.type + (q.id in S.answers ? ' answered' : ''), 'data-field': 'checklist.' + q.id, 'data-q': q.id });
+    const n = S.tpl.questions.indexOf(q);
+    if (!done && n === S.cur) fs.classList.add('cur');
     fs.append(h('legend', {}, h('span', { text: tx(q.label) }), q.required ? h('b', { class: 'req', text: ' *' }) : null, h('span', { class: 'alt', text: txa(q.label) })));
     const cur = S.answers[q.id];
     const opt = (value, label, altLabel, cls) => h('button', {
@@ -164,7 +168,7 @@
       fs.append(h('div', { class: 'opts' }, (q.options || []).map((o) => opt(o.value, tx(o.label), txa(o.label)))));
     } else if (q.type === 'number') {
       const inp = h('input', { type: 'number', inputmode: 'numeric', value: cur == null ? '' : String(cur), min: q.min, max: q.max, disabled: done, 'aria-label': tx(q.label) });
-      const set = (n) => { inp.value = n === '' ? '' : String(n); answer(q, n === '' ? undefined : Number(n), fs); };
+      const set = (n) => { inp.value = n === '' ? '' : String(n); answer(q, n === '' ? undefined : Number(n), fs, true); };
       fs.append(h('div', { class: 'num' },
         h('button', { type: 'button', class: 'btn opt', disabled: done, 'aria-label': '−1', onclick: () => set(Math.max(q.min == null ? 0 : q.min, (Number(inp.value) || 0) - 1)) }, '−'),
         inp,
@@ -178,9 +182,16 @@
     return fs;
   }
 
-  function answer(q, value, fs) {
+  // answer records a question's answer; unless stay, the keys move on to
+  // the next question still open.
+  function answer(q, value, fs, stay) {
     if (value === undefined) delete S.answers[q.id];
     else S.answers[q.id] = value;
+    if (!stay && value !== undefined) {
+      const qs = S.tpl.questions, at = qs.indexOf(q);
+      const next = qs.findIndex((x, j) => j > at && !(x.id in S.answers));
+      moveCur(next < 0 ? Math.min(at + 1, qs.length - 1) : next);
+    }
     for (const b of fs.querySelectorAll('button[data-v]')) b.setAttribute('aria-pressed', String(b.dataset.v === String(value)));
     fs.classList.toggle('answered', value !== undefined);
     fs.classList.remove('invalid');
@@ -243,12 +254,13 @@
       h('div', { class: 'mono dim small', text: u.id }));
     const cl = h('div', { class: 'checklist', id: 'checklist' }, tpl.questions.map((q) => question(q, done)));
     const serial = h('input', { id: 'serial', class: 'mono', 'data-field': 'serial', value: u.serial || '', autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', disabled: done });
-    serial.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); save(); } });
+    serial.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); save(); RS.focusHome(); } });
     serial.addEventListener('input', () => { updateConfirm(); scheduleSave(500); });
     const notes = h('textarea', { id: 'notes', 'data-field': 'notes', rows: '2', maxlength: '2000', disabled: done }, u.notes || '');
     notes.addEventListener('input', () => scheduleSave(800));
     put(box, head,
-      h('h3', {}, t('inspect.checklist'), h('span', { class: 'alt', text: ' ' + ta('inspect.checklist') })), cl,
+      h('h3', {}, t('inspect.checklist'), h('span', { class: 'alt', text: ' ' + ta('inspect.checklist') })),
+      done ? null : h('p', { class: 'hint keys', id: 'checklist-keys', text: t('inspect.keys') }), cl,
       h('div', { class: 'field' }, h('label', { for: 'serial' }, t('inspect.serial'), tpl.requires_serial ? h('b', { class: 'req', text: ' *' }) : null, h('span', { class: 'alt', text: ' ' + ta('inspect.serial') })), serial),
       h('div', { class: 'field' }, h('label', { for: 'notes' }, t('inspect.notes'), h('span', { class: 'alt', text: ' ' + ta('inspect.notes') })), notes),
       photos());
@@ -388,8 +400,7 @@
     S.unit = Object.assign(S.unit, r.data);
     renderUnit();
     await loadParcel(S.parcel.id);
-    const p = $('#print-label');
-    if (p) p.focus();
+    RS.focusHome();
   }
 
   function overrideForm(regrade) {
@@ -456,7 +467,7 @@
     const inp = $('#unit-scan');
     if ($('#unit-form').hidden) return;
     inp.scrollIntoView({ block: 'center' });
-    inp.focus();
+    RS.focusHome();
   }
 
   // ---- labels -------------------------------------------------------------
@@ -521,16 +532,92 @@
     }
   }
 
+  // ---- focus and keys -----------------------------------------------------
+
+  // homeField is where the next scan goes: the serial while the unit in hand
+  // still needs one, else the product field while the parcel is open, else
+  // the parcel field.
+  function homeField() {
+    const serial = $('#serial');
+    if (S.unit && S.unit.status !== 'inspected' && S.tpl && S.tpl.requires_serial && serial && !serial.value.trim()) return serial;
+    if (S.parcel && S.parcel.status !== 'closed' && !$('#unit-form').hidden) return $('#unit-scan');
+    return $('#parcel-scan');
+  }
+
+  // moveCur makes question i the one the keys answer.
+  function moveCur(i) {
+    const qs = S.tpl.questions;
+    if (!qs.length) return;
+    S.cur = Math.min(Math.max(i, 0), qs.length - 1);
+    for (const f of document.querySelectorAll('#checklist .q')) f.classList.toggle('cur', f.dataset.q === qs[S.cur].id);
+    const f = document.querySelector('#checklist .q.cur');
+    if (f) f.scrollIntoView({ block: 'nearest' });
+  }
+
+  // keyAnswer answers the current question with its option i (F2 the first),
+  // or, with step, the option before or after the chosen one (← →), then
+  // moves on to the next question.
+  function keyAnswer(i, step) {
+    const q = S.tpl.questions[S.cur];
+    const fs = document.querySelector('#checklist .q.cur');
+    if (!q || !fs) return;
+    const cur = S.answers[q.id];
+    if (q.type === 'number') {
+      const min = q.min == null ? 0 : q.min;
+      const v = step ? Math.max(min, (Number(cur) || 0) + step) : min;
+      const inp = fs.querySelector('input');
+      if (inp) inp.value = String(v);
+      answer(q, v, fs, !!step);
+      return;
+    }
+    const values = q.type === 'bool' ? [true, false] : (q.options || []).map((o) => o.value);
+    let k = i;
+    if (step) {
+      const at = values.indexOf(cur);
+      k = at < 0 ? (step > 0 ? 0 : values.length - 1) : (at + step + values.length) % values.length;
+    }
+    if (k < values.length) answer(q, values[k], fs, !!step);
+  }
+
+  // shortcut: F2 F3 F4 answer the current question with its first, second
+  // or third option, ← → step through its options, ↑ ↓ choose the question,
+  // F8 confirms, F9 prints the label. Arrows act only while the field with
+  // the focus is empty (a scanner never sends them).
+  function shortcut(e) {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const u = S.unit;
+    if (e.key === 'F9' && u && u.status === 'inspected') {
+      e.preventDefault();
+      const b = $('#print-net') || $('#print-label');
+      if (b) b.click();
+      return;
+    }
+    if (!u || u.status === 'inspected' || !S.tpl) return;
+    const a = document.activeElement;
+    const free = !RS.typing(a) || ((a.classList.contains('scan') || a.id === 'serial') && !a.value);
+    const fkeys = { F2: 0, F3: 1, F4: 2 };
+    if (e.key in fkeys) { e.preventDefault(); keyAnswer(fkeys[e.key], 0); }
+    else if (e.key === 'F8') { e.preventDefault(); const b = $('#confirm'); if (b && !b.disabled) b.click(); }
+    else if (!free) return;
+    else if (e.key === 'ArrowDown') { e.preventDefault(); moveCur(S.cur + 1); }
+    else if (e.key === 'ArrowUp') { e.preventDefault(); moveCur(S.cur - 1); }
+    else if (e.key === 'ArrowRight') { e.preventDefault(); keyAnswer(0, 1); }
+    else if (e.key === 'ArrowLeft') { e.preventDefault(); keyAnswer(0, -1); }
+  }
+
   // ---- start --------------------------------------------------------------
 
   RS.start('inspect').then(async (s) => {
     if (!s) return;
     RS.scanField($('#parcel-scan'), (code) => findParcel(code));
     RS.scanField($('#unit-scan'), (code) => addUnit(code));
+    RS.holdFocus(homeField);
+    document.addEventListener('keydown', shortcut);
     const r = await api('GET', '/api/v1/rules');
     S.rules = r.ok ? r.data : { grades: [], dispositions: [], findings: [] };
     const q = new URLSearchParams(location.search);
     if (q.get('parcel') && await loadParcel(q.get('parcel'), !q.get('unit')) && q.get('unit')) await openUnit(q.get('unit'));
+    RS.focusHome();
     document.body.dataset.ready = 'true';
   });
 })();

@@ -81,8 +81,7 @@
       h('div', { class: 'rbody' },
         h('div', { class: 'rh', text: t(heads[entry.kind]) }),
         h('div', { class: 'ra', text: ta(heads[entry.kind]) }),
-        details(entry.kind, r, entry.code),
-        h('div', { class: 'ms', id: 'ms' })));
+        details(entry.kind, r, entry.code)));
   }
 
   function renderHistory() {
@@ -108,8 +107,6 @@
       RS.timings.push(ms);
       if (RS.timings.length > 500) RS.timings.shift();
       $('#result').dataset.ms = ms.toFixed(1);
-      const m = document.getElementById('ms');
-      if (m) m.textContent = t('receive.ms', { ms: Math.round(ms) });
     });
     saved.history.unshift(entry);
     saved.history.length = Math.min(saved.history.length, 20);
