@@ -18,6 +18,9 @@ const (
 	ExNotFoundAtDock   = "not_found_at_dock"
 	ExStuck            = "stuck"
 	ExReturnToSender   = "return_to_sender"
+	// ExNeedsReview: the refund recommendation is escalate and no other
+	// exception covers the unit; it is held in quarantine until resolved.
+	ExNeedsReview = "needs_review"
 )
 
 // Exception states.
@@ -51,6 +54,7 @@ var ExceptionActions = map[string][]string{
 	ExNotFoundAtDock:   {ActAccept, ActEscalate, ActDismiss},
 	ExStuck:            {ActEscalate, ActDismiss},
 	ExReturnToSender:   {ActEscalate, ActDismiss},
+	ExNeedsReview:      {ActAccept, ActReturnToSender, ActEscalate, ActDispose},
 }
 
 // Exception is a problem a supervisor must resolve.

@@ -319,10 +319,18 @@ func Confirm(tx Tx, env Env, unitID string, in ConfirmInput) (*Unit, error) {
 	if in.Grade != "" {
 		grade = in.Grade
 	}
+	refund, findings := s.Refund, s.Findings
+	if grade != s.Grade {
+		findings = rs.FindingsAtGrade(gi, grade)
+		refund = rs.Advise(gi, grade, findings)
+	}
 	if in.Disposition != "" {
 		disp = in.Disposition
 	} else if grade != s.Grade {
 		disp = tpl.Dispositions[grade]
+		if refund.Decision == RefundEscalate {
+			disp = rs.HoldDisposition()
+		}
 	}
 	override := grade != s.Grade || disp != s.Disposition
 	regrade := u.Status == UnitInspected
@@ -334,11 +342,7 @@ func Confirm(tx Tx, env Env, unitID string, in ConfirmInput) (*Unit, error) {
 			return nil, Invalid("override_reason", "say why the grade or disposition differs from the suggestion")
 		}
 	}
-	refund := s.Refund
-	if grade != s.Grade {
-		refund = rs.Advise(gi, grade, s.Findings)
-	}
-	res := &Result{Grade: grade, Disposition: disp, Findings: s.Findings, Refund: refund, Inspector: env.Actor,
+	res := &Result{Grade: grade, Disposition: disp, Findings: findings, Refund: refund, Inspector: env.Actor,
 		InspectedAt: env.Now(), Override: override, OverrideReason: strings.TrimSpace(in.OverrideReason)}
 	typ := EventUnitInspected
 	if regrade {
@@ -351,7 +355,7 @@ func Confirm(tx Tx, env Env, unitID string, in ConfirmInput) (*Unit, error) {
 	}
 	data := map[string]any{
 		"unit_id": u.ID, "parcel_id": u.ParcelID, "rma": nullable(u.RMA), "line": u.Line, "sku": u.SKU,
-		"serial": u.Serial, "checklist": u.Checklist, "findings": s.Findings, "grade": grade, "disposition": disp,
+		"serial": u.Serial, "checklist": u.Checklist, "findings": findings, "grade": grade, "disposition": disp,
 		"refund": refund, "inspector": env.Actor, "suggested_grade": s.Grade, "rules_version": s.RulesVersion,
 		"category": u.Category, "notes": u.Notes,
 	}
@@ -369,7 +373,8 @@ func Confirm(tx Tx, env Env, unitID string, in ConfirmInput) (*Unit, error) {
 		return u, nil
 	}
 	// Findings that need a supervisor open exceptions once, at confirmation.
-	for _, f := range s.Findings {
+	opened := false
+	for _, f := range findings {
 		code := map[string]string{"serial_mismatch": ExSerialMismatch, "missing_parts": ExMissingParts, "serial_repeat": ExSerialMismatch}[f]
 		if code == "" {
 			continue
@@ -378,6 +383,25 @@ func Confirm(tx Tx, env Env, unitID string, in ConfirmInput) (*Unit, error) {
 		e := &Exception{Code: code, ParcelID: u.ParcelID, UnitID: u.ID, RMA: u.RMA, Note: name.EN + " · " + name.ZH}
 		if err := env.openException(tx, e); err != nil {
 			return nil, err
+		}
+		opened = true
+	}
+	// A refund left to a person holds the unit until a supervisor resolves
+	// an exception about it: open one unless the unit already has one.
+	if refund.Decision == RefundEscalate && !opened {
+		held, err := heldByException(tx, u)
+		if err != nil {
+			return nil, err
+		}
+		if !held {
+			var en, zh []string
+			for _, r := range refund.Reasons {
+				en, zh = append(en, r.EN), append(zh, r.ZH)
+			}
+			e := &Exception{Code: ExNeedsReview, ParcelID: u.ParcelID, UnitID: u.ID, RMA: u.RMA, Note: strings.Join(en, " ") + " · " + strings.Join(zh, "")}
+			if err := env.openException(tx, e); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return u, nil
@@ -406,6 +430,13 @@ func Move(tx Tx, env Env, unitID string, in MoveInput) (*Unit, error) {
 	}
 	if u.Location == id {
 		return u, nil
+	}
+	rs, err := tx.Rules()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkHold(tx, rs, u, id, kind); err != nil {
+		return nil, err
 	}
 	u.Location, u.LocationKind = id, kind
 	if err := tx.PutUnit(u); err != nil {

@@ -26,6 +26,43 @@ type RuleSet struct {
 	Findings     []FindingDef     `json:"findings"`
 	Categories   []Category       `json:"categories"`
 	Refund       RefundRules      `json:"refund"`
+	// Hold says where a unit goes while its refund waits for a person.
+	Hold HoldRules `json:"hold"`
+}
+
+// HoldRules name the disposition of a unit held for review and the locations
+// it may be put away into meanwhile.
+type HoldRules struct {
+	// Disposition of a held unit; "quarantine" when empty.
+	Disposition string `json:"disposition,omitempty"`
+	// Locations lists id prefixes of quarantine locations; ["L-Q"] when empty.
+	Locations []string `json:"locations,omitempty"`
+}
+
+// HoldDisposition is the disposition of a unit held for review.
+func (rs *RuleSet) HoldDisposition() string {
+	if rs.Hold.Disposition == "" {
+		return "quarantine"
+	}
+	return rs.Hold.Disposition
+}
+
+// QuarantineLocations lists the id prefixes of quarantine locations.
+func (rs *RuleSet) QuarantineLocations() []string {
+	if len(rs.Hold.Locations) == 0 {
+		return []string{"L-Q"}
+	}
+	return rs.Hold.Locations
+}
+
+// IsQuarantineLocation reports whether the location id is a quarantine location.
+func (rs *RuleSet) IsQuarantineLocation(id string) bool {
+	for _, p := range rs.QuarantineLocations() {
+		if strings.HasPrefix(id, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // GradeDef is one grade of the scale. Rank orders grades from best (0) to worst.
@@ -250,6 +287,14 @@ func (rs *RuleSet) Validate() error {
 			if d, ok := c.Dispositions[g.Code]; !ok || !disp[d] {
 				p.Add(cf+".dispositions."+g.Code, "every grade needs a known disposition")
 			}
+		}
+	}
+	if !disp[rs.HoldDisposition()] {
+		p.Add("hold.disposition", "unknown disposition "+rs.HoldDisposition())
+	}
+	for i, l := range rs.Hold.Locations {
+		if id, kind, ok := ParseContainer(l + "0"); !ok || kind != "location" || id != l+"0" {
+			p.Add(fmt.Sprintf("hold.locations[%d]", i), "a location id prefix such as L-Q")
 		}
 	}
 	if !cats["default"] {
@@ -505,7 +550,32 @@ func (rs *RuleSet) Suggest(in GradeInput) Suggestion {
 	}
 	s.Disposition = cat.Dispositions[s.Grade]
 	s.Refund = rs.Advise(in, s.Grade, s.Findings)
+	if s.Refund.Decision == RefundEscalate {
+		s.Disposition = rs.HoldDisposition()
+	}
 	return s
+}
+
+// FindingsAtGrade returns the findings that still stand when a supervisor
+// grades the unit grade instead of the suggestion: those known before the
+// checklist, and those of fired rules that grade no worse than grade (a
+// supervisor who grades A says the scratches and faults behind a D are not
+// there).
+func (rs *RuleSet) FindingsAtGrade(in GradeInput, grade string) []string {
+	cat := rs.Template(in.Category)
+	g := rs.Grade(grade)
+	findings := append([]string(nil), in.Findings...)
+	for _, r := range cat.Rules {
+		fired := true
+		for _, c := range r.When {
+			fired = fired && c.holds(in.Answers)
+		}
+		if !fired || (r.Grade != "" && g != nil && rs.Grade(r.Grade).Rank > g.Rank) {
+			continue
+		}
+		findings = append(findings, r.Findings...)
+	}
+	return dedupe(findings)
 }
 
 func (rs *RuleSet) bestGrade() string {
