@@ -25,11 +25,16 @@
 // a 300 dpi printer 12, so a label is 800×1200 or 1200×1800 dots (large) and
 // 400×200 or 600×300 dots (small).
 //
-// PNG and ZPL without a printer font draw ASCII only: each other character
-// becomes '?', and a field left with no letter or digit (a name written only
-// in Chinese) is left out; the SKU still names the product. ZPL with a
-// printer-resident font ([station.Printer].Font) prints fields as UTF-8 under
-// ^CI28 in that font. Text too long for its place shrinks to a smaller size,
-// then wraps, then is cut with "...". The date prints as YYYY-MM-DD in the
-// location of [station.LabelContent].Date.
+// Text is drawn from GNU Unifont's 16-dot bitmap glyphs, embedded in the
+// binary (a subset: Latin, Greek, punctuation, CJK punctuation, kana, the
+// CJK unified ideographs and full-width forms; anything else prints as the
+// replacement character; licence in [FontLicense]): a Latin glyph is 8 dots
+// wide, a Chinese one 16, both drawn at whole multiples of their size. PNG and
+// ZPL without a printer font carry the same dots, so a Chinese product name
+// prints on any Zebra. ZPL with a printer-resident font
+// ([station.Printer].Font) prints fields as UTF-8 under ^CI28 in that font
+// instead. Text too long for its place shrinks to a smaller size, then
+// wraps, then is cut with "...". On the 50×25 mm label the id keeps one line
+// and the product name takes every line the other fields leave. The date
+// prints as YYYY-MM-DD in the location of [station.LabelContent].Date.
 package labels

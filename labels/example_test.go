@@ -43,7 +43,7 @@ func ExampleZPL() {
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(z)), "\n") {
 		if i := strings.Index(line, "^GFA,"); i >= 0 {
-			line = line[:i] + "^GFA,… (the QR)"
+			line = line[:i] + "^GFA,… (dots)"
 		}
 		fmt.Println(line)
 	}
@@ -53,9 +53,9 @@ func ExampleZPL() {
 	// ^PW400
 	// ^LL200
 	// ^LH0,0
-	// ^FO4,13^GFA,… (the QR)
-	// ^FO178,8^A0N,26,20^FH^FDT-0012^FS
-	// ^FO178,38^A0N,13,10^FH^FD2026-11-23 WH-SH-01^FS
+	// ^FO4,13^GFA,… (dots)
+	// ^FO178,8^GFA,… (dots)
+	// ^FO178,44^GFA,… (dots)
 	// ^XZ
 }
 

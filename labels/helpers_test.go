@@ -76,61 +76,98 @@ type graphic struct {
 	bits       [][]bool
 }
 
-var gfPattern = regexp.MustCompile(`\^FO(\d+),(\d+)\^GFA,(\d+),(\d+),(\d+),([0-9A-F:]+)\^FS`)
+var gfPattern = regexp.MustCompile(`\^FO(\d+),(\d+)\^GFA,(\d+),(\d+),(\d+),([0-9A-Za-z:,]+)\^FS`)
 
-// parseGF finds the single ^GFA graphic in a ZPL format and expands its
-// ASCII hex, including ':' for "same row as the one above".
+// parseGF returns the first ^GFA graphic of a ZPL format: the QR.
 func parseGF(tb testing.TB, zpl []byte) graphic {
 	tb.Helper()
-	ms := gfPattern.FindAllSubmatch(zpl, -1)
-	if len(ms) != 1 {
-		tb.Fatalf("got %d ^GFA graphics, want 1", len(ms))
+	gs := parseGFs(tb, zpl)
+	if len(gs) == 0 {
+		tb.Fatal("got no ^GFA graphic")
 	}
-	m := ms[0]
-	num := func(b []byte) int {
-		n, err := strconv.Atoi(string(b))
-		if err != nil {
-			tb.Fatalf("number %q: %v", b, err)
-		}
-		return n
-	}
-	x, y, total, total2, bpr := num(m[1]), num(m[2]), num(m[3]), num(m[4]), num(m[5])
-	if total != total2 || bpr == 0 || total%bpr != 0 {
-		tb.Fatalf("^GFA sizes %d,%d,%d are not consistent", total, total2, bpr)
-	}
-	g := graphic{x: x, y: y, w: bpr * 8, h: total / bpr}
-	data := string(m[6])
-	var prev []bool
-	for len(data) > 0 {
-		if data[0] == ':' {
-			if prev == nil {
-				tb.Fatal("':' before any row")
-			}
-			g.bits = append(g.bits, prev)
-			data = data[1:]
-			continue
-		}
-		if len(data) < 2*bpr {
-			tb.Fatalf("short row: %d hex digits left, want %d", len(data), 2*bpr)
-		}
-		row := make([]bool, g.w)
-		for i := range bpr {
-			v, err := strconv.ParseUint(data[2*i:2*i+2], 16, 8)
+	return gs[0]
+}
+
+// parseGFs reads every ^GFA graphic in a ZPL format, expanding ZPL's
+// ASCII-hex compression as the printer does: ':' repeats the row above, ','
+// fills the rest of the row with 0, '!' with F, and letters G-Y (1-19) and
+// g-z (20-400 by 20) add up to a repeat count for the hex digit after them.
+func parseGFs(tb testing.TB, zpl []byte) []graphic {
+	tb.Helper()
+	var out []graphic
+	for _, m := range gfPattern.FindAllSubmatch(zpl, -1) {
+		num := func(b []byte) int {
+			n, err := strconv.Atoi(string(b))
 			if err != nil {
-				tb.Fatalf("hex: %v", err)
+				tb.Fatalf("number %q: %v", b, err)
 			}
-			for b := range 8 {
-				row[i*8+b] = v&(0x80>>b) != 0
+			return n
+		}
+		x, y, total, total2, bpr := num(m[1]), num(m[2]), num(m[3]), num(m[4]), num(m[5])
+		if total != total2 || bpr == 0 || total%bpr != 0 {
+			tb.Fatalf("^GFA sizes %d,%d,%d are not consistent", total, total2, bpr)
+		}
+		g := graphic{x: x, y: y, w: bpr * 8, h: total / bpr}
+		var prev, hex []byte
+		count := 0
+		flush := func() {
+			if len(hex) != 2*bpr {
+				tb.Fatalf("got a row of %d hex digits, want %d", len(hex), 2*bpr)
+			}
+			row := make([]bool, g.w)
+			for i := range bpr {
+				v, err := strconv.ParseUint(string(hex[2*i:2*i+2]), 16, 8)
+				if err != nil {
+					tb.Fatalf("hex: %v", err)
+				}
+				for b := range 8 {
+					row[i*8+b] = v&(0x80>>b) != 0
+				}
+			}
+			g.bits = append(g.bits, row)
+			prev, hex = hex, nil
+		}
+		for _, c := range m[6] {
+			switch {
+			case c == ':':
+				if prev == nil || len(hex) != 0 {
+					tb.Fatal("':' not at the start of a row after a row")
+				}
+				hex = append([]byte(nil), prev...)
+				flush()
+			case c == ',' || c == '!':
+				fillc := byte('0')
+				if c == '!' {
+					fillc = 'F'
+				}
+				for len(hex) < 2*bpr {
+					hex = append(hex, fillc)
+				}
+				flush()
+			case c >= 'G' && c <= 'Y':
+				count += int(c-'G') + 1
+			case c >= 'g' && c <= 'z':
+				count += 20 * (int(c-'g') + 1)
+			default:
+				n := max(count, 1)
+				count = 0
+				for range n {
+					hex = append(hex, c)
+				}
+				if len(hex) == 2*bpr {
+					flush()
+				}
 			}
 		}
-		g.bits = append(g.bits, row)
-		prev = row
-		data = data[2*bpr:]
+		if len(hex) != 0 || count != 0 {
+			tb.Fatal("graphic data ends inside a row")
+		}
+		if len(g.bits) != g.h {
+			tb.Fatalf("got %d rows, want %d", len(g.bits), g.h)
+		}
+		out = append(out, g)
 	}
-	if len(g.bits) != g.h {
-		tb.Fatalf("got %d rows, want %d", len(g.bits), g.h)
-	}
-	return g
+	return out
 }
 
 // image rasterises the graphic, black dots on white.

@@ -10,13 +10,6 @@ import (
 	"returns-station/station"
 )
 
-// Glyph cell of the bitmap font at scale 1, in dots. Text is drawn at whole
-// multiples k of it; ZPL asks the printer's font for the same cell height.
-const (
-	cellW = 7
-	cellH = 13
-)
-
 // layout is a label placed in printer dots, shared by PNG and ZPL so that both
 // put the same QR dots at the same place.
 type layout struct {
@@ -50,9 +43,9 @@ func dotsPerMM(dpi int) (int, error) {
 	return 0, station.Invalid("dpi", "must be 203 or 300")
 }
 
-// plan lays out c. With unicode false every field is folded to ASCII;
-// otherwise fields keep their text and wide runes count two columns.
-func plan(c station.LabelContent, size string, dpi int, unicode bool) (*layout, error) {
+// plan lays out c. A column is a half-width glyph; a full-width one
+// (Chinese) takes two.
+func plan(c station.LabelContent, size string, dpi int) (*layout, error) {
 	dpmm, err := dotsPerMM(dpi)
 	if err != nil {
 		return nil, err
@@ -61,7 +54,7 @@ func plan(c station.LabelContent, size string, dpi int, unicode bool) (*layout, 
 	if err != nil {
 		return nil, err
 	}
-	p := &planner{dpmm: dpmm, unicode: unicode, l: &layout{qr: qr}}
+	p := &planner{dpmm: dpmm, l: &layout{qr: qr}}
 	lv := levels[size]
 	p.l.mod = p.mm(lv.boxMM) / qr.Size
 	if p.l.mod < lv.minDot {
@@ -72,14 +65,14 @@ func plan(c station.LabelContent, size string, dpi int, unicode bool) (*layout, 
 		title = c.Code.ID
 	}
 	f := fields{
-		title:   p.field(title),
-		sku:     p.field(c.SKU),
-		name:    p.field(c.Name),
-		grade:   p.field(c.Grade),
-		disp:    p.field(c.Disposition),
-		dest:    p.field(c.Destination),
-		rma:     p.field(c.RMA),
-		station: p.field(c.Station),
+		title:   field(title),
+		sku:     field(c.SKU),
+		name:    field(c.Name),
+		grade:   field(c.Grade),
+		disp:    field(c.Disposition),
+		dest:    field(c.Destination),
+		rma:     field(c.RMA),
+		station: field(c.Station),
 	}
 	if !c.Date.IsZero() {
 		f.date = c.Date.Format("2006-01-02")
@@ -97,12 +90,8 @@ type fields struct {
 }
 
 type planner struct {
-	dpmm    int
-	unicode bool
-	bottom  int // no text below this
-	// oneLineAbove keeps text above the smallest scale to one line, where
-	// space is short.
-	oneLineAbove bool
+	dpmm   int
+	bottom int // no text below this
 	l            *layout
 }
 
@@ -172,8 +161,10 @@ func (p *planner) large(f fields) {
 	row("TO", f.dest, kL, kM, 1)
 }
 
-// small lays out the 50×25 mm label: the QR on the left, full height, and up
-// to six short lines beside it.
+// small lays out the 50×25 mm label: the QR on the left, full height, and
+// beside it the id on one line, the product name on as many lines as the
+// other fields leave, then SKU, grade and disposition, destination, RMA,
+// date and station.
 func (p *planner) small(f fields) {
 	l := p.l
 	l.w, l.h = p.mm(50), p.mm(25)
@@ -182,18 +173,48 @@ func (p *planner) small(f fields) {
 	x := l.qrX + side // the quiet zone is the gap
 	w := l.w - p.mm(1) - x
 	p.bottom = l.h - p.mm(1)
-	p.oneLineAbove = true
 	kS, kL := p.scale(1.8), p.scale(3)
+	pitch := func(k int) int { return cellH*k + 2*k }
 
 	y := p.mm(1)
-	y = p.block(x, y, w, f.title, kL, kS, 2)
-	y = p.block(x, y, w, join(f.sku, f.name), kL, kS, 1)
-	y = p.block(x, y, w, join(f.grade, f.disp), kL, kS, 1)
+	y = p.block(x, y, w, f.title, kL, kS, 1)
+	// Every later field takes one line at kS at least; the name takes the
+	// rest, at kL when it fits whole there.
+	rest := []string{f.sku, join(f.grade, f.disp), f.dest, f.rma, join(f.date, f.station)}
 	if f.dest != "" {
-		y = p.block(x, y, w, "> "+f.dest, kL, kS, 1)
+		rest[2] = "> " + f.dest
 	}
-	y = p.block(x, y, w, f.rma, kS, kS, 1)
-	p.block(x, y, w, join(f.date, f.station), kS, kS, 1)
+	reserve := 0
+	for _, s := range rest {
+		if s != "" {
+			reserve += pitch(kS)
+		}
+	}
+	room := p.bottom - y - reserve
+	k := kS
+	for kk := kL; kk > kS; kk-- {
+		if n := len(wrap(f.name, w/(cellW*kk), room/pitch(kk)+1)); n >= 1 && n <= room/pitch(kk) {
+			k = kk
+			break
+		}
+	}
+	y = p.block(x, y, w, f.name, k, k, max(1, room/pitch(k)))
+	for i, s := range rest {
+		if s == "" {
+			continue
+		}
+		after := 0
+		for _, t := range rest[i+1:] {
+			if t != "" {
+				after += pitch(kS)
+			}
+		}
+		kk := kS
+		if (i == 1 || i == 2) && y+pitch(kL)+after <= p.bottom && columns(s)*cellW*kL <= w {
+			kk = kL // grade and destination large when there is room
+		}
+		y = p.block(x, y, w, s, kk, kk, 1)
+	}
 }
 
 // line places s on one line at scale k (from kPref down to kMin, whichever
@@ -204,8 +225,7 @@ func (p *planner) line(x, y, w int, s string, kPref, kMin int) int {
 }
 
 // block places s at the largest scale from kPref down to kMin at which it
-// fits whole in lines lines (in one line, on the small label, for any scale
-// above kMin); failing that, at kMin with the last line cut. Text that would
+// fits whole in lines lines; failing that, at kMin with the last line cut. Text that would
 // pass the bottom margin is left out. It returns the y of the next line.
 func (p *planner) block(x, y, w int, s string, kPref, kMin, lines int) int {
 	if s == "" {
@@ -213,11 +233,7 @@ func (p *planner) block(x, y, w int, s string, kPref, kMin, lines int) int {
 	}
 	k := kMin
 	for kk := kPref; kk >= kMin; kk-- {
-		most := lines
-		if p.oneLineAbove && kk > kMin {
-			most = 1
-		}
-		if n := len(wrap(s, w/(cellW*kk), most+1)); n >= 1 && n <= most {
+		if n := len(wrap(s, w/(cellW*kk), lines+1)); n >= 1 && n <= lines {
 			k = kk
 			break
 		}
@@ -233,30 +249,10 @@ func (p *planner) block(x, y, w int, s string, kPref, kMin, lines int) int {
 }
 
 // field cleans one field: control characters go, runs of space become one.
-// Without unicode it folds to ASCII and drops a field with no letter or
-// digit left.
-func (p *planner) field(s string) string {
-	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool {
+func field(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
 		return unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError
 	}), " ")
-	if p.unicode {
-		return s
-	}
-	alnum := false
-	var out strings.Builder
-	for _, r := range s {
-		if r >= 0x80 {
-			r = '?'
-		}
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			alnum = true
-		}
-		out.WriteRune(r)
-	}
-	if !alnum {
-		return ""
-	}
-	return out.String()
 }
 
 // join joins the non-empty parts with a space.
@@ -270,8 +266,8 @@ func join(parts ...string) string {
 	return strings.Join(out, " ")
 }
 
-// columns is the width of s in glyph cells: ASCII takes one, anything else
-// (Chinese above all) two.
+// columns is the width of s in glyph cells: a half-width glyph takes one,
+// a full-width one (Chinese) two.
 func columns(s string) int {
 	n := 0
 	for _, r := range s {
@@ -284,7 +280,7 @@ func runeCols(r rune) int {
 	if r < 0x80 {
 		return 1
 	}
-	return 2
+	return glyphOf(r).width / cellW
 }
 
 // wrap breaks s into at most lines lines of at most cols columns, at the

@@ -8,21 +8,19 @@ import (
 	"hash/crc32"
 	"sync"
 
-	"golang.org/x/image/font/basicfont"
-
 	"returns-station/station"
 )
 
 // PNG draws label c at size (station.LabelSizeLarge or LabelSizeSmall) for a
 // printer of dpi dots per inch (203 or 300), one pixel per printer dot, black
 // on white, as a 1-bit grayscale PNG. Each QR module is a whole square of
-// pixels, the same dots [ZPL] sends to a printer. Text is ASCII only (see the
-// package doc). The file carries its resolution (pHYs) so that image viewers
+// pixels, the same dots [ZPL] sends to a printer. Text, Chinese included, is
+// drawn from the embedded bitmap font (see the package doc). The file carries its resolution (pHYs) so that image viewers
 // print it to scale.
 //
 // Errors are EInvalid and name the field: size, dpi or code.
 func PNG(c station.LabelContent, size string, dpi int) ([]byte, error) {
-	l, err := plan(c, size, dpi, false)
+	l, err := plan(c, size, dpi)
 	if err != nil {
 		return nil, err
 	}
@@ -76,44 +74,31 @@ func (l *layout) raster() *bitmap {
 			}
 		}
 	}
-	g := glyphs()
 	for _, t := range l.text {
-		x := t.x
-		for _, r := range t.s {
-			if r < ' ' || r > '~' {
-				r = '?'
-			}
-			for gy, bits := range g[r-' '] {
-				for gx := range cellW {
-					if bits&(1<<gx) != 0 {
-						b.fill(x+gx*t.k, t.y+gy*t.k, t.k, t.k)
-					}
-				}
-			}
-			x += cellW * t.k
-		}
+		b.text(t.x, t.y, t)
 	}
 	return b
 }
 
-// glyphs is the 7×13 fixed font as bit rows, printable ASCII from ' ' to '~':
-// bit x of row y is set when that pixel is inked.
-var glyphs = sync.OnceValue(func() *[95][cellH]uint8 {
-	var g [95][cellH]uint8
-	f := basicfont.Face7x13
-	for i := range g {
-		// Glyph i is the sub-image at rows i*13 to i*13+12 of the mask.
-		for y := range cellH {
-			for x := range f.Width {
-				_, _, _, a := f.Mask.At(x, i*cellH+y).RGBA()
-				if a >= 0x8000 {
-					g[i][y] |= 1 << x
+// text draws line t with its top left corner at x, y (not t's own place:
+// ZPL draws each line into a bitmap of its own).
+func (b *bitmap) text(x, y int, t textLine) {
+	for _, r := range t.s {
+		g := glyphOf(r)
+		for gy, row := range g.rows {
+			for gx := 0; row != 0; gx++ {
+				if row&0x8000 != 0 {
+					b.fill(x+gx*t.k, y+gy*t.k, t.k, t.k)
 				}
+				row <<= 1
 			}
 		}
+		x += g.width * t.k
 	}
-	return &g
-})
+}
+
+// width is the width of line t in dots.
+func (t textLine) width() int { return columns(t.s) * cellW * t.k }
 
 // zlibWriters keeps deflate state between labels: a new writer allocates
 // more than a whole small label's work.

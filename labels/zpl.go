@@ -15,22 +15,26 @@ var fontName = regexp.MustCompile(`^[A-Za-z]:[A-Za-z0-9_-]{1,16}\.[A-Za-z0-9]{3}
 //
 // The QR is a ^GF graphic of exactly the dots [PNG] draws for the same
 // arguments, at the same place, so a label that decodes as a PNG prints the
-// same symbol; the printer never encodes the payload itself. Rows that repeat
-// the row above are sent as ':' (ZPL's ASCII-hex compression), which keeps a
-// large label near 7 KB.
+// same symbol; the printer never encodes the payload itself.
 //
-// Text is UTF-8 under ^CI28. cjkFont names a font resident on the printer
-// (for example "E:SIMSUN.FNT"); lines that hold non-ASCII characters are
-// printed in it with ^A@. With cjkFont empty, text is folded to ASCII as in
-// PNG. Field data goes through ^FH, so '^', '~' and '_' in the content print
-// as themselves and can never start a command.
+// With cjkFont empty, each line of text is a ^GF graphic too, drawn from the
+// embedded font exactly as in the PNG: any Zebra prints Chinese without a
+// font of its own, and the format is the PNG's dots. cjkFont names a font
+// resident on the printer (for example "E:SIMSUN.FNT"); then text is UTF-8
+// under ^CI28, lines that hold non-ASCII characters in that font with ^A@ and
+// the others in the printer's ^A0. Field data goes through ^FH, so '^', '~'
+// and '_' in the content print as themselves and can never start a command.
+//
+// Graphics use ZPL's ASCII-hex compression (':' for a row like the one above,
+// ',' for a row ending in white, count letters for runs), which keeps a large
+// label near 10 KB.
 //
 // Errors are EInvalid and name the field: size, dpi, code or font.
 func ZPL(c station.LabelContent, size string, dpi int, cjkFont string) ([]byte, error) {
 	if cjkFont != "" && !fontName.MatchString(cjkFont) {
 		return nil, station.Invalid("font", "a printer font such as E:SIMSUN.FNT: drive, colon, name, extension")
 	}
-	l, err := plan(c, size, dpi, cjkFont != "")
+	l, err := plan(c, size, dpi)
 	if err != nil {
 		return nil, err
 	}
@@ -42,11 +46,17 @@ func ZPL(c station.LabelContent, size string, dpi int, cjkFont string) ([]byte, 
 		fmt.Fprintf(&b, "^FO%d,%d^GB%d,%d,%d^FS\n", r.x, r.y, r.w, r.h, min(r.w, r.h))
 	}
 	for _, t := range l.text {
+		if cjkFont == "" {
+			g := newBitmap(t.width(), cellH*t.k)
+			g.text(0, 0, t)
+			writeGF(&b, t.x, t.y, g)
+			continue
+		}
 		h := cellH * t.k
-		if cjkFont != "" && !isASCII(t.s) {
+		if !isASCII(t.s) {
 			fmt.Fprintf(&b, "^FO%d,%d^A@N,%d,%d,%s", t.x, t.y, h, h, cjkFont)
 		} else {
-			fmt.Fprintf(&b, "^FO%d,%d^A0N,%d,%d", t.x, t.y, h, 10*t.k)
+			fmt.Fprintf(&b, "^FO%d,%d^A0N,%d,%d", t.x, t.y, h, 11*t.k)
 		}
 		b.WriteString("^FH^FD")
 		writeFieldData(&b, t.s)
@@ -56,8 +66,7 @@ func ZPL(c station.LabelContent, size string, dpi int, cjkFont string) ([]byte, 
 	return b.Bytes(), nil
 }
 
-// writeQR writes the QR as ^GFA: the same bitmap as PNG's, one bit per dot,
-// rows padded to whole bytes with white.
+// writeQR writes the QR as a graphic: the same dots as PNG's.
 func (l *layout) writeQR(b *bytes.Buffer) {
 	side := l.qr.Size * l.mod
 	g := newBitmap(side, side)
@@ -68,20 +77,65 @@ func (l *layout) writeQR(b *bytes.Buffer) {
 			}
 		}
 	}
-	n := g.stride * g.h
-	fmt.Fprintf(b, "^FO%d,%d^GFA,%d,%d,%d,", l.qrX, l.qrY, n, n, g.stride)
+	writeGF(b, l.qrX, l.qrY, g)
+}
+
+// writeGF writes g at x, y as ^GFA, one bit per dot, rows padded to whole
+// bytes with white, in ZPL's ASCII-hex compression: ':' repeats the row
+// above, ',' fills the rest of a row with white (0), and a run of one hex
+// digit is the digit after its count, written as letters that add up:
+// G…Y for 1…19, g…z for 20…400 in steps of 20.
+func writeGF(b *bytes.Buffer, x, y int, g *bitmap) {
 	const hexDigits = "0123456789ABCDEF"
-	for y := 0; y < g.h; y++ {
-		if y > 0 && y%l.mod != 0 {
-			b.WriteByte(':') // the same row again
+	n := g.stride * g.h
+	fmt.Fprintf(b, "^FO%d,%d^GFA,%d,%d,%d,", x, y, n, n, g.stride)
+	row := make([]byte, 0, 2*g.stride)
+	for yy := range g.h {
+		bits := g.bits[yy*g.stride : (yy+1)*g.stride]
+		if yy > 0 && bytes.Equal(bits, g.bits[(yy-1)*g.stride:yy*g.stride]) {
+			b.WriteByte(':')
 			continue
 		}
-		for _, v := range g.bits[y*g.stride : (y+1)*g.stride] {
-			b.WriteByte(hexDigits[v>>4])
-			b.WriteByte(hexDigits[v&15])
+		row = row[:0]
+		for _, v := range bits {
+			row = append(row, hexDigits[v>>4], hexDigits[v&15])
+		}
+		end := len(row)
+		for end > 0 && row[end-1] == '0' {
+			end--
+		}
+		for i := 0; i < end; {
+			j := i
+			for j < end && row[j] == row[i] {
+				j++
+			}
+			writeCount(b, j-i)
+			b.WriteByte(row[i])
+			i = j
+		}
+		if end < len(row) {
+			b.WriteByte(',')
 		}
 	}
 	b.WriteString("^FS\n")
+}
+
+// writeCount writes a run length n for ^GF compression; 1 needs no count.
+func writeCount(b *bytes.Buffer, n int) {
+	if n == 1 {
+		return
+	}
+	for n >= 400 {
+		b.WriteByte('z')
+		n -= 400
+	}
+	if n >= 20 {
+		b.WriteByte(byte('g' + n/20 - 1))
+		n %= 20
+	}
+	if n > 0 {
+		b.WriteByte(byte('G' + n - 1))
+	}
 }
 
 // writeFieldData writes s for ^FH with its default indicator '_': the

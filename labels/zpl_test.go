@@ -130,9 +130,9 @@ func TestZPLText(t *testing.T) {
 		ascii     bool
 	}{
 		{
-			name:      "no printer font: ASCII only",
-			contains:  []string{"^CI28", "^FH^FDA_5EB_7EC_5FD^FS", "^FH^FD???? restock^FS"},
-			forbidden: []string{"^A@", "无线"},
+			name:      "no printer font: text as graphics",
+			contains:  []string{"^CI28", "^GFA,"},
+			forbidden: []string{"^A@", "^A0", "^FD", "无线", "?"},
 			ascii:     true,
 		},
 		{

@@ -173,7 +173,9 @@ func TestPrinterOutageLosesNoLabel(t *testing.T) {
 	probe, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := probe.Addr().String()
 	probe.Close()
-	h.must(200, h.do("admin", "PUT", "/api/v1/printers/dock-1", map[string]any{"addr": addr, "dpi": 203, "size": "50x25"}))
+	// A printer font keeps the unit id as text in each format, so the order
+	// of the labels can be read off what the printer received.
+	h.must(200, h.do("admin", "PUT", "/api/v1/printers/dock-1", map[string]any{"addr": addr, "dpi": 203, "size": "50x25", "font": "E:SIMSUN.FNT"}))
 	spool.Kick()
 	var units []string
 	for i := 0; i < 3; i++ {
