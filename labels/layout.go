@@ -92,7 +92,7 @@ type fields struct {
 type planner struct {
 	dpmm   int
 	bottom int // no text below this
-	l            *layout
+	l      *layout
 }
 
 func (p *planner) mm(v float64) int { return int(math.Round(v * float64(p.dpmm))) }
