@@ -24,6 +24,7 @@ func tokenCreate(args []string, stdout, stderr io.Writer, getenv func(string) st
 	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := dataFlag(fs, getenv)
+	stationID := stationIDFlag(fs, getenv)
 	name := fs.String("name", "", "token name, e.g. desk-3 or central")
 	role := fs.String("role", "", "operator, supervisor, admin or central")
 	if err := fs.Parse(args); err != nil {
@@ -32,7 +33,7 @@ func tokenCreate(args []string, stdout, stderr io.Writer, getenv func(string) st
 	if *name == "" || *role == "" {
 		return usageError{"usage: station token create --name NAME --role ROLE"}
 	}
-	db, err := openForCLI(*data)
+	db, err := openForCLI(*data, *stationID)
 	if err != nil {
 		return err
 	}
@@ -81,6 +82,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := dataFlag(fs, getenv)
+	stationID := stationIDFlag(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -110,7 +112,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if len(bad) > 0 {
 		return errors.New("nothing imported; fix these records first:\n  " + strings.Join(bad, "\n  "))
 	}
-	db, err := openForCLI(*data)
+	db, err := openForCLI(*data, *stationID)
 	if err != nil {
 		return err
 	}
@@ -147,10 +149,11 @@ func check(args []string, stdout, stderr io.Writer, getenv func(string) string) 
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := dataFlag(fs, getenv)
+	stationID := stationIDFlag(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
-	db, err := openForCLI(*data)
+	db, err := openForCLI(*data, *stationID)
 	if err != nil {
 		return err
 	}
@@ -195,6 +198,7 @@ func userAdd(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv fu
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := dataFlag(fs, getenv)
+	stationID := stationIDFlag(fs, getenv)
 	name := fs.String("name", "", "user name, e.g. li.wei")
 	role := fs.String("role", "", "operator, supervisor or admin")
 	display := fs.String("display", "", "name shown in the UI, e.g. 李伟")
@@ -210,7 +214,7 @@ func userAdd(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv fu
 	if err != nil && line == "" {
 		return errors.New("no PIN given on standard input")
 	}
-	db, err := openForCLI(*data)
+	db, err := openForCLI(*data, *stationID)
 	if err != nil {
 		return err
 	}
@@ -234,13 +238,14 @@ func backupCmd(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := dataFlag(fs, getenv)
+	stationID := stationIDFlag(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
 	if fs.NArg() != 1 {
 		return usageError{"usage: station backup [--data DIR] FILE   (while serving: GET /api/v1/backup with an admin token)"}
 	}
-	db, err := openForCLI(*data)
+	db, err := openForCLI(*data, *stationID)
 	if err != nil {
 		return fmt.Errorf("%w\nwhile the station runs, take a hot backup over HTTP: curl -H \"Authorization: Bearer $ADMIN_TOKEN\" -o backup.db http://HOST:PORT/api/v1/backup", err)
 	}
@@ -257,11 +262,15 @@ func restoreCmd(args []string, stdout, stderr io.Writer, getenv func(string) str
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := dataFlag(fs, getenv)
+	stationID := stationIDFlag(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
 	if fs.NArg() != 1 {
 		return usageError{"usage: station restore [--data DIR] FILE"}
+	}
+	if err := bolt.CheckBackupStationID(fs.Arg(0), *stationID); err != nil {
+		return fmt.Errorf("nothing restored: %w", err)
 	}
 	if err := os.MkdirAll(*data, 0o750); err != nil {
 		return err

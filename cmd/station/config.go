@@ -43,6 +43,12 @@ func dataFlag(fs *flag.FlagSet, getenv func(string) string) *string {
 	return fs.String("data", envOr(getenv, "STATION_DATA", "./data"), "data directory (env STATION_DATA)")
 }
 
+// stationIDFlag is --station-id, which every command that opens the data
+// honours: the first command decides the id, not only serve.
+func stationIDFlag(fs *flag.FlagSet, getenv func(string) string) *string {
+	return fs.String("station-id", getenv("STATION_ID"), "station id (env STATION_ID; default: generated once and kept in the data directory)")
+}
+
 func envOr(getenv func(string) string, k, def string) string {
 	if v := getenv(k); v != "" {
 		return v
@@ -56,7 +62,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (Co
 	var c Config
 	data := dataFlag(fs, getenv)
 	fs.StringVar(&c.Addr, "addr", envOr(getenv, "STATION_ADDR", ":8080"), "listen address (env STATION_ADDR)")
-	fs.StringVar(&c.StationID, "station-id", getenv("STATION_ID"), "station id (env STATION_ID; default: generated once and kept in the data directory)")
+	stationID := stationIDFlag(fs, getenv)
 	fs.StringVar(&c.CentralURL, "central-url", getenv("STATION_CENTRAL_URL"), "central platform base URL (env STATION_CENTRAL_URL; empty: offline)")
 	fs.StringVar(&c.CentralToken, "central-token", getenv("STATION_CENTRAL_TOKEN"), "bearer token central issued to this station (env STATION_CENTRAL_TOKEN)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "STATION_LOG_LEVEL", "info"), "debug, info, warn or error (env STATION_LOG_LEVEL)")
@@ -81,7 +87,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (Co
 	if fs.NArg() > 0 {
 		return c, usageError{"unexpected arguments: " + strings.Join(fs.Args(), " ")}
 	}
-	c.Data = *data
+	c.Data, c.StationID = *data, *stationID
 	return c, c.Validate()
 }
 
@@ -171,14 +177,15 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 func dbPath(data string) string { return filepath.Join(data, "station.db") }
 
 // openForCLI opens the data file for a maintenance command: it never waits
-// behind a serving station.
-func openForCLI(data string) (*bolt.DB, error) {
+// behind a serving station. stationID is the --station-id setting ("" when
+// not set).
+func openForCLI(data, stationID string) (*bolt.DB, error) {
 	if _, err := os.Stat(dbPath(data)); os.IsNotExist(err) {
 		if err := os.MkdirAll(data, 0o750); err != nil {
 			return nil, err
 		}
 	}
-	db, err := bolt.Open(dbPath(data), bolt.Options{LockTimeout: 300 * time.Millisecond})
+	db, err := bolt.Open(dbPath(data), bolt.Options{LockTimeout: 300 * time.Millisecond, StationID: stationID})
 	if errors.Is(err, bolt.ErrLocked) {
 		return nil, fmt.Errorf("a station is serving %s right now and holds its data file: stop it first (Ctrl-C or systemctl stop), or do this through its API", data)
 	}

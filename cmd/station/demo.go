@@ -91,7 +91,7 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 		defer os.RemoveAll(d)
 		*data = d
 	}
-	db, err := openForCLI(*data)
+	db, err := openForCLI(*data, "")
 	if err != nil {
 		return err
 	}

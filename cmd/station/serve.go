@@ -28,9 +28,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	defer db.Close()
-	if cfg.StationID != "" && cfg.StationID != db.StationID() {
-		return fmt.Errorf("--station-id %s does not match the id %s kept in %s: a data directory belongs to one station", cfg.StationID, db.StationID(), cfg.Data)
-	}
 	// Listen first, so a port in use is reported before anything else starts.
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

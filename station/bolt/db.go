@@ -66,7 +66,9 @@ type Options struct {
 	// LockTimeout bounds the wait for the file lock. A serving station holds
 	// it; a CLI command must fail fast instead of hanging.
 	LockTimeout time.Duration
-	// StationID is used when the file is new; empty generates one.
+	// StationID is the id the settings ask for. A new file takes it (empty
+	// generates one); a generated id gives way to it while no event has
+	// left the station; otherwise a different id is ErrStationID.
 	StationID string
 	Logger    *slog.Logger
 	Now       func() time.Time
@@ -89,6 +91,8 @@ type DB struct {
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	lastSeq atomic.Uint64
+	// feedRead is set once the feed has handed out an event.
+	feedRead atomic.Bool
 
 	mu        sync.Mutex
 	committed chan struct{}
@@ -158,14 +162,8 @@ func (d *DB) init(stationID string) error {
 		if err := meta.Put([]byte("schema_version"), u64(SchemaVersion)); err != nil {
 			return err
 		}
-		if meta.Get([]byte("station_id")) == nil {
-			id := stationID
-			if id == "" {
-				id = "st-" + randomHex(6)
-			}
-			if err := meta.Put([]byte("station_id"), []byte(id)); err != nil {
-				return err
-			}
+		if err := initStationID(tx, stationID); err != nil {
+			return err
 		}
 		if meta.Get([]byte("epoch")) == nil {
 			if err := meta.Put([]byte("epoch"), []byte(randomHex(8))); err != nil {
@@ -191,7 +189,8 @@ func (d *DB) init(stationID string) error {
 			return fmt.Errorf("the stored inspection rules do not decode: %w", err)
 		}
 		d.rules.Store(rs)
-		d.stationID = string(meta.Get([]byte("station_id")))
+		d.stationID = string(meta.Get(kStationID))
+		d.feedRead.Store(meta.Get(kFeedRead) != nil)
 		d.epoch = string(meta.Get([]byte("epoch")))
 		d.cursorKey = append([]byte(nil), meta.Get([]byte("cursor_key"))...)
 		if k, _ := tx.Bucket(bEvents).Cursor().Last(); k != nil {

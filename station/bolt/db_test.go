@@ -183,13 +183,38 @@ func TestOpenRefusals(t *testing.T) {
 		return tx.Bucket([]byte("meta")).Put([]byte("schema_version"), []byte{0, 0, 0, 0, 0, 0, 0, 1})
 	})
 	raw.Close()
+	// The generated id gives way to the first explicit one (nothing has
+	// left the station); after that the id is fixed.
 	db, err = bolt.Open(path, bolt.Options{StationID: "other"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	if db.StationID() != id {
-		t.Errorf("station id changed on reopen: %s → %s", id, db.StationID())
+	if db.StationID() != "other" {
+		t.Errorf("generated id %s not replaced by the explicit one: %s", id, db.StationID())
+	}
+	db.Close()
+	if _, err := bolt.Open(path, bolt.Options{StationID: "third"}); !errors.Is(err, bolt.ErrStationID) {
+		t.Errorf("a second explicit id: %v, want ErrStationID", err)
+	}
+}
+
+func TestGeneratedStationIDFixedOnceTheFeedWasRead(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "station.db")
+	db, err := bolt.Open(path, bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := db.StationID()
+	if _, _, err := db.CreateToken("central", "central"); err != nil {
+		t.Fatal(err)
+	}
+	if evs, err := db.FeedEventsAfter(context.Background(), 0, 10); err != nil || len(evs) == 0 {
+		t.Fatalf("feed: %v %v", evs, err)
+	}
+	db.Close()
+	_, err = bolt.Open(path, bolt.Options{StationID: "WH-1"})
+	if !errors.Is(err, bolt.ErrStationID) || !strings.Contains(err.Error(), "read events from its feed") || !strings.Contains(err.Error(), "--station-id "+id) {
+		t.Fatalf("explicit id after the feed was read: %v", err)
 	}
 }
 

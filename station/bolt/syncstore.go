@@ -102,3 +102,19 @@ func (d *DB) ApplyReturns(ctx context.Context, page []station.ReturnAuthorizatio
 	})
 	return err
 }
+
+// FeedEventsAfter is EventsAfter for the feed central pulls (central.md §4).
+// The first time it hands out an event it records durably, before
+// answering, that events have left the station (the station id is then
+// fixed).
+func (d *DB) FeedEventsAfter(ctx context.Context, after uint64, limit int) ([]station.Event, error) {
+	evs, err := d.EventsAfter(ctx, after, limit)
+	if err != nil || len(evs) == 0 || d.feedRead.Load() {
+		return evs, err
+	}
+	if _, err := d.write(ctx, func(t *txn) (any, error) { return nil, t.b(bMeta).Put(kFeedRead, []byte{1}) }); err != nil {
+		return nil, err
+	}
+	d.feedRead.Store(true)
+	return evs, nil
+}

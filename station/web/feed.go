@@ -94,7 +94,7 @@ func (s *Server) feed(c *fiber.Ctx) error {
 	for {
 		// Take the commit signal before reading, so a commit in between wakes us.
 		committed := s.cfg.Store.Committed()
-		events, err := s.cfg.Store.EventsAfter(ctx, after, limit+1)
+		events, err := s.cfg.Store.FeedEventsAfter(ctx, after, limit+1)
 		if err != nil {
 			return err
 		}

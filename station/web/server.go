@@ -30,6 +30,10 @@ type Store interface {
 	ListParcels(f station.ParcelFilter, cursor string, limit int) ([]*station.Parcel, string, error)
 	ListExceptions(state string, limit int) ([]*station.Exception, error)
 	EventsAfter(ctx context.Context, after uint64, limit int) ([]station.Event, error)
+	// FeedEventsAfter is EventsAfter for the feed central pulls: it notes
+	// that events left the station, and holds back the events whose seq
+	// may still change (after a restore, until central's position is known).
+	FeedEventsAfter(ctx context.Context, after uint64, limit int) ([]station.Event, error)
 	FirstSeq() (uint64, error)
 	LastSeq() uint64
 	Committed() <-chan struct{}
