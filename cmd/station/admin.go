@@ -118,28 +118,27 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	defer db.Close()
 	env := station.Env{StationID: db.StationID(), Actor: "system:import", Role: station.RoleAdmin, Now: time.Now, NewID: station.NewIDSource(time.Now, rand.Reader).New}
+	// One transaction: a kill, a full disk or a failing record part way
+	// leaves the data exactly as it was, never half imported.
 	applied, ignored, matched := 0, 0, 0
-	const chunk = 500
-	for start := 0; start < len(list); start += chunk {
-		part := list[start:min(start+chunk, len(list))]
-		_, err := db.Update(ctx, nil, func(tx station.Tx) (any, error) {
-			for i := range part {
-				res, err := station.PutReturn(tx, env, &part[i], "later_pull")
-				if err != nil {
-					return nil, fmt.Errorf("record %s: %w", part[i].RMA, err)
-				}
-				if res.Applied {
-					applied++
-				} else {
-					ignored++
-				}
-				matched += len(res.Matched)
+	_, err = db.Update(ctx, nil, func(tx station.Tx) (any, error) {
+		applied, ignored, matched = 0, 0, 0 // a group that failed runs again alone
+		for i := range list {
+			res, err := station.PutReturn(tx, env, &list[i], "later_pull")
+			if err != nil {
+				return nil, fmt.Errorf("record %d (%s): %w", i+1, list[i].RMA, err)
 			}
-			return nil, nil
-		})
-		if err != nil {
-			return err
+			if res.Applied {
+				applied++
+			} else {
+				ignored++
+			}
+			matched += len(res.Matched)
 		}
+		return nil, nil
+	})
+	if err != nil {
+		return fmt.Errorf("nothing imported: %w", err)
 	}
 	fmt.Fprintf(stdout, "imported %d return authorizations (%d new or newer, %d ignored as an equal or older version, %d waiting parcels matched)\n", len(list), applied, ignored, matched)
 	return nil

@@ -119,10 +119,27 @@ func syncDir(dir string) error {
 	return f.Sync()
 }
 
+// backupPrefix starts the name of a hot backup's temporary copy.
+const backupPrefix = ".backup-"
+
 // BackupFile writes a backup next to the database and returns its path; the
 // caller ships it and removes it.
 func (d *DB) BackupFile() (string, error) {
-	path := filepath.Join(filepath.Dir(d.path), fmt.Sprintf(".backup-%d.db", d.now().UnixNano()))
+	path := filepath.Join(filepath.Dir(d.path), fmt.Sprintf("%s%d.db", backupPrefix, d.now().UnixNano()))
 	_, err := d.BackupTo(path)
 	return path, err
+}
+
+// removeBackupLeftovers deletes the temporary copies of hot backups that a
+// killed station left beside the data file. Open calls it with the file
+// lock held, so no backup of this file is being made.
+func (d *DB) removeBackupLeftovers() {
+	list, _ := filepath.Glob(filepath.Join(filepath.Dir(d.path), backupPrefix+"*"))
+	for _, p := range list {
+		if err := os.Remove(p); err != nil {
+			d.log.Warn("could not remove a hot backup's leftover copy; delete it by hand", "component", "store", "file", p, "err", err)
+			continue
+		}
+		d.log.Info("removed a hot backup's copy left by an interrupted backup", "component", "store", "file", p)
+	}
 }

@@ -133,6 +133,7 @@ func Open(path string, opts Options) (*DB, error) {
 		bdb.Close()
 		return nil, err
 	}
+	d.removeBackupLeftovers()
 	d.wg.Add(1)
 	go d.committer()
 	return d, nil
