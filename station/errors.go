@@ -31,7 +31,10 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  []FieldError
-	Err     error
+	// Reason is a short code a screen translates (for example why a scan is
+	// not a parcel); "" when the message says it all.
+	Reason string
+	Err    error
 }
 
 func (e *Error) Error() string {
@@ -80,6 +83,15 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "internal error: the station could not complete the request; it has been logged"
+}
+
+// ErrorReason returns the Reason of err, or "".
+func ErrorReason(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
 }
 
 // Fields returns the field errors carried by err, if any.

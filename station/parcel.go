@@ -34,6 +34,9 @@ type Parcel struct {
 	ClosedAt   *time.Time `json:"closed_at,omitempty"`
 	ClosedBy   string     `json:"closed_by,omitempty"`
 	Complete   bool       `json:"complete,omitempty"`
+	// BoxOf is the first parcel of the same return when a clerk added this
+	// one as another box of it.
+	BoxOf string `json:"box_of,omitempty"`
 	// Keys are every normalised code that finds this parcel (tracking, and the
 	// RMA or order number when the clerk scanned one of those instead).
 	Keys []string `json:"keys"`

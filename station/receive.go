@@ -166,6 +166,9 @@ type ReceiveInput struct {
 	Code      string `json:"code"`
 	Packaging string `json:"packaging"`
 	WeightG   *int   `json:"weight_g,omitempty"`
+	// Force keeps a code that matches nothing and does not look like a
+	// waybill (too short, no digits): the clerk's deliberate second action.
+	Force bool `json:"force,omitempty"`
 	// LookedUp is the RMA central's online look-up returned for this code, if
 	// the caller asked central because nothing matched locally.
 	LookedUp *ReturnAuthorization `json:"-"`
@@ -173,12 +176,15 @@ type ReceiveInput struct {
 
 // ReceiveResult is the answer to a receiving scan.
 type ReceiveResult struct {
-	Parcel     *Parcel              `json:"parcel"`
-	RMA        *ReturnAuthorization `json:"rma"`
-	Duplicate  bool                 `json:"duplicate"`
-	Matched    bool                 `json:"matched"`
-	Exceptions []*Exception         `json:"exceptions"`
-	Scan       Scan                 `json:"scan"`
+	Parcel    *Parcel              `json:"parcel"`
+	RMA       *ReturnAuthorization `json:"rma"`
+	Duplicate bool                 `json:"duplicate"`
+	Matched   bool                 `json:"matched"`
+	// MatchedBy says which code found the parcel or its return: tracking,
+	// rma, order, label, or box (added on purpose); "" when nothing matched.
+	MatchedBy  string       `json:"matched_by,omitempty"`
+	Exceptions []*Exception `json:"exceptions"`
+	Scan       Scan         `json:"scan"`
 }
 
 // Created reports whether the scan created a parcel (HTTP 201).
@@ -205,13 +211,9 @@ func ValidateReceive(in *ReceiveInput) (Scan, error) {
 		return Scan{}, err
 	}
 	s := NormalizeScan(in.Code)
-	switch {
-	case s.Code == "":
-		return s, Invalid("code", "empty scan: scan the parcel's waybill barcode")
-	case s.Kind == ScanGTIN:
-		return s, Invalid("code", "this is a product barcode; scan the parcel's waybill (tracking number) instead")
-	case s.Kind == ScanLabel && s.Label.Kind != LabelParcel:
-		return s, Invalid("code", "this is a station label for a unit, tote or location, not a parcel")
+	switch reason, _ := ParcelCodeDoubt(s); reason {
+	case ReasonEmpty, ReasonProduct, ReasonStationLabel:
+		return s, RefuseScan(reason)
 	}
 	return s, nil
 }
@@ -240,8 +242,12 @@ func FindReturn(tx Tx, code string) (*ReturnAuthorization, error) {
 }
 
 // Receive records an arriving parcel. A second scan of a parcel already here
-// answers Duplicate and changes nothing. An unknown parcel is kept with an
-// "unmatched" exception and matches itself when its RMA arrives.
+// answers Duplicate and changes nothing; so does the RMA or order number of a
+// return that already has a parcel here (the packing slip inside the box): a
+// second box of one return is added on purpose, with AddBox. An unknown
+// parcel is kept with an "unmatched" exception and matches itself when its
+// RMA arrives; a code that cannot be a parcel's is refused, and one that
+// merely looks unlikely (too short, no digits) is kept only with Force.
 func Receive(tx Tx, env Env, in ReceiveInput) (*ReceiveResult, error) {
 	if err := env.require(RoleOperator, "receiving parcels"); err != nil {
 		return nil, err
@@ -261,6 +267,7 @@ func Receive(tx Tx, env Env, in ReceiveInput) (*ReceiveResult, error) {
 		if p == nil {
 			return nil, notFound("parcel", key)
 		}
+		res.MatchedBy = "label"
 		return duplicate(tx, res, p)
 	}
 	if p, err := tx.ParcelByKey(key); err != nil {
@@ -277,10 +284,24 @@ func Receive(tx Tx, env Env, in ReceiveInput) (*ReceiveResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := env.Now()
+	if r == nil {
+		if reason, hard := ParcelCodeDoubt(scan); reason != "" && (hard || !in.Force) {
+			return nil, RefuseScan(reason)
+		}
+	} else if by := scannedAs(r, key); by != "tracking" {
+		ps, err := tx.ParcelsByRMA(r.RMA)
+		if err != nil {
+			return nil, err
+		}
+		if len(ps) > 0 {
+			res.MatchedBy = by
+			return duplicate(tx, res, newestParcel(ps))
+		}
+	}
 	p := &Parcel{ID: env.NewID(), Tracking: key, Carrier: scan.Carrier, ScanRaw: scan.Raw, Status: ParcelOpen,
-		Packaging: in.Packaging, WeightG: in.WeightG, ReceivedAt: now, ReceivedBy: env.Actor, Keys: []string{key}}
+		Packaging: in.Packaging, WeightG: in.WeightG, ReceivedAt: env.Now(), ReceivedBy: env.Actor, Keys: []string{key}}
 	if r != nil {
+		res.MatchedBy = scannedAs(r, key)
 		// Scanned by RMA or order number: file the parcel under the RMA's own
 		// waybill when it has exactly one that has not arrived yet.
 		if tr := r.Trackings(); r.RMA != "" && !contains(tr, key) && len(tr) == 1 {
@@ -291,17 +312,98 @@ func Receive(tx Tx, env Env, in ReceiveInput) (*ReceiveResult, error) {
 				p.Keys = append(p.Keys, tr[0])
 			}
 		}
-		p.RMA, p.OrderID, p.MatchedHow = r.RMA, r.OrderID, "scan"
+		p.MatchedHow = "scan"
 		if in.LookedUp != nil && in.LookedUp.RMA == r.RMA {
 			p.MatchedHow = "lookup"
 		}
+	}
+	return res, storeParcel(tx, env, res, p, r)
+}
+
+// AddBoxInput is one more box of a return that already has a parcel here:
+// its own waybill, scanned.
+type AddBoxInput struct {
+	Code      string `json:"code"`
+	Packaging string `json:"packaging"`
+	WeightG   *int   `json:"weight_g,omitempty"`
+	Force     bool   `json:"force,omitempty"`
+}
+
+// AddBox receives another box of the return parcelID belongs to, as a parcel
+// of its own matched to the same RMA. It is the deliberate way to receive a
+// multi-box return whose boxes share one waybill (a JD child waybill counts
+// as its own) or arrive under the RMA number.
+func AddBox(tx Tx, env Env, parcelID string, in AddBoxInput) (*ReceiveResult, error) {
+	if err := env.require(RoleOperator, "receiving parcels"); err != nil {
+		return nil, err
+	}
+	rin := ReceiveInput{Code: in.Code, Packaging: in.Packaging, WeightG: in.WeightG}
+	scan, err := ValidateReceive(&rin)
+	if err != nil {
+		return nil, err
+	}
+	first, err := loadParcel(tx, parcelID)
+	if err != nil {
+		return nil, err
+	}
+	if first.RMA == "" {
+		return nil, Errorf(EConflict, "parcel %s matches no return yet: match it first, then add its other boxes", first.Tracking)
+	}
+	r, err := tx.RMA(first.RMA)
+	if err != nil {
+		return nil, err
+	}
+	if r == nil {
+		return nil, notFound("RMA", first.RMA)
+	}
+	if scan.Kind == ScanLabel {
+		return nil, Invalid("code", "scan the new box's waybill, not a station label")
+	}
+	if reason, hard := ParcelCodeDoubt(scan); reason != "" && (hard || !in.Force) {
+		return nil, RefuseScan(reason)
+	}
+	key := scan.Code
+	if other, err := tx.ParcelByKey(key); err != nil {
+		return nil, err
+	} else if other != nil {
+		// A JD child waybill ("…-2-3") normalises to its master, which the
+		// first box already holds: the child's full number is this box's own.
+		child := NormalizeTracking(strings.TrimSpace(in.Code))
+		if taken, err := tx.ParcelByKey(child); err != nil {
+			return nil, err
+		} else if child == key || taken != nil || !alnum(child) {
+			return nil, Errorf(EConflict, "waybill %s is already parcel %s (received %s); scan the new box's own waybill", key, other.ID, other.ReceivedAt.Format(time.DateTime))
+		}
+		key = child
+	}
+	p := &Parcel{ID: env.NewID(), Tracking: key, Carrier: scan.Carrier, ScanRaw: scan.Raw, Status: ParcelOpen,
+		Packaging: rin.Packaging, WeightG: in.WeightG, ReceivedAt: env.Now(), ReceivedBy: env.Actor, Keys: []string{key},
+		MatchedHow: "manual", BoxOf: first.ID}
+	res := &ReceiveResult{Scan: scan, Exceptions: []*Exception{}, MatchedBy: "box"}
+	return res, storeParcel(tx, env, res, p, r)
+}
+
+func alnum(s string) bool {
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// storeParcel stores a new parcel p, matched to r when r is not nil, and
+// emits its events and exceptions into res.
+func storeParcel(tx Tx, env Env, res *ReceiveResult, p *Parcel, r *ReturnAuthorization) error {
+	if r != nil {
+		p.RMA, p.OrderID = r.RMA, r.OrderID
 		if c := shipmentCarrier(r, p.Tracking); c != "" {
 			p.Carrier = c
 		}
 		res.RMA, res.Matched = r, true
 	}
 	if err := tx.PutParcel(p); err != nil {
-		return nil, err
+		return err
 	}
 	var rmaField any
 	if r != nil {
@@ -309,12 +411,12 @@ func Receive(tx Tx, env Env, in ReceiveInput) (*ReceiveResult, error) {
 	}
 	if err := env.emit(tx, EventParcelReceived, "parcel/"+p.ID, map[string]any{
 		"parcel_id": p.ID, "tracking": p.Tracking, "carrier": p.Carrier, "rma": rmaField,
-		"received_at": now.Format(time.RFC3339Nano), "packaging": p.Packaging, "weight_g": p.WeightG,
+		"received_at": p.ReceivedAt.Format(time.RFC3339Nano), "packaging": p.Packaging, "weight_g": p.WeightG,
 	}); err != nil {
-		return nil, err
+		return err
 	}
 	if err := attachShipment(tx, env, p, p.RMA); err != nil {
-		return nil, err
+		return err
 	}
 	open := func(e *Exception) error {
 		e.ParcelID, e.Tracking = p.ID, p.Tracking
@@ -324,13 +426,12 @@ func Receive(tx Tx, env Env, in ReceiveInput) (*ReceiveResult, error) {
 		res.Exceptions = append(res.Exceptions, e)
 		return nil
 	}
+	var err error
 	if r == nil {
-		if err := open(&Exception{Code: ExUnmatched, Note: "No return authorization matches this parcel yet; it will match by itself when its RMA arrives. 暂无匹配的退货单，退货单同步后将自动匹配。"}); err != nil {
-			return nil, err
-		}
+		err = open(&Exception{Code: ExUnmatched, Note: "No return authorization matches this parcel yet; it will match by itself when its RMA arrives. 暂无匹配的退货单，退货单同步后将自动匹配。"})
 	} else {
 		if err := env.emit(tx, EventParcelMatched, "parcel/"+p.ID, map[string]any{"parcel_id": p.ID, "rma": r.RMA, "how": p.MatchedHow}); err != nil {
-			return nil, err
+			return err
 		}
 		switch r.Status {
 		case RMACancelled:
@@ -338,17 +439,41 @@ func Receive(tx Tx, env Env, in ReceiveInput) (*ReceiveResult, error) {
 		case RMAClosed:
 			err = open(&Exception{Code: ExRMAClosed, RMA: r.RMA, Note: "Goods arrived for a closed return. 退货单已关闭，但货物已到仓。"})
 		}
-		if err != nil {
-			return nil, err
-		}
 	}
-	if in.Packaging == PackagingDamaged {
+	if err != nil {
+		return err
+	}
+	if p.Packaging == PackagingDamaged {
 		if err := open(&Exception{Code: ExDamagedInTransit, RMA: p.RMA, Note: "Outer packaging damaged on arrival: photograph it for a carrier claim. 外包装到仓破损，请拍照以便向承运商索赔。"}); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	res.Parcel = p
-	return res, nil
+	return nil
+}
+
+// scannedAs says which of r's codes key is: "tracking", "rma" or "order".
+func scannedAs(r *ReturnAuthorization, key string) string {
+	switch {
+	case contains(r.Trackings(), key):
+		return "tracking"
+	case NormalizeTracking(r.RMA) == key:
+		return "rma"
+	case NormalizeTracking(r.OrderID) == key:
+		return "order"
+	}
+	return "tracking"
+}
+
+// newestParcel is the parcel received last: the box whose slip was just scanned.
+func newestParcel(ps []*Parcel) *Parcel {
+	n := ps[0]
+	for _, p := range ps[1:] {
+		if p.ReceivedAt.After(n.ReceivedAt) {
+			n = p
+		}
+	}
+	return n
 }
 
 func duplicate(tx Tx, res *ReceiveResult, p *Parcel) (*ReceiveResult, error) {
@@ -359,6 +484,9 @@ func duplicate(tx Tx, res *ReceiveResult, p *Parcel) (*ReceiveResult, error) {
 			return nil, err
 		}
 		res.RMA = r
+		if res.MatchedBy == "" {
+			res.MatchedBy = scannedAs(r, res.Scan.Code)
+		}
 	}
 	exs, err := tx.ExceptionsByParcel(p.ID)
 	if err != nil {

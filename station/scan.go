@@ -234,3 +234,104 @@ func allDigits(s string) bool {
 	}
 	return true
 }
+
+// Reasons a scan cannot be, or is unlikely to be, a parcel's waybill, RMA or
+// order number. They travel in the refusal (Error.Reason) so that a screen can
+// say, in its own language, what to scan instead.
+const (
+	ReasonEmpty        = "empty"         // nothing but spaces
+	ReasonProduct      = "product"       // a product barcode (GTIN)
+	ReasonStationLabel = "station_label" // our own unit, tote or location label
+	ReasonContainer    = "container"     // a tote or location code typed or printed ("T-0007")
+	ReasonBadge        = "badge"         // a staff badge
+	ReasonURL          = "url"           // a web address (a QR code on a slip or a product)
+	ReasonText         = "text"          // letters no barcode has: Chinese, accents, symbols
+	ReasonCharacters   = "characters"    // punctuation no waybill has
+	ReasonShort        = "too_short"     // fewer characters than any waybill or RMA
+	ReasonLong         = "too_long"      // more characters than any waybill
+	ReasonNoDigits     = "no_digits"     // words, not a number
+)
+
+// Plausible length of an unknown parcel code, after normalisation. The
+// shortest waybills in use are 10 digits (DHL); RMA and order numbers that
+// the station knows match before this check, whatever their length.
+const (
+	minParcelCode = 8
+	maxParcelCode = 40
+)
+
+var containerTyped = regexp.MustCompile(`^(?:TOTE|LOC|T|L)[-_][0-9A-Z]`)
+
+// ParcelCodeDoubt says why a scan that matched nothing on the station is not
+// a parcel: reason is "" when it is a plausible waybill, RMA or order number.
+// A hard doubt (a web address, Chinese text, a tote code) can never be a
+// parcel; a soft one (too short, no digits) can be kept all the same when the
+// clerk confirms it on purpose.
+func ParcelCodeDoubt(s Scan) (reason string, hard bool) {
+	raw := strings.ToUpper(strings.TrimSpace(s.Raw))
+	switch {
+	case s.Code == "":
+		return ReasonEmpty, true
+	case s.Kind == ScanGTIN:
+		return ReasonProduct, true
+	case s.Kind == ScanLabel && s.Label.Kind != LabelParcel:
+		return ReasonStationLabel, true
+	case s.Kind == ScanLabel, s.Kind == ScanTracking, s.Kind == ScanSSCC:
+		return "", false
+	case strings.Contains(raw, "://") || strings.HasPrefix(raw, "WWW."):
+		return ReasonURL, true
+	case containerTyped.MatchString(raw):
+		return ReasonContainer, true
+	}
+	for _, r := range s.Code {
+		if r >= 0x80 {
+			return ReasonText, true
+		}
+		if !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z') {
+			return ReasonCharacters, true
+		}
+	}
+	digits := 0
+	for _, r := range s.Code {
+		if r >= '0' && r <= '9' {
+			digits++
+		}
+	}
+	switch {
+	case len(s.Code) < minParcelCode:
+		return ReasonShort, false
+	case len(s.Code) > maxParcelCode:
+		return ReasonLong, false
+	case digits == 0:
+		return ReasonNoDigits, false
+	}
+	return "", false
+}
+
+// scanRefusal words each doubt for the person at the desk: what the scan
+// was, and what to scan instead.
+var scanRefusal = map[string]string{
+	ReasonEmpty:        "empty scan: scan the parcel's waybill barcode",
+	ReasonProduct:      "this is a product barcode; scan the parcel's waybill (tracking number) instead",
+	ReasonStationLabel: "this is a station label for a unit, tote or location, not a parcel; scan the parcel's waybill",
+	ReasonContainer:    "this is a tote or location code, not a parcel; scan the parcel's waybill",
+	ReasonBadge:        "this is a staff badge, not a parcel; scan the parcel's waybill",
+	ReasonURL:          "this is a web address (a QR code on a slip or product), not a parcel; scan the waybill barcode, the RMA or the order number",
+	ReasonText:         "this is text, not a barcode; scan the waybill barcode, the RMA or the order number",
+	ReasonCharacters:   "a waybill, RMA or order number has only letters and digits; scan the waybill barcode",
+	ReasonShort:        "too short for a waybill, RMA or order number; scan the whole waybill barcode, or keep it anyway if it really is one",
+	ReasonLong:         "longer than any waybill; scan the waybill barcode, or keep it anyway if it really is one",
+	ReasonNoDigits:     "words, not a waybill (every waybill has digits); scan the waybill barcode, or keep it anyway if it really is one",
+}
+
+// RefuseScan is the error for a scan that is not a parcel: invalid field
+// "code", with the reason for screens to translate.
+func RefuseScan(reason string) *Error {
+	e := Invalid("code", scanRefusal[reason])
+	e.Message, e.Reason = "this scan is not a parcel", reason
+	switch reason {
+	case ReasonShort, ReasonLong, ReasonNoDigits:
+		e.Message = `this scan does not look like a parcel; to keep it anyway, send it again with "force": true`
+	}
+	return e
+}

@@ -151,7 +151,49 @@ func FuzzNormalizeScan(f *testing.F) {
 				t.Fatalf("label code %q does not parse", s.Code)
 			}
 		}
+		// Every doubt about a parcel code is one a screen can word, and a
+		// recognised waybill is never doubted.
+		reason, hard := station.ParcelCodeDoubt(s)
+		if reason != "" && station.RefuseScan(reason).Reason != reason {
+			t.Fatalf("ParcelCodeDoubt(%q) = %q, which RefuseScan does not know", raw, reason)
+		}
+		if s.Kind == station.ScanTracking && reason != "" {
+			t.Fatalf("waybill %q (%s) doubted: %s", raw, s.Carrier, reason)
+		}
+		if reason == "" && hard {
+			t.Fatalf("ParcelCodeDoubt(%q): hard without a reason", raw)
+		}
 	})
+}
+
+func TestParcelCodeDoubt(t *testing.T) {
+	for _, tt := range []struct {
+		raw, reason string
+		hard        bool
+	}{
+		{"SF1234567890123", "", false},
+		{"RMA-20261122-000123", "", false},
+		{"JDX000123456789-1-2", "", false},
+		{"TBA123456789012", "", false},
+		{"LP00123456789012", "", false},
+		{"hello world", station.ReasonNoDigits, false},
+		{"12", station.ReasonShort, false},
+		{"%%%%", station.ReasonCharacters, true},
+		{"SF123.456.789", station.ReasonCharacters, true},
+		{"http://x.cn/a", station.ReasonURL, true},
+		{"退货", station.ReasonText, true},
+		{"tote-12", station.ReasonContainer, true},
+		{"L-01-02-03", station.ReasonContainer, true},
+		{"RS1:U:01ABC", station.ReasonStationLabel, true},
+		{"RS1:P:01ABC", "", false},
+		{"6901234567892", station.ReasonProduct, true},
+		{"", station.ReasonEmpty, true},
+	} {
+		reason, hard := station.ParcelCodeDoubt(station.NormalizeScan(tt.raw))
+		if reason != tt.reason || hard != tt.hard {
+			t.Errorf("ParcelCodeDoubt(%q) = %q, %v; want %q, %v", tt.raw, reason, hard, tt.reason, tt.hard)
+		}
+	}
 }
 
 func FuzzParseLabelCode(f *testing.F) {

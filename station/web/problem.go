@@ -22,6 +22,9 @@ type Problem struct {
 	Detail   string               `json:"detail"`
 	Instance string               `json:"instance,omitempty"`
 	Errors   []station.FieldError `json:"errors,omitempty"`
+	// Reason is a short code a screen translates into the reader's language
+	// (for example why a scan is not a parcel: "url", "too_short").
+	Reason string `json:"reason,omitempty"`
 }
 
 var codeStatus = map[string]int{
@@ -82,7 +85,7 @@ func (s *Server) writeProblem(c *fiber.Ctx, err error) error {
 	if status >= 500 {
 		s.log.Error("request failed", "component", "web", "method", c.Method(), "path", c.Path(), "status", status, "err", err)
 	}
-	return sendProblem(c, Problem{Type: problemType(code), Status: status, Detail: detail, Instance: c.Path(), Errors: fields})
+	return sendProblem(c, Problem{Type: problemType(code), Status: status, Detail: detail, Instance: c.Path(), Errors: fields, Reason: station.ErrorReason(err)})
 }
 
 // sendProblem writes p as application/problem+json. A type without a code

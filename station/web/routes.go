@@ -26,6 +26,7 @@ func (s *Server) apiRoutes() []route {
 	const op, sup = station.RoleOperator, station.RoleSupervisor
 	return []route{
 		{"POST", "/parcels/receive", op, "Receive a parcel by its scanned waybill, RMA or order number; 201 new, 200 duplicate", station.ReceiveInput{}, station.ReceiveResult{}, s.receive},
+		{"POST", "/parcels/:id/boxes", op, "Receive another box of the same return (its own waybill); 201 with the new parcel", station.AddBoxInput{}, station.ReceiveResult{}, s.addBox},
 		{"GET", "/parcels", op, "List parcels, newest first (filters: status, rma, tracking; paged by cursor)", nil, []station.Parcel{}, s.listParcels},
 		{"GET", "/parcels/:id", op, "A parcel with its RMA, units and exceptions", nil, station.ParcelView{}, s.getParcel},
 		{"POST", "/parcels/:id/units", op, "Start a unit from a product barcode or SKU, matched to an RMA line", station.AddUnitInput{}, station.UnitResult{}, s.addUnit},
@@ -103,12 +104,43 @@ func (s *Server) receive(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if s.cfg.Lookup != nil && scan.Kind != station.ScanLabel {
+	if err := s.refuseBadge(in.Code); err != nil {
+		return err
+	}
+	if _, hard := station.ParcelCodeDoubt(scan); s.cfg.Lookup != nil && scan.Kind != station.ScanLabel && !hard {
 		if err := s.lookupUnknown(c, scan, &in); err != nil {
 			return err
 		}
 	}
 	return s.command(c, func(env station.Env, tx station.Tx) (any, error) { return station.Receive(tx, env, in) })
+}
+
+// refuseBadge refuses a staff badge scanned at a parcel's scan field: a
+// clerk reaching for the wrong barcode must not create a parcel.
+func (s *Server) refuseBadge(code string) error {
+	if s.cfg.Sessions == nil || strings.TrimSpace(code) == "" {
+		return nil
+	}
+	u, err := s.cfg.Sessions.UserByBadge(code)
+	if err != nil {
+		return err
+	}
+	if u != nil {
+		return station.RefuseScan(station.ReasonBadge)
+	}
+	return nil
+}
+
+func (s *Server) addBox(c *fiber.Ctx) error {
+	var in station.AddBoxInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if err := s.refuseBadge(in.Code); err != nil {
+		return err
+	}
+	id := c.Params("id")
+	return s.command(c, func(env station.Env, tx station.Tx) (any, error) { return station.AddBox(tx, env, id, in) })
 }
 
 // lookupUnknown asks central about a code nothing local matches, within a

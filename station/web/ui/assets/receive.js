@@ -31,13 +31,18 @@
   function details(kind, r, code) {
     const out = [];
     if (kind === 'error') {
-      out.push(h('p', { class: 'rd big', text: r.problem.detail }));
-      for (const f of r.problem.errors || []) out.push(h('p', { class: 'rd', text: f.detail }));
+      const words = refusal(r.problem, code);
+      if (words) out.push(words);
+      else {
+        out.push(h('p', { class: 'rd big', text: r.problem.detail }));
+        for (const f of r.problem.errors || []) out.push(h('p', { class: 'rd', text: f.detail }));
+      }
       out.push(h('p', { class: 'rd mono', text: code }));
       return out;
     }
     const d = r.data, p = d.parcel || {}, rma = d.rma;
     out.push(h('p', { class: 'rd mono big', text: p.tracking + (p.carrier ? ' · ' + p.carrier : '') }));
+    if (kind === 'dup' && (d.matched_by === 'rma' || d.matched_by === 'order')) out.push(h('p', { class: 'rd big', text: t('receive.by_' + d.matched_by) }));
     if (kind === 'dup') out.push(h('p', { class: 'rd', text: t('receive.received_at', { t: time(p.received_at, true), who: (p.received_by || '').replace(/^user:|^token:/, '') }) }));
     if (kind === 'unknown') {
       out.push(h('p', { class: 'rd big', text: t('receive.unknown_do') }));
@@ -56,16 +61,67 @@
       out.push(h('p', { class: 'rd exc' }, icon('warn'), h('b', { text: known('ex.' + e.code, e.code) + ': ' }), e.note));
     }
     if (p.id) {
-      out.push(h('p', { class: 'rd act' }, h('a', { class: 'btn', href: '/inspect?parcel=' + encodeURIComponent(p.id) }, icon('inspect'), t('receive.inspect_it'), ' ', h('kbd', { text: 'F9' }))));
+      out.push(h('p', { class: 'rd act' }, h('a', { class: 'btn', href: '/inspect?parcel=' + encodeURIComponent(p.id) }, icon('inspect'), t('receive.inspect_it'), ' ', h('kbd', { text: 'F9' })),
+        rma ? ' ' : null, rma ? addBoxButton(p.id) : null));
     }
     return out;
   }
 
+  // refusal words a refused scan in the page's language (what it was, what
+  // to scan instead); a code that is merely unlikely can be kept on purpose.
+  const softReasons = ['too_short', 'too_long', 'no_digits'];
+  function refusal(p, code) {
+    const key = 'scan.reason.' + p.reason;
+    if (!p.reason || known(key, null) === null) return null;
+    return [h('p', { class: 'rd big', text: t(key) }), h('p', { class: 'rd alt', text: ta(key) }),
+      softReasons.includes(p.reason) ? h('p', { class: 'rd act' }, h('button', { type: 'button', class: 'btn', id: 'keep', onclick: () => keep(code) }, icon('warn'), t('receive.keep_anyway'))) : null];
+  }
+
+  // keep sends the same code again, kept as an unknown parcel on purpose.
+  function keep(code) {
+    queue.push([code, performance.now(), true]);
+    pump();
+  }
+
+  // addBoxButton opens a small form for another box of the same return:
+  // the clerk scans the new box's own waybill into it.
+  function addBoxButton(parcelId) {
+    return h('button', { type: 'button', class: 'btn', id: 'add-box', onclick: (e) => e.currentTarget.replaceWith(boxForm(parcelId)) }, icon('receive'), t('receive.add_box'));
+  }
+
+  function boxForm(parcelId) {
+    const input = h('input', { id: 'box-code', class: 'boxcode mono', 'data-field': 'code', autocomplete: 'off', spellcheck: 'false', enterkeyhint: 'go' });
+    const msg = h('div', { class: 'msg', id: 'box-msg', role: 'status' });
+    const form = h('form', { class: 'boxform', id: 'box-form' },
+      h('label', { for: 'box-code', text: t('receive.box_code') }), input,
+      h('button', { type: 'submit', class: 'btn primary', text: t('receive.add_box_go') }), msg);
+    const back = () => $('#scan').focus();
+    input.addEventListener('keydown', (e) => { if (e.key === 'Escape') { form.remove(); back(); } });
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const code = input.value.trim();
+      if (!code) return;
+      const t0 = performance.now();
+      const r = await api('POST', '/api/v1/parcels/' + encodeURIComponent(parcelId) + '/boxes', { code, packaging });
+      if (!r.ok) {
+        if (refusal(r.problem, code)) RS.showMsg(msg, 'bad', t('scan.reason.' + r.problem.reason));
+        else RS.showProblem(msg, r.problem, form);
+        beep('error');
+        input.select();
+        return;
+      }
+      answer(code, r, t0);
+      back();
+    });
+    setTimeout(() => input.focus(), 0);
+    return form;
+  }
+
   function brief(r) {
-    if (!r.ok) return { ok: false, problem: { detail: r.problem.detail, errors: r.problem.errors } };
+    if (!r.ok) return { ok: false, problem: { detail: r.problem.detail, errors: r.problem.errors, reason: r.problem.reason } };
     const d = r.data, p = d.parcel || {}, rma = d.rma;
     return { ok: true, data: {
-      duplicate: d.duplicate, matched: d.matched,
+      duplicate: d.duplicate, matched: d.matched, matched_by: d.matched_by,
       parcel: { id: p.id, tracking: p.tracking, carrier: p.carrier, received_at: p.received_at, received_by: p.received_by },
       rma: rma ? { rma: rma.rma, order_id: rma.order_id, reason: rma.reason, lines: (rma.lines || []).map((l) => ({ qty: l.qty, name: l.name, sku: l.sku })) } : null,
       exceptions: (d.exceptions || []).map((e) => ({ code: e.code, note: e.note })),
@@ -93,8 +149,13 @@
     }));
   }
 
-  async function run(code, t0) {
-    const r = await api('POST', '/api/v1/parcels/receive', { code, packaging });
+  async function run(code, t0, force) {
+    const r = await api('POST', '/api/v1/parcels/receive', { code, packaging, force: force || undefined });
+    answer(code, r, t0);
+  }
+
+  // answer shows a receive answer, sounds it and adds it to the history.
+  function answer(code, r, t0) {
     setPack('intact');
     const kind = classify(r);
     const p = r.ok ? r.data.parcel : null;
@@ -121,8 +182,8 @@
     if (busy) return;
     busy = true;
     while (queue.length) {
-      const [code, t0] = queue.shift();
-      await run(code, t0);
+      const [code, t0, force] = queue.shift();
+      await run(code, t0, force);
     }
     busy = false;
   }

@@ -1,0 +1,140 @@
+package ui_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"returns-station/station"
+	"returns-station/station/web"
+)
+
+// TestBrowserClerkTools drives the bench's safety nets in headless chromium
+// against a real station: garbage scans refused in the page's language (and
+// an unlikely code kept on purpose), the RMA and order numbers of the slip
+// finding the parcel instead of making new ones, and another box added to a
+// return by its own waybill.
+func TestBrowserClerkTools(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	st := startStation(t, func(c *web.Config) { c.Labels = labelImages{} })
+	for _, u := range []struct {
+		user       station.User
+		pin, badge string
+	}{
+		{station.User{Username: clerkUser, DisplayName: "李伟", Role: station.RoleOperator}, clerkPIN, clerkBadge},
+		{station.User{Username: supUser, DisplayName: "张敏", Role: station.RoleSupervisor}, supPIN, supBadge},
+	} {
+		if _, err := st.db.AddUser(u.user, u.pin, u.badge); err != nil {
+			t.Fatal(err)
+		}
+	}
+	two := rma("RMA-BOX-2", "SF7000000000001", "数码/耳机")
+	two.ReturnShipments = append(two.ReturnShipments, station.ReturnShipment{Carrier: "SF", Tracking: "SF7000000000002"})
+	st.mustCall(201, "POST", "/api/v1/returns", two, nil)
+
+	b := newBrowser(t, st.url)
+	if _, err := chromedp.Call(b.ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+		Headers: network.Headers{"Accept-Language": "zh-CN,zh;q=0.9"}}); err != nil {
+		t.Fatal(err)
+	}
+	use := func(t *testing.T) { b.t, st.t = t, t }
+	t.Cleanup(func() {
+		use(t)
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for _, p := range b.problems {
+			t.Error(p)
+		}
+	})
+	b.open("/receive")
+	b.until("sign-in page", `location.pathname === '/' && !document.getElementById('signin').hidden`)
+	b.typeInto("#username", clerkUser)
+	b.typeInto("#pin", clerkPIN+kb.Enter)
+	b.until("receive page after sign-in", `location.pathname === '/receive' && document.body.dataset.ready === 'true'`)
+
+	seq := 0
+	scan := func(code, wantClass string, want ...string) {
+		t.Helper()
+		seq++
+		b.wedge(code)
+		b.until(fmt.Sprintf("answer %d", seq), fmt.Sprintf(`document.getElementById('result').dataset.seq === '%d'`, seq))
+		if cls := eval[string](b, `document.getElementById('result').className`); cls != "result "+wantClass {
+			t.Errorf("scan %q: answer class %q, want %q", code, cls, "result "+wantClass)
+		}
+		b.wantText("#result", want...)
+		if active := eval[string](b, `document.activeElement.id`); active != "scan" {
+			t.Errorf("after scan %q the focus is on %q, want the scan field", code, active)
+		}
+	}
+	parcels := func() int {
+		t.Helper()
+		var list struct{ Parcels []station.Parcel }
+		st.mustCall(200, "GET", "/api/v1/parcels?limit=500", nil, &list)
+		return len(list.Parcels)
+	}
+
+	t.Run("garbage", func(t *testing.T) {
+		use(t)
+		scan("%%%%", "error", "运单号、退货单号和订单号只含字母和数字")
+		scan("https://example.com/t?id=1", "error", "这是网址")
+		scan("退货 左耳没有声音", "error", "这是文字，不是条码")
+		scan("T-0007", "error", "这是周转箱或库位编码")
+		scan(clerkBadge, "error", "这是员工工牌")
+		if eval[bool](b, `!!document.getElementById('keep')`) {
+			t.Error("a badge can be kept as a parcel")
+		}
+		scan("hello world", "error", "这是文字，不是运单号", "Words, not a waybill")
+		if n := parcels(); n != 0 {
+			t.Fatalf("%d parcels after garbage, want none", n)
+		}
+		// Keeping an unlikely code is a second, deliberate action.
+		b.click("#keep")
+		seq++
+		b.until("kept parcel", fmt.Sprintf(`document.getElementById('result').dataset.seq === '%d'`, seq))
+		b.wantText("#result", "HELLOWORLD")
+		if cls := eval[string](b, `document.getElementById('result').className`); cls != "result unknown" {
+			t.Errorf("kept on purpose: answer class %q, want result unknown", cls)
+		}
+		if active := eval[string](b, `document.activeElement.id`); active != "scan" {
+			t.Errorf("after keeping the focus is on %q, want the scan field", active)
+		}
+		if n := parcels(); n != 1 {
+			t.Errorf("%d parcels after keeping one on purpose, want 1", n)
+		}
+	})
+
+	t.Run("slip numbers and another box", func(t *testing.T) {
+		use(t)
+		scan("SF7000000000001", "ok", "RMA-BOX-2")
+		scan("RMA-BOX-2", "dup", "这是单据上的退货单号", "SF7000000000001")
+		scan("SO-RMA-BOX-2", "dup", "这是单据上的订单号", "SF7000000000001")
+		if n := parcels(); n != 2 {
+			t.Fatalf("%d parcels after the slip's numbers, want 2 (one kept on purpose, one for the return)", n)
+		}
+		b.click("#add-box")
+		b.until("box field has the focus", `document.activeElement && document.activeElement.id === 'box-code'`)
+		b.wedge("SF7000000000001") // the first box's waybill again: refused, nothing made
+		b.until("refusal", `document.getElementById('box-msg').innerText.length > 0`)
+		if n := parcels(); n != 2 {
+			t.Fatalf("%d parcels after a refused box, want 2", n)
+		}
+		b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById('box-code').value = ''`))
+		b.wedge("SF7000000000002")
+		seq++
+		b.until("added box", fmt.Sprintf(`document.getElementById('result').dataset.seq === '%d'`, seq))
+		b.wantText("#result", "SF7000000000002", "RMA-BOX-2")
+		if active := eval[string](b, `document.activeElement.id`); active != "scan" {
+			t.Errorf("after adding a box the focus is on %q, want the scan field", active)
+		}
+		var view struct{ Parcels []station.Parcel }
+		st.mustCall(200, "GET", "/api/v1/returns/RMA-BOX-2", nil, &view)
+		if len(view.Parcels) != 2 || view.Parcels[1].MatchedHow != "manual" && view.Parcels[0].MatchedHow != "manual" {
+			t.Errorf("the return's parcels %+v, want two, one added by hand", view.Parcels)
+		}
+	})
+}
