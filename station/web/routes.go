@@ -78,6 +78,7 @@ func (s *Server) routes() {
 	app := s.app
 	app.Use(s.observe)
 	app.Use(s.recoverPanic)
+	app.Use(s.decodeBody) // before any route can read a compressed body
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/readyz", s.readyz)
 	app.Get("/metrics", s.metricsHandler())
