@@ -66,7 +66,11 @@ func TestEveryRouteEveryRole(t *testing.T) {
 	n := 0
 	for path, ops := range doc.Paths {
 		for method, op := range ops {
-			need := roleOf.FindStringSubmatch(op.Description)[1]
+			m := roleOf.FindStringSubmatch(op.Description)
+			if m == nil {
+				continue // a route open to everyone or to any signed-in caller (session, the document itself)
+			}
+			need := m[1]
 			url := strings.NewReplacer("{id}", "x", "{rma}", "x", "{sha}", "x", "{name}", "x").Replace(path)
 			method = strings.ToUpper(method)
 			var body any

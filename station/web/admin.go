@@ -61,7 +61,7 @@ func (s *Server) listTokens(c *fiber.Ctx) error {
 	if list == nil {
 		list = []station.Token{}
 	}
-	return c.JSON(fiber.Map{"tokens": list})
+	return c.JSON(TokenList{Tokens: list})
 }
 
 func (s *Server) createToken(c *fiber.Ctx) error {
@@ -128,7 +128,7 @@ func (s *Server) listUsers(c *fiber.Ctx) error {
 	if list == nil {
 		list = []station.User{}
 	}
-	return c.JSON(fiber.Map{"users": list})
+	return c.JSON(UserList{Users: list})
 }
 
 func (s *Server) addUser(c *fiber.Ctx) error {
@@ -242,9 +242,9 @@ func (s *Server) audit(c *fiber.Ctx) error {
 			}
 		}
 	}
-	resp := fiber.Map{"entries": out}
+	resp := AuditPage{Entries: out}
 	if cur > 0 {
-		resp["next_before"] = cur + 1 // ask again with before=next_before for older entries
+		resp.NextBefore = cur + 1 // ask again with before=next_before for older entries
 	}
 	return c.JSON(resp)
 }

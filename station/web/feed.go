@@ -142,5 +142,5 @@ func (s *Server) events(c *fiber.Ctx) error {
 	if evs == nil {
 		evs = []station.Event{}
 	}
-	return c.JSON(fiber.Map{"events": evs, "last_seq": s.cfg.Store.LastSeq()})
+	return c.JSON(EventPage{Events: evs, LastSeq: s.cfg.Store.LastSeq()})
 }

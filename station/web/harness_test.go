@@ -90,18 +90,21 @@ func (r resp) problem(t testing.TB) web.Problem {
 // do sends a request as role ("" for none) with an optional JSON body.
 func (h *harness) do(role, method, path string, body any, headers ...string) resp {
 	h.t.Helper()
-	var rd io.Reader
+	var raw []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = bytes.NewBufferString(b)
+		raw = []byte(b)
 	case []byte:
-		rd = bytes.NewReader(b)
+		raw = b
 	default:
-		raw, err := json.Marshal(b)
-		if err != nil {
+		var err error
+		if raw, err = json.Marshal(b); err != nil {
 			h.t.Fatal(err)
 		}
+	}
+	var rd io.Reader
+	if body != nil {
 		rd = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequest(method, h.url+path, rd)
@@ -117,13 +120,24 @@ func (h *harness) do(role, method, path string, body any, headers ...string) res
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	res, err := http.DefaultClient.Do(req)
+	return h.send(http.DefaultClient, req, raw)
+}
+
+// send sends req, whose body is raw, with client, and checks the exchange
+// against the server's OpenAPI document: every answer must match it, and
+// every request the server accepted must too. So the document cannot drift
+// from what the API really does.
+func (h *harness) send(client *http.Client, req *http.Request, raw []byte) resp {
+	h.t.Helper()
+	res, err := client.Do(req)
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	return resp{status: res.StatusCode, body: raw, header: res.Header}
+	body, _ := io.ReadAll(res.Body)
+	r := resp{status: res.StatusCode, body: body, header: res.Header}
+	h.checkOpenAPI(req, raw, r)
+	return r
 }
 
 // must fails the test unless the answer has status want.

@@ -177,7 +177,7 @@ func (s *Server) printLabel(c *fiber.Ctx) error {
 		return err
 	}
 	s.kick()
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"jobs": jobs})
+	return c.Status(fiber.StatusCreated).JSON(JobList{Jobs: jobs})
 }
 
 func (s *Server) listJobs(c *fiber.Ctx) error {
@@ -196,7 +196,7 @@ func (s *Server) listJobs(c *fiber.Ctx) error {
 	if jobs == nil {
 		jobs = []station.PrintJob{}
 	}
-	return c.JSON(fiber.Map{"jobs": jobs})
+	return c.JSON(JobList{Jobs: jobs})
 }
 
 func (s *Server) reprint(c *fiber.Ctx) error {
@@ -221,24 +221,19 @@ func (s *Server) listPrinters(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	type view struct {
-		station.Printer
-		Queued    int    `json:"queued"`
-		LastError string `json:"last_error,omitempty"`
-	}
-	out := []view{}
+	out := []PrinterView{}
 	for _, p := range list {
 		queue, err := pr.Queue(p.Name)
 		if err != nil {
 			return err
 		}
-		v := view{Printer: p, Queued: len(queue)}
+		v := PrinterView{Printer: p, Queued: len(queue)}
 		if len(queue) > 0 {
 			v.LastError = queue[0].LastError // the job holding the queue
 		}
 		out = append(out, v)
 	}
-	return c.JSON(fiber.Map{"printers": out})
+	return c.JSON(PrinterList{Printers: out})
 }
 
 func (s *Server) putPrinter(c *fiber.Ctx) error {
@@ -284,5 +279,5 @@ func (s *Server) retryPrinter(c *fiber.Ctx) error {
 		return err
 	}
 	s.kick()
-	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": "retrying"})
+	return c.Status(fiber.StatusAccepted).JSON(Accepted{Status: "retrying"})
 }

@@ -27,7 +27,7 @@ func (s *Server) apiRoutes() []route {
 	return []route{
 		{"POST", "/parcels/receive", op, "Receive a parcel by its scanned waybill, RMA or order number; 201 new, 200 duplicate", station.ReceiveInput{}, station.ReceiveResult{}, s.receive},
 		{"POST", "/parcels/:id/boxes", op, "Receive another box of the same return (its own waybill); 201 with the new parcel", station.AddBoxInput{}, station.ReceiveResult{}, s.addBox},
-		{"GET", "/parcels", op, "List parcels, newest first (filters: status, rma, tracking; paged by cursor)", nil, []station.Parcel{}, s.listParcels},
+		{"GET", "/parcels", op, "List parcels, newest first (filters: status, rma, tracking; paged by cursor)", nil, ParcelPage{}, s.listParcels},
 		{"GET", "/parcels/:id", op, "A parcel with its RMA, units and exceptions", nil, station.ParcelView{}, s.getParcel},
 		{"POST", "/parcels/:id/units", op, "Start a unit from a product barcode or SKU, matched to an RMA line", station.AddUnitInput{}, station.UnitResult{}, s.addUnit},
 		{"POST", "/parcels/:id/close", op, "Close a parcel once every unit is confirmed", nil, station.Parcel{}, s.closeParcel},
@@ -42,35 +42,35 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/labels/png", op, "Any station label (code=RS1:…, or a tote or location code) as PNG", nil, nil, s.labelImage("png")},
 		{"GET", "/labels/zpl", op, "Any station label as ZPL II", nil, nil, s.labelImage("zpl")},
 		{"GET", "/labels/sheet", op, "An A4 HTML sheet of labels for an office printer (code=…&code=…&size=)", nil, nil, s.labelSheet},
-		{"POST", "/labels/print", op, "Queue labels for a network printer (unit, parcel, tote or location; copies)", station.PrintRequest{}, []station.PrintJob{}, s.printLabel},
-		{"GET", "/labels/jobs", op, "Print jobs, newest first (printer=, state=queued|sending|done|failed)", nil, []station.PrintJob{}, s.listJobs},
+		{"POST", "/labels/print", op, "Queue labels for a network printer (unit, parcel, tote or location; copies)", station.PrintRequest{}, JobList{}, s.printLabel},
+		{"GET", "/labels/jobs", op, "Print jobs, newest first (printer=, state=queued|sending|done|failed)", nil, JobList{}, s.listJobs},
 		{"POST", "/labels/jobs/:id/reprint", op, "Print a job's label again", nil, station.PrintJob{}, s.reprint},
-		{"GET", "/printers", op, "Printers with their queues", nil, []station.Printer{}, s.listPrinters},
+		{"GET", "/printers", op, "Printers with their queues", nil, PrinterList{}, s.listPrinters},
 		{"PUT", "/printers/:name", station.RoleAdmin, "Add or change a printer (addr host:9100, dpi, size, CJK font)", station.Printer{}, station.Printer{}, s.putPrinter},
 		{"DELETE", "/printers/:name", station.RoleAdmin, "Remove a printer (its queued jobs wait)", nil, nil, s.deletePrinter},
-		{"POST", "/printers/:name/retry", op, "Try the printer's queue now (after fixing paper or power)", nil, nil, s.retryPrinter},
+		{"POST", "/printers/:name/retry", op, "Try the printer's queue now (after fixing paper or power)", nil, Accepted{}, s.retryPrinter},
 		{"GET", "/lookup", op, "What is this code? A station label, waybill, RMA or order number, tote or location", nil, LookupResult{}, s.lookup},
 		{"POST", "/returns", sup, "Enter or update an RMA by hand (higher version wins)", station.ReturnAuthorization{}, station.PutReturnResult{}, s.putReturn},
 		{"GET", "/returns/:rma", op, "An RMA with its parcels and units", nil, ReturnView{}, s.getReturn},
-		{"GET", "/exceptions", sup, "The exception queue (state=open|resolved|all)", nil, []station.Exception{}, s.listExceptions},
+		{"GET", "/exceptions", sup, "The exception queue (state=open|resolved|all)", nil, ExceptionList{}, s.listExceptions},
 		{"POST", "/exceptions/:id/resolve", sup, "Resolve an exception with an action and a note", station.ResolveInput{}, station.Exception{}, s.resolve},
 		{"GET", "/rules", op, "The inspection rule document in force", nil, station.RuleSet{}, s.getRules},
 		{"PUT", "/rules", sup, "Replace the rule document (validated first)", station.RuleSet{}, station.RuleSet{}, s.putRules},
 		{"GET", "/inbound", op, "What carriers say is on its way: arriving on day (today, tomorrow, YYYY-MM-DD), delivered but not scanned, stuck, going back", nil, station.InboundBoard{}, s.inbound},
 		{"GET", "/sync", op, "Link state with the central platform: online/offline since, backlog, oldest unacknowledged event, last success and error, parked events", nil, station.LinkState{}, s.syncStatus},
-		{"POST", "/sync/retry", sup, "Push and pull now instead of waiting for the backoff", nil, nil, s.syncRetry},
-		{"GET", "/sync/parked", sup, "Events central rejected as invalid, kept for a supervisor", nil, []station.ParkedEvent{}, s.syncParked},
+		{"POST", "/sync/retry", sup, "Push and pull now instead of waiting for the backoff", nil, Accepted{}, s.syncRetry},
+		{"GET", "/sync/parked", sup, "Events central rejected as invalid, kept for a supervisor", nil, ParkedList{}, s.syncParked},
 		{"GET", "/feed", station.RoleCentral, "The event feed for central (central.md §4): after, limit, wait", nil, FeedPage{}, s.feed},
 		{"GET", "/backup", station.RoleAdmin, "A hot, consistent copy of the station's database (restore it with station restore)", nil, nil, s.backup},
-		{"GET", "/audit", sup, "Who did what, when and why: the event log newest first, filtered by user, parcel, unit, rma, type, from, to; paged with before", nil, []AuditEntry{}, s.audit},
-		{"GET", "/tokens", station.RoleAdmin, "API tokens (names, roles, last use; never secrets)", nil, []station.Token{}, s.listTokens},
+		{"GET", "/audit", sup, "Who did what, when and why: the event log newest first, filtered by user, parcel, unit, rma, type, from, to; paged with before", nil, AuditPage{}, s.audit},
+		{"GET", "/tokens", station.RoleAdmin, "API tokens (names, roles, last use; never secrets)", nil, TokenList{}, s.listTokens},
 		{"POST", "/tokens", station.RoleAdmin, "Create a token; its secret is in this answer only", TokenInput{}, NewToken{}, s.createToken},
 		{"POST", "/tokens/:name/rotate", station.RoleAdmin, "Replace a token with a new secret (the old one stops working)", nil, NewToken{}, s.rotateToken},
 		{"DELETE", "/tokens/:name", station.RoleAdmin, "Revoke a token", nil, station.Token{}, s.revokeToken},
-		{"GET", "/users", station.RoleAdmin, "Staff accounts", nil, []station.User{}, s.listUsers},
+		{"GET", "/users", station.RoleAdmin, "Staff accounts", nil, UserList{}, s.listUsers},
 		{"POST", "/users", station.RoleAdmin, "Add a person (PIN 4-12 digits; optional badge barcode)", UserInput{}, station.User{}, s.addUser},
 		{"PATCH", "/users/:name", station.RoleAdmin, "Change a person's role, name, PIN or badge, or disable them (signs them out)", station.UserChange{}, station.User{}, s.updateUser},
-		{"GET", "/events", sup, "The raw event log for audit: after (seq), limit", nil, []station.Event{}, s.events},
+		{"GET", "/events", sup, "The raw event log for audit: after (seq), limit", nil, EventPage{}, s.events},
 	}
 }
 
@@ -192,7 +192,7 @@ func (s *Server) listParcels(c *fiber.Ctx) error {
 	if ps == nil {
 		ps = []*station.Parcel{}
 	}
-	return c.JSON(fiber.Map{"parcels": ps, "next_cursor": next})
+	return c.JSON(ParcelPage{Parcels: ps, NextCursor: next})
 }
 
 func queryLimit(c *fiber.Ctx, def, max int) (int, error) {
@@ -505,7 +505,7 @@ func (s *Server) listExceptions(c *fiber.Ctx) error {
 			e.Actions = station.ExceptionActions[e.Code]
 		}
 	}
-	return c.JSON(fiber.Map{"exceptions": exs})
+	return c.JSON(ExceptionList{Exceptions: exs})
 }
 
 func (s *Server) resolve(c *fiber.Ctx) error {

@@ -29,8 +29,9 @@ func newBrowser(t *testing.T, h *harness) *browser {
 func (b *browser) do(method, path string, body any, headers ...string) resp {
 	b.t.Helper()
 	var rd io.Reader
+	var raw []byte
 	if body != nil {
-		raw, _ := json.Marshal(body)
+		raw, _ = json.Marshal(body)
 		rd = bytes.NewReader(raw)
 	}
 	req, _ := http.NewRequest(method, b.h.url+path, rd)
@@ -43,13 +44,7 @@ func (b *browser) do(method, path string, body any, headers ...string) resp {
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	res, err := b.client.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	return resp{status: res.StatusCode, body: raw, header: res.Header}
+	return b.h.send(b.client, req, raw)
 }
 
 func (b *browser) login(user, pin string) resp {

@@ -37,7 +37,7 @@ func (s *Server) syncRetry(c *fiber.Ctx) error {
 	}
 	s.cfg.Sync.Retry()
 	s.log.Info("sync retry requested", "component", "sync", "by", ident(c).Actor)
-	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": "retrying"})
+	return c.Status(fiber.StatusAccepted).JSON(Accepted{Status: "retrying"})
 }
 
 func (s *Server) syncParked(c *fiber.Ctx) error {
@@ -55,5 +55,5 @@ func (s *Server) syncParked(c *fiber.Ctx) error {
 	if list == nil {
 		list = []station.ParkedEvent{}
 	}
-	return c.JSON(fiber.Map{"parked": list})
+	return c.JSON(ParkedList{Parked: list})
 }
