@@ -52,6 +52,7 @@ var (
 // parameters, and gets an operationId derived from its method and path.
 var opDocs = map[string]opDoc{
 	"POST /parcels/receive":         {id: "receiveParcel", status: []int{201, 200}},
+	"POST /parcels/:id/boxes":       {id: "addBox", status: []int{201, 200}},
 	"GET /parcels":                  {id: "listParcels", query: []param{{name: "status", typ: "string", enum: []string{"open", "closed"}}, {name: "rma", typ: "string"}, {name: "tracking", typ: "string"}, {name: "cursor", typ: "string", desc: "next_cursor of the previous page"}, limitParam(500)}},
 	"GET /parcels/:id":              {id: "getParcel"},
 	"POST /parcels/:id/units":       {id: "addUnit", status: []int{201}},
