@@ -158,7 +158,7 @@ func (s *Server) logout(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	c.ClearCookie(SessionCookie)
+	clearSessionCookie(c)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -194,7 +194,7 @@ func (s *Server) sessionIdentity(c *fiber.Ctx, secret string) (identity, error) 
 		if sess != nil {
 			_ = s.cfg.Sessions.DeleteSession(sess.Hash)
 		}
-		c.ClearCookie(SessionCookie)
+		clearSessionCookie(c)
 		return identity{}, station.Errorf(station.EUnauthorized, "your session has ended; please sign in again. 登录已过期，请重新登录。")
 	}
 	if unsafe(c.Method()) {
@@ -209,7 +209,7 @@ func (s *Server) sessionIdentity(c *fiber.Ctx, secret string) (identity, error) 
 	}
 	if u == nil || u.DisabledAt != nil {
 		_ = s.cfg.Sessions.DeleteSession(sess.Hash)
-		c.ClearCookie(SessionCookie)
+		clearSessionCookie(c)
 		return identity{}, station.Errorf(station.EUnauthorized, "this account is disabled; ask an admin. 该账号已停用，请联系管理员。")
 	}
 	s.touch(sess.Hash, now, func() error { return s.cfg.Sessions.TouchSession(sess.Hash, now) })
@@ -239,6 +239,14 @@ func (s *Server) touch(key string, now time.Time, record func() error) {
 	if err := record(); err != nil {
 		s.log.Warn("could not record activity", "component", "web", "err", err)
 	}
+}
+
+// clearSessionCookie tells the browser to drop the session cookie. The
+// expired cookie must carry the same Path as the one set at sign-in, or the
+// browser keeps the original.
+func clearSessionCookie(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: "", Path: "/", Expires: time.Unix(1, 0), MaxAge: -1,
+		HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode, Secure: c.Protocol() == "https"})
 }
 
 func unsafe(method string) bool {
