@@ -100,7 +100,7 @@ func AddUnit(tx Tx, env Env, parcelID string, in AddUnitInput) (*UnitResult, err
 			}
 			siblings = append(siblings, us...)
 		}
-		for _, s := range siblings {
+		for _, s := range liveUnits(siblings) {
 			counted[s.Line]++
 		}
 		var match, full *RMALine
@@ -199,7 +199,14 @@ func gradeInput(tx Tx, u *Unit) (GradeInput, error) {
 			return in, err
 		}
 		for _, id := range ids {
-			if id != u.ID {
+			if id == u.ID {
+				continue
+			}
+			other, err := tx.Unit(id)
+			if err != nil {
+				return in, err
+			}
+			if other != nil && other.Status != UnitVoided {
 				in.Findings = append(in.Findings, "serial_repeat")
 				break
 			}
@@ -230,6 +237,9 @@ func Inspect(tx Tx, env Env, unitID string, in InspectInput) (*Unit, error) {
 	}
 	if u.Status == UnitInspected {
 		return nil, Errorf(EConflict, "unit %s is already confirmed; a supervisor can regrade it with a reason", u.ID)
+	}
+	if err := refuseVoided(u); err != nil {
+		return nil, err
 	}
 	rs, err := tx.Rules()
 	if err != nil {
@@ -283,6 +293,9 @@ func Confirm(tx Tx, env Env, unitID string, in ConfirmInput) (*Unit, error) {
 	}
 	u, err := loadUnit(tx, unitID)
 	if err != nil {
+		return nil, err
+	}
+	if err := refuseVoided(u); err != nil {
 		return nil, err
 	}
 	rs, err := tx.Rules()
@@ -425,6 +438,9 @@ func Move(tx Tx, env Env, unitID string, in MoveInput) (*Unit, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := refuseVoided(u); err != nil {
+		return nil, err
+	}
 	if u.Status != UnitInspected {
 		return nil, Errorf(EConflict, "unit %s is not inspected yet: confirm its grade before putting it away", u.ID)
 	}
@@ -490,6 +506,7 @@ func CloseParcel(tx Tx, env Env, parcelID string) (*Parcel, error) {
 	if err != nil {
 		return nil, err
 	}
+	units = liveUnits(units) // a voided unit neither blocks closing nor counts
 	var waiting []string
 	for _, u := range units {
 		if u.Status != UnitInspected {
@@ -497,7 +514,7 @@ func CloseParcel(tx Tx, env Env, parcelID string) (*Parcel, error) {
 		}
 	}
 	if len(waiting) > 0 {
-		return nil, Errorf(EConflict, "%d unit(s) still need a confirmed grade before the parcel can close: %s", len(waiting), strings.Join(waiting, ", "))
+		return nil, Errorf(EConflict, "%d unit(s) still need a confirmed grade before the parcel can close: %s (void one scanned by mistake)", len(waiting), strings.Join(waiting, ", "))
 	}
 	complete := false
 	if p.RMA != "" {

@@ -6,6 +6,7 @@ import "time"
 const (
 	UnitInspecting = "inspecting"
 	UnitInspected  = "inspected"
+	UnitVoided     = "voided" // scanned by mistake and taken back out; counts for nothing
 )
 
 // Unit is one item taken out of a parcel and inspected on its own.
@@ -31,6 +32,9 @@ type Unit struct {
 	Photos       []Photo        `json:"photos,omitempty"`
 	CreatedAt    time.Time      `json:"created_at"`
 	CreatedBy    string         `json:"created_by"`
+	VoidedAt     *time.Time     `json:"voided_at,omitempty"`
+	VoidedBy     string         `json:"voided_by,omitempty"`
+	VoidReason   string         `json:"void_reason,omitempty"`
 }
 
 // Result is the confirmed inspection outcome.

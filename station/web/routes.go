@@ -36,6 +36,7 @@ func (s *Server) apiRoutes() []route {
 		{"POST", "/units/:id/photos", op, "Attach a photo (multipart field \"photo\", at most 8 MB)", nil, station.Unit{}, s.addPhoto},
 		{"GET", "/units/:id/photos/:sha", op, "A unit's photo", nil, nil, s.getPhoto},
 		{"POST", "/units/:id/confirm", op, "Confirm the inspection (overriding the suggestion needs a supervisor and a reason)", station.ConfirmInput{}, station.Unit{}, s.confirm},
+		{"POST", "/units/:id/void", op, "Void a unit scanned by mistake, with a reason (a confirmed one: supervisor); closing ignores it", station.VoidInput{}, station.Unit{}, s.voidUnit},
 		{"POST", "/units/:id/move", op, "Put a unit away into a tote or location", station.MoveInput{}, station.Unit{}, s.move},
 		{"GET", "/units/:id/label.png", op, "The unit's label as PNG (size=100x150|50x25, dpi=203|300)", nil, nil, s.labelImage("png")},
 		{"GET", "/units/:id/label.zpl", op, "The unit's label as ZPL II (size, dpi, font for CJK text)", nil, nil, s.labelImage("zpl")},
@@ -278,6 +279,15 @@ func (s *Server) confirm(c *fiber.Ctx) error {
 	}
 	id := c.Params("id")
 	return s.command(c, func(env station.Env, tx station.Tx) (any, error) { return station.Confirm(tx, env, id, in) })
+}
+
+func (s *Server) voidUnit(c *fiber.Ctx) error {
+	var in station.VoidInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	id := c.Params("id")
+	return s.command(c, func(env station.Env, tx station.Tx) (any, error) { return station.VoidUnit(tx, env, id, in) })
 }
 
 func (s *Server) move(c *fiber.Ctx) error {

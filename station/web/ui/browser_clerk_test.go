@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/network"
@@ -135,6 +136,40 @@ func TestBrowserClerkTools(t *testing.T) {
 		st.mustCall(200, "GET", "/api/v1/returns/RMA-BOX-2", nil, &view)
 		if len(view.Parcels) != 2 || view.Parcels[1].MatchedHow != "manual" && view.Parcels[0].MatchedHow != "manual" {
 			t.Errorf("the return's parcels %+v, want two, one added by hand", view.Parcels)
+		}
+	})
+
+	t.Run("void a mis-scan", func(t *testing.T) {
+		use(t)
+		var list struct{ Parcels []station.Parcel }
+		st.mustCall(200, "GET", "/api/v1/parcels?tracking=SF7000000000001", nil, &list)
+		pid := list.Parcels[0].ID
+		b.open("/inspect?parcel=" + pid)
+		b.until("product field has the focus", `document.activeElement && document.activeElement.id === 'unit-scan'`)
+		b.wedge("06901234567892")
+		b.until("first unit", `document.querySelectorAll('.units li').length === 1`)
+		b.do(chromedp.Focus(chromedp.CSS("#unit-scan"))) // the serial field asks first: this inspector scans the item again instead
+		b.wedge("06901234567892") // the same item scanned twice
+		b.until("second unit", `document.querySelectorAll('.units li').length === 2 && !!document.getElementById('void-box')`)
+		second := eval[string](b, `new URLSearchParams(location.search).get('unit')`)
+		b.click("#void-box summary")
+		b.click("#void-go") // no reason yet: refused in the page's language
+		b.until("reason asked for", `document.getElementById('void-msg').innerText.includes('请填写作废原因')`)
+		b.typeInto("#void-reason", "重复扫描")
+		b.click("#void-go")
+		b.until("voided", `!!document.getElementById('voided')`)
+		b.wantText("#voided", "作废", "重复扫描", clerkUser)
+		var u station.Unit
+		st.mustCall(200, "GET", "/api/v1/units/"+second, nil, &u)
+		if u.Status != station.UnitVoided || u.VoidReason != "重复扫描" || u.VoidedBy != "user:"+clerkUser {
+			t.Errorf("unit after voiding: status %s reason %q by %q", u.Status, u.VoidReason, u.VoidedBy)
+		}
+		b.wantText(".units", "已作废")
+		b.until("product field has the focus after voiding", `document.activeElement && document.activeElement.id === 'unit-scan'`)
+		b.click("#close-parcel") // the first unit still needs its grade; the voided one no longer counts
+		b.until("close refused", `document.getElementById('close-msg').innerText.length > 0`)
+		if got := b.text("#close-msg"); strings.Contains(got, second) {
+			t.Errorf("closing still waits for the voided unit: %q", got)
 		}
 	})
 }

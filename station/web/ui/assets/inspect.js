@@ -85,7 +85,7 @@
     const ul = h('ul', { class: 'units' }, units.map((u) => h('li', {},
       h('button', { type: 'button', class: 'unit-btn' + (S.unit && S.unit.id === u.id ? ' on' : ''), 'data-unit': u.id, onclick: () => openUnit(u.id) },
         h('span', { class: 'un', text: u.name || u.sku }),
-        h('span', { class: 'tag ' + (u.status === 'inspected' ? 'good' : 'warn'), text: known('unit.' + u.status, u.status) }),
+        h('span', { class: 'tag ' + ({ inspected: 'good', voided: 'muted' }[u.status] || 'warn'), text: known('unit.' + u.status, u.status) }),
         u.result ? h('span', { class: 'grade-s', text: u.result.grade }) : null,
         u.location ? h('span', { class: 'tag', text: u.location }) : null))));
 
@@ -241,7 +241,7 @@
   }
 
   function renderUnit() {
-    const u = S.unit, tpl = S.tpl, done = u.status === 'inspected';
+    const u = S.unit, tpl = S.tpl, done = u.status === 'inspected' || u.status === 'voided';
     const box = $('#unit');
     box.hidden = false;
     const head = h('div', { class: 'uhead' },
@@ -443,6 +443,10 @@
     const box = $('#actions');
     const u = S.unit;
     const parts = [h('div', { id: 'confirm-msg', class: 'msg', role: 'alert' })];
+    if (u.status === 'voided') {
+      put(box, h('p', { class: 'msg warn', id: 'voided' }, icon('warn'), t('inspect.voided', { who: who(u.voided_by), t: time(u.voided_at, true), reason: u.void_reason || '' })));
+      return;
+    }
     if (u.status !== 'inspected') {
       parts.push(h('p', { id: 'missing', class: 'hint', hidden: true }));
       parts.push(h('button', { type: 'button', class: 'btn primary huge', id: 'confirm', onclick: () => confirm({}) }));
@@ -459,8 +463,39 @@
         h('a', { class: 'btn big', href: '/putaway' }, icon('putaway'), t('nav.putaway'))));
       if (RS.isSupervisor()) parts.push(overrideForm(true));
     }
+    if (S.parcel && S.parcel.status === 'open' && (u.status !== 'inspected' || RS.isSupervisor())) parts.push(voidBox(u));
     put(box, ...parts);
     updateConfirm();
+  }
+
+  // voidBox takes a unit scanned by mistake back out of the parcel, with a
+  // reason; a confirmed one needs a supervisor.
+  function voidBox(u) {
+    const reason = h('input', { id: 'void-reason', 'data-field': 'reason', maxlength: '500', autocomplete: 'off' });
+    const msg = h('div', { id: 'void-msg', class: 'msg', role: 'alert' });
+    const f = h('form', { class: 'voidform', id: 'void-form' },
+      h('label', { for: 'void-reason' }, t('inspect.void_reason'), h('b', { class: 'req', text: ' *' }), h('span', { class: 'alt', text: ' ' + ta('inspect.void_reason') })), reason,
+      h('button', { type: 'submit', class: 'btn warn-b', id: 'void-go' }, icon('error'), t('inspect.void_go')), msg);
+    f.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      if (!reason.value.trim()) {
+        const d = t('inspect.void_reason_needed');
+        showProblem(msg, { detail: d, errors: [{ field: 'reason', detail: d }] }, f);
+        reason.focus();
+        RS.beep('error');
+        return;
+      }
+      await flush();
+      const r = await api('POST', '/api/v1/units/' + enc(u.id) + '/void', { reason: reason.value.trim() });
+      if (!r.ok) { showProblem(msg, r.problem, f); RS.beep('error'); return; }
+      RS.beep('ok');
+      S.unit = Object.assign(S.unit, r.data);
+      renderUnit();
+      await loadParcel(S.parcel.id);
+      RS.focusHome();
+    });
+    return h('details', { class: 'void-box', id: 'void-box' },
+      h('summary', {}, icon('error'), t(u.status === 'inspected' ? 'inspect.void_confirmed' : 'inspect.void'), h('span', { class: 'alt', text: ' ' + ta('inspect.void') })), f);
   }
 
   function nextUnit() {
@@ -539,7 +574,7 @@
   // the parcel field.
   function homeField() {
     const serial = $('#serial');
-    if (S.unit && S.unit.status !== 'inspected' && S.tpl && S.tpl.requires_serial && serial && !serial.value.trim()) return serial;
+    if (S.unit && S.unit.status === 'inspecting' && S.tpl && S.tpl.requires_serial && serial && !serial.value.trim()) return serial;
     if (S.parcel && S.parcel.status !== 'closed' && !$('#unit-form').hidden) return $('#unit-scan');
     return $('#parcel-scan');
   }
