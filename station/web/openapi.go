@@ -56,6 +56,7 @@ var opDocs = map[string]opDoc{
 	"GET /parcels":                  {id: "listParcels", query: []param{{name: "status", typ: "string", enum: []string{"open", "closed"}}, {name: "rma", typ: "string"}, {name: "tracking", typ: "string"}, {name: "cursor", typ: "string", desc: "next_cursor of the previous page"}, limitParam(500)}},
 	"GET /parcels/:id":              {id: "getParcel"},
 	"POST /parcels/:id/units":       {id: "addUnit", status: []int{201}},
+	"POST /units/:id/void":          {id: "voidUnit"},
 	"POST /parcels/:id/close":       {id: "closeParcel"},
 	"GET /units/:id":                {id: "getUnit"},
 	"PUT /units/:id/inspection":     {id: "inspectUnit"},

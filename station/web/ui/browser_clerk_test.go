@@ -149,7 +149,7 @@ func TestBrowserClerkTools(t *testing.T) {
 		b.wedge("06901234567892")
 		b.until("first unit", `document.querySelectorAll('.units li').length === 1`)
 		b.do(chromedp.Focus(chromedp.CSS("#unit-scan"))) // the serial field asks first: this inspector scans the item again instead
-		b.wedge("06901234567892") // the same item scanned twice
+		b.wedge("06901234567892")                        // the same item scanned twice
 		b.until("second unit", `document.querySelectorAll('.units li').length === 2 && !!document.getElementById('void-box')`)
 		second := eval[string](b, `new URLSearchParams(location.search).get('unit')`)
 		b.click("#void-box summary")
