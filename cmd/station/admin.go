@@ -158,7 +158,7 @@ func check(args []string, stdout, stderr io.Writer, getenv func(string) string) 
 	}
 	defer db.Close()
 	if err := db.Check(); err != nil {
-		return fmt.Errorf("the data file is damaged: %w; restore the latest backup", err)
+		return explainDamage(&bolt.DamagedError{Path: dbPath(*data), Problems: []string{err.Error()}}, *data)
 	}
 	fmt.Fprintf(stdout, "%s: OK (station %s, last event seq %d)\n", dbPath(*data), db.StationID(), db.LastSeq())
 	return nil
@@ -246,14 +246,14 @@ func backupCmd(args []string, stdout, stderr io.Writer, getenv func(string) stri
 	}
 	db, err := openForCLI(*data, *stationID)
 	if err != nil {
-		return fmt.Errorf("%w\nwhile the station runs, take a hot backup over HTTP: curl -H \"Authorization: Bearer $ADMIN_TOKEN\" -o backup.db http://HOST:PORT/api/v1/backup", err)
+		return fmt.Errorf("%w\nwhile the station runs, take a hot backup over HTTP: curl -H \"Authorization: Bearer $ADMIN_TOKEN\" -o backup.tar http://HOST:PORT/api/v1/backup", err)
 	}
 	defer db.Close()
-	n, err := db.BackupTo(fs.Arg(0))
+	m, err := db.BackupTo(fs.Arg(0))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "backup of station %s written to %s (%d bytes, last event seq %d)\n", db.StationID(), fs.Arg(0), n, db.LastSeq())
+	fmt.Fprintf(stdout, "backup of station %s written to %s (database %d bytes, %d photos, last event seq %d)\n", db.StationID(), fs.Arg(0), m.DBBytes, m.Photos, m.LastSeq)
 	return nil
 }
 
@@ -268,17 +268,25 @@ func restoreCmd(args []string, stdout, stderr io.Writer, getenv func(string) str
 	if fs.NArg() != 1 {
 		return usageError{"usage: station restore [--data DIR] FILE"}
 	}
-	if err := bolt.CheckBackupStationID(fs.Arg(0), *stationID); err != nil {
-		return fmt.Errorf("nothing restored: %w", err)
-	}
 	if err := os.MkdirAll(*data, 0o750); err != nil {
 		return err
 	}
-	kept, err := bolt.Restore(dbPath(*data), fs.Arg(0), time.Now())
+	res, err := bolt.Restore(dbPath(*data), fs.Arg(0), time.Now(), *stationID)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "restored %s into %s; the replaced file is kept as %s\n", fs.Arg(0), *data, kept)
+	if res.Manifest != nil {
+		fmt.Fprintf(stdout, "restored %s into %s: station %s as of %s (last event seq %d), %d photos\n", fs.Arg(0), *data,
+			res.Manifest.StationID, res.Manifest.TakenAt.Format(time.RFC3339), res.Manifest.LastSeq, res.Manifest.Photos)
+	} else {
+		fmt.Fprintf(stdout, "restored %s into %s (a database-only backup: the photos already in %s stay)\n", fs.Arg(0), *data, *data)
+	}
+	if res.KeptDB != "" {
+		fmt.Fprintf(stdout, "the replaced data file is kept as %s\n", res.KeptDB)
+	}
+	if res.KeptPhotos != "" {
+		fmt.Fprintf(stdout, "the replaced photos are kept in %s\n", res.KeptPhotos)
+	}
 	fmt.Fprintln(stdout, "the restored data has a new epoch: central's feed cursors are refused (410) so it resynchronises")
 	return nil
 }

@@ -189,5 +189,5 @@ func openForCLI(data, stationID string) (*bolt.DB, error) {
 	if errors.Is(err, bolt.ErrLocked) {
 		return nil, fmt.Errorf("a station is serving %s right now and holds its data file: stop it first (Ctrl-C or systemctl stop), or do this through its API", data)
 	}
-	return db, err
+	return db, explainDamage(err, data)
 }

@@ -25,7 +25,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	log := newLogger(stderr, cfg.LogLevel)
 	db, err := bolt.Open(dbPath(cfg.Data), bolt.Options{StationID: cfg.StationID, Logger: log, MaxSize: cfg.MaxDBMB << 20})
 	if err != nil {
-		return err
+		return explainDamage(err, cfg.Data)
 	}
 	defer db.Close()
 	// Listen first, so a port in use is reported before anything else starts.

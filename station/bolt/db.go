@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -115,28 +116,78 @@ func Open(path string, opts Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:         opts.LockTimeout,
-		FreelistType:    bolt.FreelistMapType,
-		InitialMmapSize: 1 << 30, // readers never block a writer's remap below 1 GiB
-		MaxSize:         opts.MaxSize,
-	})
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("open %s: %w; stop the running station first, or do this through its API", path, ErrLocked)
-	}
+	// Check the file's structure with plain reads before bbolt maps it: a
+	// damaged or truncated file is refused with a message, where bbolt would
+	// panic on a bad page or die of SIGBUS past the end of a short file.
+	// A restore killed between its renames is finished before anything
+	// opens the directory's data, so it never starts empty or half-restored.
+	unlock, err := lockDir(filepath.Dir(path), opts.LockTimeout)
 	if err != nil {
+		return nil, err
+	}
+	_, err = finishRestore(path, opts.Logger)
+	unlock()
+	if err != nil {
+		return nil, fmt.Errorf("finish the interrupted restore in %s: %w", filepath.Dir(path), err)
+	}
+	// The check runs under bbolt's own file lock, so it never reads a file
+	// another station process is writing.
+	if lock, err := lockFile(path, opts.LockTimeout); err == nil {
+		warnings, err := VerifyFile(path)
+		lock.Close()
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range warnings {
+			opts.Logger.Warn("data file: "+w, "component", "store", "path", path)
+		}
+	} else if errors.Is(err, ErrLocked) {
+		return nil, fmt.Errorf("open %s: %w; stop the running station first, or do this through its API", path, ErrLocked)
+	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	d := &DB{bolt: bdb, path: path, log: opts.Logger, now: opts.Now, reqs: make(chan *request, 1024),
+	d := &DB{path: path, log: opts.Logger, now: opts.Now, reqs: make(chan *request, 1024),
 		stop: make(chan struct{}), committed: make(chan struct{}), ids: station.NewIDSource(opts.Now, rand.Reader)}
-	if err := d.init(opts.StationID); err != nil {
-		bdb.Close()
+	if err := d.open(opts); err != nil {
 		return nil, err
 	}
 	d.removeBackupLeftovers()
 	d.wg.Add(1)
 	go d.committer()
 	return d, nil
+}
+
+// open opens the bbolt file and prepares it. Damage the structure check
+// cannot see (inside a record, say) may still make bbolt panic or fault on
+// the mapped file; that becomes a *DamagedError instead of a crash.
+func (d *DB) open(opts Options) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			if d.bolt != nil {
+				d.bolt.Close()
+			}
+			err = &DamagedError{Path: d.path, Problems: []string{fmt.Sprintf("bbolt failed reading it: %v", p)}}
+		}
+	}()
+	bdb, err := bolt.Open(d.path, 0o600, &bolt.Options{
+		Timeout:         opts.LockTimeout,
+		FreelistType:    bolt.FreelistMapType,
+		InitialMmapSize: 1 << 30, // readers never block a writer's remap below 1 GiB
+		MaxSize:         opts.MaxSize,
+	})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return fmt.Errorf("open %s: %w; stop the running station first, or do this through its API", d.path, ErrLocked)
+	}
+	if err != nil {
+		return fmt.Errorf("open %s: %w", d.path, err)
+	}
+	d.bolt = bdb
+	if err := d.init(opts.StationID); err != nil {
+		bdb.Close()
+		return err
+	}
+	return nil
 }
 
 func (d *DB) init(stationID string) error {
@@ -238,8 +289,16 @@ func (d *DB) Close() error {
 	return d.bolt.Close()
 }
 
-// Check runs bbolt's consistency check and returns every problem found.
-func (d *DB) Check() error {
+// Check runs bbolt's consistency check and returns every problem found. A
+// panic or memory fault inside bbolt (it trusts the pages it reads) is one
+// more problem, not a crash.
+func (d *DB) Check() (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			err = &DamagedError{Path: d.path, Problems: []string{fmt.Sprintf("bbolt's check failed reading it: %v", p)}}
+		}
+	}()
 	return d.bolt.View(func(tx *bolt.Tx) error {
 		var errs []error
 		for err := range tx.Check() {

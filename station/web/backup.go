@@ -1,42 +1,51 @@
 package web
 
 import (
+	"bufio"
 	"fmt"
-	"os"
+	"io"
 
 	"github.com/gofiber/fiber/v2"
 )
 
 // Backuper makes consistent copies of the station's data (station/bolt).
 type Backuper interface {
-	BackupFile() (string, error)
+	// BackupStream copies the database to local disk in one short read
+	// transaction; the returned backup then writes that copy and the photos
+	// as a tar stream, and Close removes the copy.
+	BackupStream() (interface {
+		io.WriterTo
+		io.Closer
+	}, error)
 }
 
-// backup streams a hot, consistent copy of the database to an admin. The copy
-// is first made to local disk, so no read transaction stays open while the
-// network is slow.
+// backup streams a hot, consistent backup (a tar of the database and the
+// photos) to an admin. The database is first copied to local disk, so no
+// read transaction stays open while the network is slow.
 func (s *Server) backup(c *fiber.Ctx) error {
 	b, ok := s.cfg.Store.(Backuper)
 	if !ok {
 		return notConfigured("Backup")(c)
 	}
-	path, err := b.BackupFile()
+	snap, err := b.BackupStream()
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(path)
-	os.Remove(path) // the open file stays readable until it is closed
-	if err != nil {
-		return err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return err
-	}
-	name := fmt.Sprintf("station-%s-%s.db", s.cfg.Store.StationID(), s.now().Format("20060102-150405"))
-	s.log.Info("backup taken", "component", "web", "by", ident(c).Actor, "bytes", st.Size())
-	c.Set(fiber.HeaderContentType, "application/octet-stream")
+	name := fmt.Sprintf("station-%s-%s.tar", s.cfg.Store.StationID(), s.now().Format("20060102-150405"))
+	by := ident(c).Actor
+	c.Set(fiber.HeaderContentType, "application/x-tar")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	return c.SendStream(f, int(st.Size()))
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer snap.Close()
+		n, err := snap.WriteTo(w)
+		if err == nil {
+			err = w.Flush()
+		}
+		if err != nil {
+			s.log.Warn("backup download broke off; the file the admin has is incomplete and restore will refuse it", "component", "web", "by", by, "bytes", n, "err", err)
+			return
+		}
+		s.log.Info("backup taken", "component", "web", "by", by, "bytes", n)
+	})
+	return nil
 }

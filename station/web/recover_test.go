@@ -47,3 +47,6 @@ func TestPanicAnswers500AndTheStationLives(t *testing.T) {
 		t.Errorf("second panic answered %d", r.status)
 	}
 }
+
+// The station's store serves the hot backup route.
+var _ web.Backuper = (*bolt.DB)(nil)
