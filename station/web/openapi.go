@@ -88,7 +88,7 @@ var opDocs = map[string]opDoc{
 	"POST /sync/retry":              {id: "retrySync", status: []int{202}},
 	"GET /sync/parked":              {id: "listParkedEvents", query: []param{limitParam(1000)}},
 	"GET /feed":                     {id: "getFeed", query: []param{{name: "after", typ: "string", desc: "next_cursor of the previous page"}, limitParam(1000), {name: "wait", typ: "integer", min: 0, max: 60, desc: "seconds to hold the request open when nothing is newer (long poll)"}}},
-	"GET /backup":                   {id: "getBackup", media: "application/octet-stream"},
+	"GET /backup":                   {id: "getBackup", media: "application/x-tar"},
 	"GET /audit":                    {id: "getAudit", query: []param{{name: "user", typ: "string"}, {name: "parcel", typ: "string"}, {name: "unit", typ: "string"}, {name: "rma", typ: "string"}, {name: "type", typ: "string", desc: "event type or its prefix"}, {name: "from", typ: "date-time"}, {name: "to", typ: "date-time"}, {name: "before", typ: "integer", min: 1, max: 1 << 62, desc: "next_before of the previous page"}, limitParam(1000)}},
 	"GET /tokens":                   {id: "listTokens"},
 	"POST /tokens":                  {id: "createToken", status: []int{201}},

@@ -62,7 +62,7 @@ func (s *Server) apiRoutes() []route {
 		{"POST", "/sync/retry", sup, "Push and pull now instead of waiting for the backoff", nil, Accepted{}, s.syncRetry},
 		{"GET", "/sync/parked", sup, "Events central rejected as invalid, kept for a supervisor", nil, ParkedList{}, s.syncParked},
 		{"GET", "/feed", station.RoleCentral, "The event feed for central (central.md §4): after, limit, wait", nil, FeedPage{}, s.feed},
-		{"GET", "/backup", station.RoleAdmin, "A hot, consistent copy of the station's database (restore it with station restore)", nil, nil, s.backup},
+		{"GET", "/backup", station.RoleAdmin, "A hot, consistent backup: a tar of the database and the photos (restore it with station restore)", nil, nil, s.backup},
 		{"GET", "/audit", sup, "Who did what, when and why: the event log newest first, filtered by user, parcel, unit, rma, type, from, to; paged with before", nil, AuditPage{}, s.audit},
 		{"GET", "/tokens", station.RoleAdmin, "API tokens (names, roles, last use; never secrets)", nil, TokenList{}, s.listTokens},
 		{"POST", "/tokens", station.RoleAdmin, "Create a token; its secret is in this answer only", TokenInput{}, NewToken{}, s.createToken},
