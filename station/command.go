@@ -72,7 +72,15 @@ type Env struct {
 	NewID     func() string
 }
 
+// record appends the event of d's type about subject.
+func (env Env) record(tx Tx, subject string, d EventData) error {
+	return env.emit(tx, d.EventType(), subject, d)
+}
+
 func (env Env) emit(tx Tx, typ, subject string, data any) error {
+	if d, ok := data.(EventData); ok && d.EventType() != typ {
+		return fmt.Errorf("encode %s event: its data is of type %s", typ, d.EventType())
+	}
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return fmt.Errorf("encode %s event: %w", typ, err)
@@ -103,10 +111,8 @@ func (env Env) openException(tx Tx, e *Exception) error {
 	if err := tx.PutException(e); err != nil {
 		return err
 	}
-	return env.emit(tx, EventParcelException, "parcel/"+e.ParcelID, map[string]any{
-		"parcel_id": e.ParcelID, "code": e.Code, "note": e.Note, "exception_id": e.ID,
-		"unit_id": e.UnitID, "rma": e.RMA, "tracking": e.Tracking,
-	})
+	return env.record(tx, "parcel/"+e.ParcelID, ParcelExceptionData{ParcelID: e.ParcelID, Code: e.Code, Note: e.Note, ExceptionID: e.ID,
+		UnitID: e.UnitID, RMA: e.RMA, Tracking: e.Tracking})
 }
 
 func notFound(what, id string) error {
@@ -118,4 +124,10 @@ func notFound(what, id string) error {
 // belong in the audit trail all the same.
 func (env Env) Emit(tx Tx, typ, subject string, data any) error {
 	return env.emit(tx, typ, subject, data)
+}
+
+// Record appends the event of d's type about subject, for storage-level
+// commands, as Emit does.
+func (env Env) Record(tx Tx, subject string, d EventData) error {
+	return env.record(tx, subject, d)
 }

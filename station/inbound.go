@@ -87,9 +87,9 @@ func ApplyTracking(tx Tx, env Env, u TrackingUpdate) (bool, error) {
 	if !moved {
 		return false, nil
 	}
-	if err := env.emit(tx, EventTrackingUpdated, "tracking/"+s.Tracking, map[string]any{
-		"tracking": s.Tracking, "carrier": s.Carrier, "status": s.Status, "occurred_at": u.OccurredAt.Format(time.RFC3339),
-		"location": s.Location, "rma": nullable(s.RMA), "provider": u.Provider, "raw_status": u.RawStatus, "description": u.Description,
+	if err := env.record(tx, "tracking/"+s.Tracking, TrackingUpdatedData{
+		Tracking: s.Tracking, Carrier: s.Carrier, Status: s.Status, OccurredAt: u.OccurredAt.UTC().Truncate(time.Second),
+		Location: s.Location, RMA: optional(s.RMA), Provider: u.Provider, RawStatus: u.RawStatus, Description: u.Description,
 	}); err != nil {
 		return false, err
 	}
