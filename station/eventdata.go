@@ -24,7 +24,7 @@ func EventDataTypes() []EventData {
 	return []EventData{
 		&ParcelReceivedData{}, &ParcelMatchedData{}, &ParcelExceptionData{}, &UnitInspectedData{}, &UnitRegradedData{},
 		&UnitMovedData{}, &ParcelClosedData{}, &TrackingUpdatedData{},
-		&UnitStartedData{}, &UnitPhotoAddedData{}, &ExceptionResolvedData{}, &RMAUpsertedData{}, &RulesReplacedData{},
+		&UnitStartedData{}, &UnitPhotoAddedData{}, &UnitVoidedData{}, &ExceptionResolvedData{}, &RMAUpsertedData{}, &RulesReplacedData{},
 		&LabelPrintedData{}, &UserAddedData{}, &UserChangedData{}, &TokenCreatedData{}, &TokenRevokedData{},
 		&PrinterSavedData{}, &PrinterRemovedData{},
 	}
@@ -282,3 +282,6 @@ type PrinterRemovedData struct {
 
 // EventType implements EventData.
 func (PrinterRemovedData) EventType() string { return EventPrinterRemoved }
+
+// EventType implements EventData.
+func (UnitVoidedData) EventType() string { return EventUnitVoided }

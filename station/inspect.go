@@ -144,7 +144,7 @@ func AddUnit(tx Tx, env Env, parcelID string, in AddUnitInput) (*UnitResult, err
 	if err := tx.PutParcel(p); err != nil {
 		return nil, err
 	}
-	if err := env.emit(tx, EventUnitStarted, "unit/"+u.ID, map[string]any{"unit_id": u.ID, "parcel_id": p.ID, "rma": nullable(p.RMA), "line": u.Line, "sku": u.SKU, "findings": u.Findings}); err != nil {
+	if err := env.record(tx, "unit/"+u.ID, UnitStartedData{UnitID: u.ID, ParcelID: p.ID, RMA: optional(p.RMA), Line: u.Line, SKU: u.SKU, Findings: u.Findings}); err != nil {
 		return nil, err
 	}
 	if exCode != "" {
@@ -155,13 +155,6 @@ func AddUnit(tx Tx, env Env, parcelID string, in AddUnitInput) (*UnitResult, err
 		res.Exceptions = append(res.Exceptions, e)
 	}
 	return res, nil
-}
-
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }
 
 // InspectInput records checklist answers, the serial number and notes.
@@ -357,29 +350,27 @@ func Confirm(tx Tx, env Env, unitID string, in ConfirmInput) (*Unit, error) {
 	}
 	res := &Result{Grade: grade, Disposition: disp, Findings: findings, Refund: refund, Inspector: env.Actor,
 		InspectedAt: env.Now(), Override: override, OverrideReason: strings.TrimSpace(in.OverrideReason)}
-	typ := EventUnitInspected
 	if regrade {
-		typ = EventUnitRegraded
 		res.PreviousGrade = u.Result.Grade
 	}
 	u.Result, u.Status = res, UnitInspected
 	if err := tx.PutUnit(u); err != nil {
 		return nil, err
 	}
-	data := map[string]any{
-		"unit_id": u.ID, "parcel_id": u.ParcelID, "rma": nullable(u.RMA), "line": u.Line, "sku": u.SKU,
-		"serial": u.Serial, "checklist": u.Checklist, "findings": findings, "grade": grade, "disposition": disp,
-		"refund": refund, "inspector": env.Actor, "suggested_grade": s.Grade, "rules_version": s.RulesVersion,
-		"category": u.Category, "notes": u.Notes,
+	inspected := UnitInspectedData{
+		UnitID: u.ID, ParcelID: u.ParcelID, RMA: optional(u.RMA), Line: u.Line, SKU: u.SKU,
+		Serial: u.Serial, Checklist: u.Checklist, Findings: findings, Grade: grade, Disposition: disp,
+		Refund: refund, Inspector: env.Actor, SuggestedGrade: s.Grade, RulesVersion: s.RulesVersion,
+		Category: u.Category, Notes: u.Notes,
 	}
 	if override {
-		data["override_reason"] = res.OverrideReason
+		inspected.OverrideReason = res.OverrideReason
 	}
+	var data EventData = inspected
 	if regrade {
-		data["previous_grade"] = res.PreviousGrade
-		data["override_reason"] = res.OverrideReason
+		data = UnitRegradedData{UnitInspectedData: inspected, PreviousGrade: res.PreviousGrade, OverrideReason: res.OverrideReason}
 	}
-	if err := env.emit(tx, typ, "unit/"+u.ID, data); err != nil {
+	if err := env.record(tx, "unit/"+u.ID, data); err != nil {
 		return nil, err
 	}
 	if regrade {
@@ -458,7 +449,7 @@ func Move(tx Tx, env Env, unitID string, in MoveInput) (*Unit, error) {
 	if err := tx.PutUnit(u); err != nil {
 		return nil, err
 	}
-	if err := env.emit(tx, EventUnitMoved, "unit/"+u.ID, map[string]any{"unit_id": u.ID, "to": id, "kind": kind, "disposition": u.Result.Disposition}); err != nil {
+	if err := env.record(tx, "unit/"+u.ID, UnitMovedData{UnitID: u.ID, To: id, Kind: kind, Disposition: u.Result.Disposition}); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -483,7 +474,7 @@ func AddPhoto(tx Tx, env Env, unitID string, ph Photo) (*Unit, error) {
 	if err := tx.PutUnit(u); err != nil {
 		return nil, err
 	}
-	if err := env.emit(tx, EventUnitPhoto, "unit/"+u.ID, map[string]any{"unit_id": u.ID, "sha256": ph.SHA256, "content_type": ph.ContentType, "size": ph.Size}); err != nil {
+	if err := env.record(tx, "unit/"+u.ID, UnitPhotoAddedData{UnitID: u.ID, SHA256: ph.SHA256, ContentType: ph.ContentType, Size: ph.Size}); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -538,7 +529,7 @@ func CloseParcel(tx Tx, env Env, parcelID string) (*Parcel, error) {
 			return nil, err
 		}
 	}
-	if err := env.emit(tx, EventParcelClosed, "parcel/"+p.ID, map[string]any{"parcel_id": p.ID, "rma": nullable(p.RMA), "units": len(units), "complete": complete}); err != nil {
+	if err := env.record(tx, "parcel/"+p.ID, ParcelClosedData{ParcelID: p.ID, RMA: optional(p.RMA), Units: len(units), Complete: complete}); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -625,7 +616,7 @@ func ResolveException(tx Tx, env Env, id string, in ResolveInput) (*Exception, e
 	if err := tx.PutException(e); err != nil {
 		return nil, err
 	}
-	if err := env.emit(tx, EventExceptionResolved, "exception/"+e.ID, map[string]any{"exception_id": e.ID, "code": e.Code, "parcel_id": e.ParcelID, "unit_id": e.UnitID, "action": e.Action, "note": e.Resolution}); err != nil {
+	if err := env.record(tx, "exception/"+e.ID, ExceptionResolvedData{ExceptionID: e.ID, Code: e.Code, ParcelID: e.ParcelID, UnitID: e.UnitID, Action: e.Action, Note: e.Resolution}); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -649,7 +640,7 @@ func ReplaceRules(tx Tx, env Env, rs *RuleSet) (*RuleSet, error) {
 	if err := tx.PutRules(rs); err != nil {
 		return nil, err
 	}
-	if err := env.emit(tx, EventRulesReplaced, "rules", map[string]any{"version": rs.Version}); err != nil {
+	if err := env.record(tx, "rules", RulesReplacedData{Version: rs.Version}); err != nil {
 		return nil, err
 	}
 	return rs, nil

@@ -17,14 +17,14 @@ type VoidInput struct {
 // UnitVoidedData is the data of a returns.unit.voided event. Confirmed is true
 // when the unit had a confirmed grade, which central may already have seen.
 type UnitVoidedData struct {
-	UnitID    string `json:"unit_id"`
-	ParcelID  string `json:"parcel_id"`
-	RMA       any    `json:"rma"`
-	Line      int    `json:"line"`
-	SKU       string `json:"sku"`
-	Reason    string `json:"reason"`
-	Confirmed bool   `json:"confirmed"`
-	Grade     string `json:"grade,omitempty"`
+	UnitID    string  `json:"unit_id"`
+	ParcelID  string  `json:"parcel_id"`
+	RMA       *string `json:"rma"`
+	Line      int     `json:"line"`
+	SKU       string  `json:"sku"`
+	Reason    string  `json:"reason"`
+	Confirmed bool    `json:"confirmed"`
+	Grade     string  `json:"grade,omitempty"`
 }
 
 // VoidUnit takes a unit scanned by mistake back out of its open parcel. A
@@ -62,7 +62,7 @@ func VoidUnit(tx Tx, env Env, unitID string, in VoidInput) (*Unit, error) {
 		return nil, Errorf(EConflict, "parcel %s is closed; a unit of a closed parcel cannot be voided", p.Tracking)
 	}
 	now := env.Now()
-	data := UnitVoidedData{UnitID: u.ID, ParcelID: u.ParcelID, RMA: nullable(u.RMA), Line: u.Line, SKU: u.SKU, Reason: reason, Confirmed: confirmed}
+	data := UnitVoidedData{UnitID: u.ID, ParcelID: u.ParcelID, RMA: optional(u.RMA), Line: u.Line, SKU: u.SKU, Reason: reason, Confirmed: confirmed}
 	if u.Result != nil {
 		data.Grade = u.Result.Grade
 	}
@@ -79,7 +79,7 @@ func VoidUnit(tx Tx, env Env, unitID string, in VoidInput) (*Unit, error) {
 	if err := tx.PutParcel(p); err != nil {
 		return nil, err
 	}
-	if err := env.emit(tx, EventUnitVoided, "unit/"+u.ID, data); err != nil {
+	if err := env.record(tx, "unit/"+u.ID, data); err != nil {
 		return nil, err
 	}
 	exs, err := tx.ExceptionsByParcel(p.ID)

@@ -84,7 +84,7 @@ func TestVoidUnit(t *testing.T) {
 		switch e.Type {
 		case station.EventUnitVoided:
 			var d station.UnitVoidedData
-			if err := json.Unmarshal(e.Data, &d); err != nil || d.UnitID != twice.Unit.ID || d.Reason != "scanned twice" || d.Confirmed || d.RMA != r.RMA {
+			if err := json.Unmarshal(e.Data, &d); err != nil || d.UnitID != twice.Unit.ID || d.Reason != "scanned twice" || d.Confirmed || d.RMA == nil || *d.RMA != r.RMA {
 				t.Errorf("voided event %s: %+v (%v)", e.Data, d, err)
 			}
 			voidedEvents++
