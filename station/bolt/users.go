@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -289,5 +290,22 @@ func (d *DB) DeleteSession(hash string) error {
 	return d.bolt.Update(func(tx *bolt.Tx) error { return tx.Bucket(bSessions).Delete([]byte(hash)) })
 }
 
-// CheckPIN reports whether pin is u's PIN.
-func (d *DB) CheckPIN(u *station.User, pin string) bool { return CheckPIN(u.PINHash, pin) }
+// CheckPIN reports whether pin is u's PIN; a user with no hash costs the same and is refused.
+func (d *DB) CheckPIN(u *station.User, pin string) bool {
+	if u.PINHash == "" {
+		// No such user: spend the same work on a stand-in hash, so the time
+		// of a wrong answer does not tell which names exist.
+		CheckPIN(dummyPINHash(), pin)
+		return false
+	}
+	return CheckPIN(u.PINHash, pin)
+}
+
+// dummyPINHash is a hash of no one's PIN, made at first use.
+var dummyPINHash = sync.OnceValue(func() string {
+	h, err := HashPIN("no user has this PIN")
+	if err != nil {
+		return "pbkdf2-sha256$" + strconv.Itoa(pinIterations) + "$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	}
+	return h
+})

@@ -59,7 +59,7 @@ func (s *Server) decodeBody(c *fiber.Ctx) error {
 		if err != nil {
 			var fe *fiber.Error
 			if errors.As(err, &fe) {
-				s.log.Info("compressed request body refused", "component", "web", "path", c.Path(), "client", c.IP(), "encoding", string(raw), "status", fe.Code)
+				s.log.Info("compressed request body refused", "component", "web", "path", c.Path(), "client", s.clientIP(c), "encoding", string(raw), "status", fe.Code)
 				return fe
 			}
 			return station.Invalid("body", fmt.Sprintf("the %s-compressed body cannot be decoded: %v", codings[i], err))

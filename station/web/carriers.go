@@ -34,7 +34,7 @@ func (s *Server) carrierHook(c *fiber.Ctx) error {
 	updates, reply, replyType, err := h.Receive(header, body, s.now())
 	if err != nil {
 		s.hookCount(provider, station.ErrorCode(err))
-		s.log.Info("carrier webhook refused", "component", "carriers", "provider", provider, "client", c.IP(), "err", err)
+		s.log.Info("carrier webhook refused", "component", "carriers", "provider", provider, "client", s.clientIP(c), "err", err)
 		if reply != nil {
 			c.Set(fiber.HeaderContentType, replyType)
 			return c.Status(codeStatus[station.ErrorCode(err)]).Send(reply)

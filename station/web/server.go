@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,8 +87,9 @@ type Config struct {
 	Spooler Kicker
 	// Sync is the link to central (nil: the station runs offline-only).
 	Sync Sync
-	// TrustedProxies are reverse proxies (IPs or CIDRs) whose X-Forwarded-For
-	// and X-Forwarded-Proto are believed; empty believes none.
+	// TrustedProxies are reverse proxies (IPs or CIDRs) whose X-Forwarded-For,
+	// -Proto and -Host are believed; empty believes none. Of X-Forwarded-For
+	// only the hops these proxies added count (see clientIP).
 	TrustedProxies []string
 	// Location is the warehouse's time zone, for "today" (default time.Local).
 	Location *time.Location
@@ -101,6 +103,7 @@ type Server struct {
 	now     func() time.Time
 	metrics *metrics
 	logins  *limiter // failed sign-ins per user and per client
+	proxies []netip.Prefix
 
 	ids *station.IDSource
 
@@ -144,7 +147,7 @@ func New(cfg Config) *Server {
 		cfg.IdleTimeout = 30 * time.Minute
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, logins: newLimiter(5, time.Minute), touched: map[string]time.Time{},
-		ids: station.NewIDSource(cfg.Now, rand.Reader)}
+		ids: station.NewIDSource(cfg.Now, rand.Reader), proxies: parseProxies(cfg.TrustedProxies)}
 	s.metrics = &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "station_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "station_http_request_duration_seconds", Help: "HTTP request latency by route.",
@@ -153,16 +156,17 @@ func New(cfg Config) *Server {
 	}
 	cfg.Registry.MustRegister(s.metrics.requests, s.metrics.latency, s.metrics.hooks)
 	s.app = fiber.New(fiber.Config{
-		AppName:                 "returns-station",
-		BodyLimit:               maxPhoto + 1<<20,
-		Immutable:               true, // request values outlive the handler (logs, events)
-		ReadTimeout:             30 * time.Second,
-		WriteTimeout:            75 * time.Second, // the feed's long poll waits up to 60 s
-		IdleTimeout:             120 * time.Second,
-		DisableStartupMessage:   true,
-		EnableTrustedProxyCheck: len(cfg.TrustedProxies) > 0,
+		AppName:               "returns-station",
+		BodyLimit:             maxPhoto + 1<<20,
+		Immutable:             true, // request values outlive the handler (logs, events)
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          75 * time.Second, // the feed's long poll waits up to 60 s
+		IdleTimeout:           120 * time.Second,
+		DisableStartupMessage: true,
+		// Forwarded headers (-Proto, -Host) count only from a listed proxy; with
+		// none listed, from nobody. Client addresses come from clientIP.
+		EnableTrustedProxyCheck: true,
 		TrustedProxies:          cfg.TrustedProxies,
-		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
 			return s.writeProblem(c, err)
 		},
@@ -329,11 +333,4 @@ func notConfigured(what string) fiber.Handler {
 		return sendProblem(c, Problem{Type: problemType("not_configured"), Status: fiber.StatusNotImplemented,
 			Detail: what + " is not available on this station yet."})
 	}
-}
-
-func proxyHeader(proxies []string) string {
-	if len(proxies) == 0 {
-		return ""
-	}
-	return fiber.HeaderXForwardedFor
 }

@@ -20,6 +20,8 @@ import (
 type Sessions interface {
 	User(username string) (*station.User, error)
 	UserByBadge(badge string) (*station.User, error)
+	// CheckPIN reports whether pin is u's. For a user with no PIN hash (the
+	// stand-in for an unknown name) it costs as much as a real check and is false.
 	CheckPIN(u *station.User, pin string) bool
 	CreateSession(u *station.User) (string, *station.Session, error)
 	Session(secret string) (*station.Session, error)
@@ -31,38 +33,73 @@ type Sessions interface {
 // SessionCookie is the name of the staff UI's session cookie.
 const SessionCookie = "station_session"
 
+// maxUsername bounds a user name at sign-in (names are far shorter).
+const maxUsername = 64
+
 // CSRFHeader carries the anti-CSRF token on every cookie-authenticated write.
 const CSRFHeader = "X-CSRF-Token"
 
-// limiter counts failed sign-ins per user and per client within a window.
+// limiter counts sign-in attempts per user and per client within a window.
+// An attempt is counted before its PIN is checked, so parallel guesses
+// cannot all be evaluated before the first failure is recorded.
 type limiter struct {
 	mu       sync.Mutex
 	window   time.Duration
 	max      int
 	failures map[string][]time.Time
+	sweepAt  int // sweep expired keys once the map reaches this size
 }
+
+// minSweep is the map size below which the limiter never sweeps.
+const minSweep = 1024
 
 func newLimiter(max int, window time.Duration) *limiter {
-	return &limiter{max: max, window: window, failures: map[string][]time.Time{}}
+	return &limiter{max: max, window: window, failures: map[string][]time.Time{}, sweepAt: minSweep}
 }
 
-// blocked returns how long key must wait, or 0.
-func (l *limiter) blocked(key string, now time.Time) time.Duration {
+// reserve counts one attempt against every key, unless one of them already
+// has max attempts in the window: then nothing is counted and reserve
+// returns how long to wait.
+func (l *limiter) reserve(keys []string, now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	list := l.recent(key, now)
-	if len(list) < l.max {
-		return 0
+	var wait time.Duration
+	for _, k := range keys {
+		if list := l.recent(k, now); len(list) >= l.max {
+			wait = max(wait, list[len(list)-l.max].Add(l.window).Sub(now))
+		}
 	}
-	return list[len(list)-l.max].Add(l.window).Sub(now)
+	if wait > 0 {
+		return wait
+	}
+	for _, k := range keys {
+		l.failures[k] = append(l.failures[k], now)
+	}
+	l.sweep(now)
+	return 0
 }
 
-func (l *limiter) fail(key string, now time.Time) {
+// release takes back the attempt reserved at now: it succeeded.
+func (l *limiter) release(keys []string, at time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.failures[key] = append(l.recent(key, now), now)
+	for _, k := range keys {
+		list := l.failures[k]
+		for i := len(list) - 1; i >= 0; i-- {
+			if list[i].Equal(at) {
+				list = append(list[:i], list[i+1:]...)
+				break
+			}
+		}
+		if len(list) == 0 {
+			delete(l.failures, k)
+		} else {
+			l.failures[k] = list
+		}
+	}
 }
 
+// recent drops key's attempts older than the window and returns the rest.
 func (l *limiter) recent(key string, now time.Time) []time.Time {
 	list := l.failures[key]
 	i := 0
@@ -76,6 +113,26 @@ func (l *limiter) recent(key string, now time.Time) []time.Time {
 		l.failures[key] = list
 	}
 	return list
+}
+
+// sweep forgets every key whose attempts have all expired, once the map has
+// doubled since the last sweep: memory stays within twice the live keys and
+// each attempt pays a constant share of the work.
+func (l *limiter) sweep(now time.Time) {
+	if len(l.failures) < l.sweepAt {
+		return
+	}
+	for k := range l.failures {
+		l.recent(k, now)
+	}
+	l.sweepAt = max(minSweep, 2*len(l.failures))
+}
+
+// size is how many keys the limiter holds (for tests and metrics).
+func (l *limiter) size() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.failures)
 }
 
 // LoginInput signs a person in by name and PIN, or by badge.
@@ -108,47 +165,56 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	now := s.now()
-	keys := []string{"ip:" + c.IP()}
-	if in.Username != "" {
-		keys = append(keys, "user:"+strings.ToLower(in.Username))
+	// One normalised name for the lookup and the lockout alike: " u3", "u3 "
+	// and "U3" are the same person and share one count.
+	name := strings.ToLower(strings.TrimSpace(in.Username))
+	if in.Badge == "" && name == "" {
+		return station.Invalid("username", "enter your user name and PIN, or scan your badge")
 	}
-	for _, k := range keys {
-		if wait := s.logins.blocked(k, now); wait > 0 {
-			secs := int(wait.Seconds()) + 1
-			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
-			return sendProblem(c, Problem{Type: problemType("locked"), Status: fiber.StatusTooManyRequests,
-				Detail: fmt.Sprintf("Too many wrong PINs. Try again in %d seconds (at %s). 密码错误次数过多，请于%d秒后再试。", secs, now.Add(wait).Local().Format("15:04:05"), secs)})
-		}
+	if len(name) > maxUsername {
+		return station.Invalid("username", fmt.Sprintf("at most %d characters", maxUsername))
+	}
+	now := s.now()
+	client := s.clientIP(c)
+	keys := []string{"ip:" + client}
+	if in.Badge == "" {
+		keys = append(keys, "user:"+name)
+	}
+	if wait := s.logins.reserve(keys, now); wait > 0 {
+		secs := int(wait.Seconds()) + 1
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
+		return sendProblem(c, Problem{Type: problemType("locked"), Status: fiber.StatusTooManyRequests,
+			Detail: fmt.Sprintf("Too many wrong PINs. Try again in %d seconds (at %s). 密码错误次数过多，请于%d秒后再试。", secs, now.Add(wait).Local().Format("15:04:05"), secs)})
 	}
 	var u *station.User
 	var err error
-	switch {
-	case in.Badge != "":
+	if in.Badge != "" {
 		u, err = s.cfg.Sessions.UserByBadge(in.Badge)
-	case in.Username != "":
-		u, err = s.cfg.Sessions.User(strings.ToLower(strings.TrimSpace(in.Username)))
-		if u != nil && !s.cfg.Sessions.CheckPIN(u, in.PIN) {
+	} else {
+		u, err = s.cfg.Sessions.User(name)
+		// An unknown name is checked against a stand-in with no hash, which
+		// costs as much as a real check: the answer's time tells nothing.
+		check := u
+		if check == nil {
+			check = &station.User{}
+		}
+		if !s.cfg.Sessions.CheckPIN(check, in.PIN) {
 			u = nil
 		}
-	default:
-		return station.Invalid("username", "enter your user name and PIN, or scan your badge")
 	}
 	if err != nil {
 		return err
 	}
 	if u == nil || u.DisabledAt != nil {
-		for _, k := range keys {
-			s.logins.fail(k, now)
-		}
 		return station.Errorf(station.EUnauthorized, "wrong user name, PIN or badge. 用户名、密码或工牌错误。")
 	}
+	s.logins.release(keys, now)
 	secret, sess, err := s.cfg.Sessions.CreateSession(u)
 	if err != nil {
 		return err
 	}
 	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: secret, Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode, Secure: c.Protocol() == "https"})
-	s.log.Info("signed in", "component", "web", "user", u.Username, "role", u.Role, "client", c.IP())
+	s.log.Info("signed in", "component", "web", "user", u.Username, "role", u.Role, "client", client)
 	return c.JSON(SessionView{SignedIn: true, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, CSRFToken: s.csrfToken(sess.Hash)})
 }
 
