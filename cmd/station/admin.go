@@ -120,6 +120,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	env := station.Env{StationID: db.StationID(), Actor: "system:import", Role: station.RoleAdmin, Now: time.Now, NewID: station.NewIDSource(time.Now, rand.Reader).New}
 	// One transaction: a kill, a full disk or a failing record part way
 	// leaves the data exactly as it was, never half imported.
+	fmt.Fprintf(stderr, "all %d records are valid; writing them in one transaction (an interruption imports none of them)\n", len(list))
 	applied, ignored, matched := 0, 0, 0
 	_, err = db.Update(ctx, nil, func(tx station.Tx) (any, error) {
 		applied, ignored, matched = 0, 0, 0 // a group that failed runs again alone

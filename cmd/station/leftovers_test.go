@@ -1,8 +1,10 @@
 package main_test
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -129,14 +131,37 @@ func TestImportKilledMidwayImportsNothing(t *testing.T) {
 	whole := time.Since(start)
 	t.Logf("a whole import of %d RMAs takes %v", n, whole)
 
+	// Kill once soon after the import starts writing, once near the end
+	// (in or close to the commit). The import says on stderr when its one
+	// transaction starts, so the kill does not depend on machine speed.
 	killed := 0
-	for _, frac := range []float64{0.6, 0.9} {
+	for _, frac := range []float64{0.05, 0.9} {
 		cmd := exec.Command(stationBin, "import", "--data", data, file)
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		writing := make(chan struct{})
+		go func() {
+			sc := bufio.NewScanner(stderr)
+			for sc.Scan() {
+				if strings.Contains(sc.Text(), "one transaction") {
+					close(writing)
+					break
+				}
+			}
+			io.Copy(io.Discard, stderr)
+		}()
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
+		select {
+		case <-writing:
+		case err := <-done:
+			t.Fatalf("the import ended before it started writing: %v", err)
+		}
 		select {
 		case err := <-done:
 			t.Logf("the import finished before the kill at %.0f%% (%v)", frac*100, err)
