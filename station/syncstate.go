@@ -98,4 +98,39 @@ type LinkState struct {
 
 	// LastPullAt is when expected returns were last pulled from central.
 	LastPullAt time.Time `json:"last_pull_at,omitzero"`
+
+	// Restore is what the last restore from a backup meant for the link;
+	// nil if the data was never restored.
+	Restore *Restored `json:"restore,omitempty"`
+}
+
+// Restored is what a restore from a backup means for the event log and the
+// link to central. Events committed after the backup was taken are lost
+// with the replaced file but may already be on central; the restored log
+// ends at BackupLastSeq. Until central says how far it holds this
+// station's log (its position, central.md §3.1), the events committed
+// since the restore wait: they are neither pushed nor handed out by the
+// feed, because their seq may still change. When the position is known,
+// those events move to continue right after central's last seq, so no seq
+// is ever sent with other content than central holds.
+type Restored struct {
+	// At is when the restore ran; BackupLastSeq is the last event of the
+	// backup (the log's end at that moment).
+	At            time.Time `json:"at"`
+	BackupLastSeq uint64    `json:"backup_last_seq"`
+	// Waiting is true until central's position is known.
+	Waiting bool `json:"waiting"`
+	// CentralLastSeq is central's last seq from this station when the
+	// position was read.
+	CentralLastSeq uint64 `json:"central_last_seq,omitempty"`
+	// CentralOnlyFrom..CentralOnlyTo are the seqs of the events that exist
+	// only on central: committed after the backup, lost here. Both 0 when
+	// central held nothing beyond the backup.
+	CentralOnlyFrom uint64 `json:"central_only_from,omitempty"`
+	CentralOnlyTo   uint64 `json:"central_only_to,omitempty"`
+	// Renumbered counts the events committed while waiting that moved to
+	// continue after CentralLastSeq.
+	Renumbered uint64 `json:"renumbered,omitempty"`
+	// ResumedAt is when the position was read and pushing resumed.
+	ResumedAt time.Time `json:"resumed_at,omitzero"`
 }

@@ -94,6 +94,10 @@ type DB struct {
 	lastSeq atomic.Uint64
 	// feedRead is set once the feed has handed out an event.
 	feedRead atomic.Bool
+	// holding is set after a restore until central's position is known;
+	// events above holdFloor then stay on the station (resume.go).
+	holding   atomic.Bool
+	holdFloor atomic.Uint64
 
 	mu        sync.Mutex
 	committed chan struct{}
@@ -243,6 +247,9 @@ func (d *DB) init(stationID string) error {
 		d.rules.Store(rs)
 		d.stationID = string(meta.Get(kStationID))
 		d.feedRead.Store(meta.Get(kFeedRead) != nil)
+		if err := d.loadRestored(tx); err != nil {
+			return err
+		}
 		d.epoch = string(meta.Get([]byte("epoch")))
 		d.cursorKey = append([]byte(nil), meta.Get([]byte("cursor_key"))...)
 		if k, _ := tx.Bucket(bEvents).Cursor().Last(); k != nil {

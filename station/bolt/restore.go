@@ -140,7 +140,8 @@ func stage(from, staging string, res *RestoreResult) error {
 }
 
 // checkStaged runs bbolt's check on the staged database, makes sure it is a
-// station's, and gives it a new epoch.
+// station's, gives it a new epoch and marks it as waiting for central's
+// position (resume.go).
 func checkStaged(path string) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
@@ -163,7 +164,12 @@ func checkStaged(path string) (err error) {
 		return errors.Join(errs...)
 	})
 	if err == nil {
-		err = db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put([]byte("epoch"), []byte(randomHex(8))) })
+		err = db.Update(func(tx *bolt.Tx) error {
+			if err := tx.Bucket(bMeta).Put([]byte("epoch"), []byte(randomHex(8))); err != nil {
+				return err
+			}
+			return markRestored(tx, time.Now()) // resume.go: read central's position before pushing
+		})
 	}
 	if cerr := db.Close(); err == nil {
 		err = cerr

@@ -104,11 +104,13 @@ func (d *DB) ApplyReturns(ctx context.Context, page []station.ReturnAuthorizatio
 }
 
 // FeedEventsAfter is EventsAfter for the feed central pulls (central.md §4).
-// The first time it hands out an event it records durably, before
+// After a restore, until central's position is known, it hands out nothing
+// above the backup's last seq (resume.go). The first time it hands out an event it records durably, before
 // answering, that events have left the station (the station id is then
 // fixed).
 func (d *DB) FeedEventsAfter(ctx context.Context, after uint64, limit int) ([]station.Event, error) {
 	evs, err := d.EventsAfter(ctx, after, limit)
+	evs = d.heldBack(evs)
 	if err != nil || len(evs) == 0 || d.feedRead.Load() {
 		return evs, err
 	}

@@ -359,6 +359,26 @@ func (c *Client) PushEvents(ctx context.Context, events []station.Event) (PushRe
 	return res, nil
 }
 
+// Position reads how far central holds this station's events (central.md
+// §3.1). A station restored from a backup reads it before its first push.
+func (c *Client) Position(ctx context.Context) (Position, error) {
+	const op = "read central's position"
+	path := "/v1/stations/" + url.PathEscape(c.stationID) + "/events/position"
+	resp, err := c.do(ctx, c.rc, op, http.MethodGet, path, nil)
+	if err != nil {
+		return Position{}, err
+	}
+	if resp.StatusCode() != http.StatusOK {
+		return Position{}, c.fail(op, c.remoteError(op, resp))
+	}
+	pos, err := decodePosition(resp.Body())
+	if err != nil {
+		return Position{}, c.fail(op, &Error{Op: op, StatusCode: resp.StatusCode(), Malformed: true, Err: err})
+	}
+	c.succeeded()
+	return pos, nil
+}
+
 // do sends one request through rc (with its retries) and records the
 // outcome. A transport failure comes back as an error; any HTTP answer as a
 // response for the caller to judge.

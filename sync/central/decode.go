@@ -159,3 +159,37 @@ func decodePushResult(status int, body []byte) (PushResult, error) {
 	}
 	return r, nil
 }
+
+// Position is central's position for a station (central.md §3.1): the
+// highest seq it durably holds from the station, that event's id, and how
+// many events it holds. LastSeq is 0 and LastID "" when it holds none.
+type Position struct {
+	LastSeq uint64
+	LastID  string
+	Count   uint64
+}
+
+type wirePosition struct {
+	LastSeq *uint64 `json:"last_seq"`
+	LastID  string  `json:"last_id"`
+	Count   uint64  `json:"count"`
+}
+
+// decodePosition reads a 200 body of GET …/events/position. last_seq is
+// required: a position without it cannot be trusted to continue after.
+func decodePosition(body []byte) (Position, error) {
+	if !isObject(body) {
+		return Position{}, errNotObject
+	}
+	var w wirePosition
+	if err := json.Unmarshal(body, &w); err != nil {
+		return Position{}, fmt.Errorf("decode position: %w", err)
+	}
+	if w.LastSeq == nil {
+		return Position{}, errors.New("decode position: last_seq is missing")
+	}
+	if *w.LastSeq == 0 && w.LastID != "" {
+		return Position{}, errors.New("decode position: last_id without a last_seq")
+	}
+	return Position{LastSeq: *w.LastSeq, LastID: w.LastID, Count: w.Count}, nil
+}

@@ -133,3 +133,22 @@ func TestDecodePage(t *testing.T) {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
+
+func FuzzDecodePosition(f *testing.F) {
+	f.Add([]byte(`{"last_seq": 1042, "last_id": "01JD2Z6W8Q3M5T7V9X1Z3B5D7F", "count": 1042}`))
+	f.Add([]byte(`{"last_seq": 0, "last_id": "", "count": 0}`))
+	f.Add([]byte(`{"last_seq": 0, "last_id": "x"}`))
+	f.Add([]byte(`{"last_id": "x", "count": 3}`))
+	f.Add([]byte(`{"last_seq": -1}`))
+	f.Add([]byte(`{"last_seq": 18446744073709551615, "count": 1e2}`))
+	f.Add([]byte(`[{"last_seq": 3}]`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		p, err := decodePosition(body)
+		if err != nil {
+			return
+		}
+		if p.LastSeq == 0 && p.LastID != "" {
+			t.Errorf("position %+v: an id without a seq", p)
+		}
+	})
+}

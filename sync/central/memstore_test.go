@@ -29,6 +29,8 @@ type memStore struct {
 	ackCheck func(st station.PushState, parked []station.ParkedEvent) error // called inside AckPush
 	ackErrs  []error
 	failAck  int // fail this many AckPush calls
+	restored *station.Restored
+	resumes  []uint64 // central's last seq at each ResumeAfter
 }
 
 type applyCall struct {
@@ -145,6 +147,37 @@ func (m *memStore) CountParked(ctx context.Context) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.parked), nil
+}
+
+func (m *memStore) Restored(ctx context.Context) (*station.Restored, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.restored == nil {
+		return nil, nil
+	}
+	r := *m.restored
+	return &r, nil
+}
+
+// ResumeAfter ends the wait. The memStore's log is dense (events[i].Seq
+// == i+1), so it cannot move events: it only takes positions at or below
+// the restored log's end, which is all its tests need.
+func (m *memStore) ResumeAfter(ctx context.Context, lastSeq uint64, lastID string) (*station.Restored, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.resumes = append(m.resumes, lastSeq)
+	if m.restored == nil || !m.restored.Waiting {
+		return m.restored, nil
+	}
+	if lastSeq > uint64(len(m.events)) {
+		return nil, fmt.Errorf("memStore cannot move events after central's seq %d", lastSeq)
+	}
+	if lastSeq > 0 && m.events[lastSeq-1].ID != lastID {
+		return nil, station.Errorf(station.EConflict, "central's event %d is %s, ours is %s", lastSeq, lastID, m.events[lastSeq-1].ID)
+	}
+	m.restored.Waiting, m.restored.CentralLastSeq = false, lastSeq
+	r := *m.restored
+	return &r, nil
 }
 
 func (m *memStore) ReturnCursor(ctx context.Context) (string, error) {

@@ -128,11 +128,12 @@ func (p *Pusher) load(ctx context.Context) (station.PushState, bool) {
 // pushRun is the state of one Run.
 type pushRun struct {
 	*Pusher
-	st    station.PushState
-	size  int // current batch size; halved on 400/413/422
-	ceil  int // largest batch size; lowered by 413 for the rest of the run
-	local int // consecutive storage failures
-	errs  logLimiter
+	st      station.PushState
+	resumed bool // the restore state was read and nothing waits for central's position
+	size    int  // current batch size; halved on 400/413/422
+	ceil    int  // largest batch size; lowered by 413 for the rest of the run
+	local   int  // consecutive storage failures
+	errs    logLimiter
 }
 
 func (r *pushRun) loop(ctx context.Context) {
@@ -163,6 +164,9 @@ func (r *pushRun) loop(ctx context.Context) {
 			}
 		}
 		ready = false
+		if !r.resumed && !r.resume(ctx) {
+			continue
+		}
 
 		committed := r.events.Committed()
 		evs, err := r.events.EventsAfter(ctx, r.st.AckedSeq, r.size)
@@ -230,16 +234,12 @@ func (r *pushRun) failed(ctx context.Context, evs []station.Event, err error, co
 	now := r.opt.Timing.Now()
 	switch {
 	case ce.Retryable():
-		r.st.HaltedStatus, r.st.HaltedAt, r.st.HaltedConfig = 0, time.Time{}, ""
-		r.st.Attempts++
-		r.st.NextAttemptAt = now.Add(r.opt.Backoff.delay(r.opt.Timing, r.st.Attempts, ce.RetryAfter))
-		r.st.LastError, r.st.LastErrorAt = ce.Error(), now
+		r.retryLater(ctx, ce, now)
 		r.metrics.batches.WithLabelValues("retry").Inc()
 		if r.errs.allow(now) {
 			r.log.Warn("central did not take the events; retrying", "err", ce.Error(),
 				"first_seq", evs[0].Seq, "attempt", r.st.Attempts, "next_attempt_at", r.st.NextAttemptAt)
 		}
-		r.save(ctx)
 	case splittable(ce.StatusCode) && len(evs) > 1:
 		// The batch as a whole was refused: find the event at fault by
 		// halving, rather than resending it unchanged.
@@ -268,14 +268,96 @@ func (r *pushRun) failed(ctx context.Context, evs []station.Event, err error, co
 		r.log.Warn("central rejected an event; parked it for a supervisor", "seq", e.Seq, "id", e.ID,
 			"type", e.Type, "reason", pe.Reason)
 	default:
-		r.st.HaltedStatus, r.st.HaltedAt, r.st.HaltedConfig = ce.StatusCode, now, config
+		r.halt(ctx, ce.StatusCode, ce.Error(), config, now)
+	}
+}
+
+// retryLater stores a retryable failure and when to try again.
+func (r *pushRun) retryLater(ctx context.Context, ce *Error, now time.Time) {
+	r.st.HaltedStatus, r.st.HaltedAt, r.st.HaltedConfig = 0, time.Time{}, ""
+	r.st.Attempts++
+	r.st.NextAttemptAt = now.Add(r.opt.Backoff.delay(r.opt.Timing, r.st.Attempts, ce.RetryAfter))
+	r.st.LastError, r.st.LastErrorAt = ce.Error(), now
+	r.save(ctx)
+}
+
+// halt stops the push until the configuration changes, an operator asks,
+// or the recheck interval passes.
+func (r *pushRun) halt(ctx context.Context, status int, why, config string, now time.Time) {
+	r.st.HaltedStatus, r.st.HaltedAt, r.st.HaltedConfig = status, now, config
+	r.st.Attempts, r.st.NextAttemptAt = 0, time.Time{}
+	r.st.LastError, r.st.LastErrorAt = why, now
+	r.metrics.batches.WithLabelValues("halted").Inc()
+	r.log.Error("central refused the push; stopped until the central link configuration changes",
+		"err", why, "recheck_at", now.Add(r.opt.HaltRecheck))
+	r.save(ctx)
+}
+
+// resume makes sure no push happens while a restore waits for central's
+// position: it reads the restore state and, while waiting, central's
+// position, and has the store continue the log after it. It returns true
+// when pushing may go on; otherwise it has recorded why not (a retry
+// later, or a halt) and the loop waits.
+func (r *pushRun) resume(ctx context.Context) bool {
+	rs, err := r.store.Restored(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			r.localFailure(ctx, "read the restore state", err)
+		}
+		return false
+	}
+	if rs == nil || !rs.Waiting {
+		r.resumed = true
+		return true
+	}
+	config := r.client.ConfigID()
+	pos, err := r.client.Position(ctx)
+	if ctx.Err() != nil {
+		return false
+	}
+	now := r.opt.Timing.Now()
+	if err != nil {
+		var ce *Error
+		switch {
+		case !errors.As(err, &ce):
+			r.localFailure(ctx, "read central's position", err)
+		case ce.Retryable():
+			r.retryLater(ctx, ce, now)
+			if r.errs.allow(now) {
+				r.log.Warn("restored from a backup: central's position is needed before pushing; retrying", "err", ce.Error(),
+					"attempt", r.st.Attempts, "next_attempt_at", r.st.NextAttemptAt)
+			}
+		default:
+			r.halt(ctx, ce.StatusCode, "restored from a backup, the station pushes nothing until it knows how far central holds its events: "+ce.Error(), config, now)
+		}
+		return false
+	}
+	rs, err = r.store.ResumeAfter(ctx, pos.LastSeq, pos.LastID)
+	if err != nil {
+		switch {
+		case ctx.Err() != nil:
+		case station.ErrorCode(err) == station.EConflict:
+			r.halt(ctx, http.StatusConflict, station.ErrorMessage(err)+
+				"; the data is not this station's history as central knows it (a backup of another station, or two stations with one id?): "+
+				"check the station id and the backup, then retry", config, now)
+		default:
+			r.localFailure(ctx, "continue the event log after central's position", err)
+		}
+		return false
+	}
+	r.resumed = true
+	if rs != nil && rs.CentralOnlyTo > 0 {
+		r.log.Warn("restored from a backup: events exist only on central; the events committed since the restore continue after central's last seq",
+			"central_only_from", rs.CentralOnlyFrom, "central_only_to", rs.CentralOnlyTo, "renumbered", rs.Renumbered, "central_count", pos.Count)
+	} else {
+		r.log.Info("restored from a backup: central holds nothing beyond the backup; pushing resumes", "central_last_seq", pos.LastSeq)
+	}
+	if r.st.Attempts > 0 || r.st.Halted() {
 		r.st.Attempts, r.st.NextAttemptAt = 0, time.Time{}
-		r.st.LastError, r.st.LastErrorAt = ce.Error(), now
-		r.metrics.batches.WithLabelValues("halted").Inc()
-		r.log.Error("central refused the push; stopped until the central link configuration changes",
-			"err", ce.Error(), "recheck_at", now.Add(r.opt.HaltRecheck))
+		r.st.HaltedStatus, r.st.HaltedAt, r.st.HaltedConfig = 0, time.Time{}, ""
 		r.save(ctx)
 	}
+	return true
 }
 
 // splittable statuses refuse a batch for what is in it: a smaller batch,
@@ -403,6 +485,9 @@ func (p *Pusher) Status(ctx context.Context) (station.LinkState, error) {
 	}
 	now := p.opt.Timing.Now()
 	ls.LastSeq, ls.AckedSeq, ls.Parked = last, st.AckedSeq, parked
+	if ls.Restore, err = p.store.Restored(ctx); err != nil {
+		return ls, fmt.Errorf("link status: %w", err)
+	}
 	if last > st.AckedSeq {
 		ls.Backlog = last - st.AckedSeq
 		evs, err := p.events.EventsAfter(ctx, st.AckedSeq, 1)

@@ -43,6 +43,20 @@ type PushStore interface {
 	// CountParked returns how many parked events wait for a supervisor.
 	// Errors are storage failures.
 	CountParked(ctx context.Context) (int, error)
+	// Restored returns what the last restore from a backup means for the
+	// push, nil if the data was never restored. While it is Waiting the
+	// Pusher pushes nothing: the seqs of the events committed since the
+	// restore are provisional. Errors are storage failures.
+	Restored(ctx context.Context) (*station.Restored, error)
+	// ResumeAfter ends the wait with central's position (central.md §3.1),
+	// in ONE transaction: when central holds more than the backup, the
+	// events committed since the restore move to continue after lastSeq
+	// and every later event comes after them, so no seq central holds is
+	// ever sent with other content. It returns the new state. An error
+	// with code station.EConflict means central's event at lastSeq is not
+	// this log's (nothing changed; pushing must not go on); other errors
+	// are storage failures.
+	ResumeAfter(ctx context.Context, lastSeq uint64, lastID string) (*station.Restored, error)
 }
 
 // ReturnStore keeps the expected returns pulled from central and the pull

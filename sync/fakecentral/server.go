@@ -60,7 +60,9 @@ type Server struct {
 	events   []station.Event
 	seen     map[eventKey]struct{}
 	lastSeq  map[string]uint64
-	keys     map[string]string // Idempotency-Key → batch fingerprint
+	bySeq    map[string]map[uint64]string // source → seq → id of the first event stored with it
+	held     map[string]uint64            // source → distinct events stored
+	keys     map[string]string            // Idempotency-Key → batch fingerprint
 	stats    Stats
 	requests []Request
 	changes  []rmaChange
@@ -92,6 +94,12 @@ type Stats struct {
 	// OutOfOrder counts new events stored with a seq not above the last
 	// stored for their source: a station that reorders shows here.
 	OutOfOrder int `json:"out_of_order"`
+	// SeqConflicts counts new events stored with a seq that central
+	// already holds from their source with another id: a station that
+	// reuses a seq (say, after a careless restore) shows here.
+	SeqConflicts int `json:"seq_conflicts"`
+	// Positions is GET …/events/position requests answered.
+	Positions int `json:"positions"`
 	// Cut is connections closed without an answer.
 	Cut int `json:"cut"`
 	// Injected is answers made up by the knobs or the script.
@@ -133,6 +141,8 @@ func New(opt Options) *Server {
 		rnd:     rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		seen:    map[eventKey]struct{}{},
 		lastSeq: map[string]uint64{},
+		bySeq:   map[string]map[uint64]string{},
+		held:    map[string]uint64{},
 		keys:    map[string]string{},
 		latest:  map[string]uint64{},
 	}
@@ -152,7 +162,7 @@ func defaultLogger(l *slog.Logger) *slog.Logger {
 	return l
 }
 
-// Handler serves central.md §1–§3 under /v1/ and the admin routes under
+// Handler serves central.md §1–§3.1 under /v1/ and the admin routes under
 // /_fake/:
 //
 //	GET  /_fake/knobs     the knobs as JSON
@@ -167,6 +177,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /v1/stations/{station}/returns", s.central(s.handleReturns))
 	mux.Handle("GET /v1/returns/lookup", s.central(s.handleLookup))
 	mux.Handle("POST /v1/stations/{station}/events", s.central(s.handleEvents))
+	mux.Handle("GET /v1/stations/{station}/events/position", s.central(s.handlePosition))
 	mux.HandleFunc("GET /_fake/knobs", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, s.Knobs()) })
 	mux.HandleFunc("PUT /_fake/knobs", s.adminKnobs)
 	mux.HandleFunc("POST /_fake/script", s.adminScript)
@@ -577,6 +588,22 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request, rec *Reque
 	writeJSON(w, http.StatusOK, res)
 }
 
+// handlePosition serves central.md §3.1: the highest seq held from the
+// station, that event's id, and how many events are held.
+func (s *Server) handlePosition(w http.ResponseWriter, r *http.Request, _ *Request) {
+	sid := r.PathValue("station")
+	if !s.stationOK(w, sid) {
+		return
+	}
+	source := station.Source(sid)
+	s.mu.Lock()
+	s.stats.Positions++
+	last := s.lastSeq[source]
+	pos := map[string]any{"last_seq": last, "last_id": s.bySeq[source][last], "count": s.held[source]}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, pos)
+}
+
 // storeLocked keeps e unless central already holds it (same source and
 // id), as central deduplicates. s.mu is held.
 func (s *Server) storeLocked(e station.Event) {
@@ -590,6 +617,17 @@ func (s *Server) storeLocked(e station.Event) {
 		s.stats.OutOfOrder++
 	}
 	s.lastSeq[e.Source] = max(s.lastSeq[e.Source], e.Seq)
+	ids := s.bySeq[e.Source]
+	if ids == nil {
+		ids = map[uint64]string{}
+		s.bySeq[e.Source] = ids
+	}
+	if _, ok := ids[e.Seq]; ok {
+		s.stats.SeqConflicts++
+	} else {
+		ids[e.Seq] = e.ID
+	}
+	s.held[e.Source]++
 	s.events = append(s.events, e)
 	s.stats.Stored++
 }

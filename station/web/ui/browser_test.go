@@ -180,11 +180,13 @@ func (labelImages) Sheet(w io.Writer, _ []station.LabelContent, _ string) error 
 	return err
 }
 
-// linkUp is a link to central that is up, with a few events waiting.
+// linkUp is a link to central that is up, with a few events waiting, after
+// a restore from backup that left events 81–95 only on central.
 type linkUp struct{ since time.Time }
 
 func (l linkUp) Status(context.Context) (station.LinkState, error) {
-	return station.LinkState{Configured: true, Online: true, Since: l.since, LastSeq: 120, AckedSeq: 117, Backlog: 3}, nil
+	return station.LinkState{Configured: true, Online: true, Since: l.since, LastSeq: 120, AckedSeq: 117, Backlog: 3,
+		Restore: &station.Restored{At: l.since, BackupLastSeq: 80, CentralLastSeq: 95, CentralOnlyFrom: 81, CentralOnlyTo: 95, Renumbered: 12, ResumedAt: l.since}}, nil
 }
 func (linkUp) Retry()                                    {}
 func (linkUp) Parked(int) ([]station.ParkedEvent, error) { return nil, nil }
@@ -888,7 +890,7 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("GET /api/v1/inbound answers %d", code)
 		}
 		b.until("status bar filled", `document.getElementById('st-link-v').innerText !== '…' && document.getElementById('st-printers-v').innerText !== '…'`)
-		b.wantText("#st-link", "online since", "3 waiting to send")
+		b.wantText("#st-link", "online since", "3 waiting to send", "events 81–95 exist only on central")
 		b.wantText("#st-printers", "desk-1", "1 queued")
 	}) {
 		return

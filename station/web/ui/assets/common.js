@@ -260,6 +260,14 @@ const RS = (() => {
       if (d.halted) bits.push(t('link.halted'));
       bits.push(t('link.backlog', { n: d.backlog || 0 }));
       if (d.parked) bits.push(t('link.parked', { n: d.parked }));
+      // After a restore from backup: say what happened to the event log.
+      const r = d.restore;
+      if (r && r.waiting) {
+        bits.push(t('link.restore_waiting', { n: r.backup_last_seq }));
+        ls.classList.remove('good'); ls.classList.add('warn');
+      } else if (r && r.central_only_to && Date.now() - Date.parse(r.resumed_at) < 7 * 86400e3) {
+        bits.push(t('link.restore_central_only', { from: r.central_only_from, to: r.central_only_to }));
+      }
       lv.textContent = bits.join(' · ');
     } else if (notConfigured(s.status)) {
       lv.textContent = both('status.not_configured');
