@@ -72,16 +72,10 @@ type Env struct {
 	NewID     func() string
 }
 
-// record appends the event of d's type about subject.
-func (env Env) record(tx Tx, subject string, d EventData) error {
-	return env.emit(tx, d.EventType(), subject, d)
-}
-
-func (env Env) emit(tx Tx, typ, subject string, data any) error {
-	if d, ok := data.(EventData); ok && d.EventType() != typ {
-		return fmt.Errorf("encode %s event: its data is of type %s", typ, d.EventType())
-	}
-	raw, err := json.Marshal(data)
+// emit appends the event of d's type about subject.
+func (env Env) emit(tx Tx, subject string, d EventData) error {
+	typ := d.EventType()
+	raw, err := json.Marshal(d)
 	if err != nil {
 		return fmt.Errorf("encode %s event: %w", typ, err)
 	}
@@ -111,7 +105,7 @@ func (env Env) openException(tx Tx, e *Exception) error {
 	if err := tx.PutException(e); err != nil {
 		return err
 	}
-	return env.record(tx, "parcel/"+e.ParcelID, ParcelExceptionData{ParcelID: e.ParcelID, Code: e.Code, Note: e.Note, ExceptionID: e.ID,
+	return env.emit(tx, "parcel/"+e.ParcelID, ParcelExceptionData{ParcelID: e.ParcelID, Code: e.Code, Note: e.Note, ExceptionID: e.ID,
 		UnitID: e.UnitID, RMA: e.RMA, Tracking: e.Tracking})
 }
 
@@ -119,15 +113,9 @@ func notFound(what, id string) error {
 	return Errorf(ENotFound, "no %s %q on this station", what, id)
 }
 
-// Emit appends an event of typ about subject with data, for storage-level
+// Emit appends the event of d's type about subject, for storage-level
 // commands (accounts, tokens, printers) that are not domain commands but
 // belong in the audit trail all the same.
-func (env Env) Emit(tx Tx, typ, subject string, data any) error {
-	return env.emit(tx, typ, subject, data)
-}
-
-// Record appends the event of d's type about subject, for storage-level
-// commands, as Emit does.
-func (env Env) Record(tx Tx, subject string, d EventData) error {
-	return env.record(tx, subject, d)
+func (env Env) Emit(tx Tx, subject string, d EventData) error {
+	return env.emit(tx, subject, d)
 }

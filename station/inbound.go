@@ -87,7 +87,7 @@ func ApplyTracking(tx Tx, env Env, u TrackingUpdate) (bool, error) {
 	if !moved {
 		return false, nil
 	}
-	if err := env.record(tx, "tracking/"+s.Tracking, TrackingUpdatedData{
+	if err := env.emit(tx, "tracking/"+s.Tracking, TrackingUpdatedData{
 		Tracking: s.Tracking, Carrier: s.Carrier, Status: s.Status, OccurredAt: u.OccurredAt.UTC().Truncate(time.Second),
 		Location: s.Location, RMA: optional(s.RMA), Provider: u.Provider, RawStatus: u.RawStatus, Description: u.Description,
 	}); err != nil {

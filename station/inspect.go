@@ -144,7 +144,7 @@ func AddUnit(tx Tx, env Env, parcelID string, in AddUnitInput) (*UnitResult, err
 	if err := tx.PutParcel(p); err != nil {
 		return nil, err
 	}
-	if err := env.record(tx, "unit/"+u.ID, UnitStartedData{UnitID: u.ID, ParcelID: p.ID, RMA: optional(p.RMA), Line: u.Line, SKU: u.SKU, Findings: u.Findings}); err != nil {
+	if err := env.emit(tx, "unit/"+u.ID, UnitStartedData{UnitID: u.ID, ParcelID: p.ID, RMA: optional(p.RMA), Line: u.Line, SKU: u.SKU, Findings: u.Findings}); err != nil {
 		return nil, err
 	}
 	if exCode != "" {
@@ -370,7 +370,7 @@ func Confirm(tx Tx, env Env, unitID string, in ConfirmInput) (*Unit, error) {
 	if regrade {
 		data = UnitRegradedData{UnitInspectedData: inspected, PreviousGrade: res.PreviousGrade, OverrideReason: res.OverrideReason}
 	}
-	if err := env.record(tx, "unit/"+u.ID, data); err != nil {
+	if err := env.emit(tx, "unit/"+u.ID, data); err != nil {
 		return nil, err
 	}
 	if regrade {
@@ -449,7 +449,7 @@ func Move(tx Tx, env Env, unitID string, in MoveInput) (*Unit, error) {
 	if err := tx.PutUnit(u); err != nil {
 		return nil, err
 	}
-	if err := env.record(tx, "unit/"+u.ID, UnitMovedData{UnitID: u.ID, To: id, Kind: kind, Disposition: u.Result.Disposition}); err != nil {
+	if err := env.emit(tx, "unit/"+u.ID, UnitMovedData{UnitID: u.ID, To: id, Kind: kind, Disposition: u.Result.Disposition}); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -474,7 +474,7 @@ func AddPhoto(tx Tx, env Env, unitID string, ph Photo) (*Unit, error) {
 	if err := tx.PutUnit(u); err != nil {
 		return nil, err
 	}
-	if err := env.record(tx, "unit/"+u.ID, UnitPhotoAddedData{UnitID: u.ID, SHA256: ph.SHA256, ContentType: ph.ContentType, Size: ph.Size}); err != nil {
+	if err := env.emit(tx, "unit/"+u.ID, UnitPhotoAddedData{UnitID: u.ID, SHA256: ph.SHA256, ContentType: ph.ContentType, Size: ph.Size}); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -529,7 +529,7 @@ func CloseParcel(tx Tx, env Env, parcelID string) (*Parcel, error) {
 			return nil, err
 		}
 	}
-	if err := env.record(tx, "parcel/"+p.ID, ParcelClosedData{ParcelID: p.ID, RMA: optional(p.RMA), Units: len(units), Complete: complete}); err != nil {
+	if err := env.emit(tx, "parcel/"+p.ID, ParcelClosedData{ParcelID: p.ID, RMA: optional(p.RMA), Units: len(units), Complete: complete}); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -616,7 +616,7 @@ func ResolveException(tx Tx, env Env, id string, in ResolveInput) (*Exception, e
 	if err := tx.PutException(e); err != nil {
 		return nil, err
 	}
-	if err := env.record(tx, "exception/"+e.ID, ExceptionResolvedData{ExceptionID: e.ID, Code: e.Code, ParcelID: e.ParcelID, UnitID: e.UnitID, Action: e.Action, Note: e.Resolution}); err != nil {
+	if err := env.emit(tx, "exception/"+e.ID, ExceptionResolvedData{ExceptionID: e.ID, Code: e.Code, ParcelID: e.ParcelID, UnitID: e.UnitID, Action: e.Action, Note: e.Resolution}); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -640,7 +640,7 @@ func ReplaceRules(tx Tx, env Env, rs *RuleSet) (*RuleSet, error) {
 	if err := tx.PutRules(rs); err != nil {
 		return nil, err
 	}
-	if err := env.record(tx, "rules", RulesReplacedData{Version: rs.Version}); err != nil {
+	if err := env.emit(tx, "rules", RulesReplacedData{Version: rs.Version}); err != nil {
 		return nil, err
 	}
 	return rs, nil

@@ -32,7 +32,7 @@ func PutReturn(tx Tx, env Env, r *ReturnAuthorization, how string) (*PutReturnRe
 		return nil, err
 	}
 	res := &PutReturnResult{RMA: r, Applied: true}
-	if err := env.record(tx, "rma/"+r.RMA, RMAUpsertedData{RMA: r.RMA, Version: r.Version, Status: r.Status, How: how}); err != nil {
+	if err := env.emit(tx, "rma/"+r.RMA, RMAUpsertedData{RMA: r.RMA, Version: r.Version, Status: r.Status, How: how}); err != nil {
 		return nil, err
 	}
 	// Shipments tracked before the RMA was known.
@@ -114,7 +114,7 @@ func matchParcel(tx Tx, env Env, p *Parcel, r *ReturnAuthorization, how string) 
 			}
 		}
 	}
-	if err := env.record(tx, "parcel/"+p.ID, ParcelMatchedData{ParcelID: p.ID, RMA: r.RMA, How: how}); err != nil {
+	if err := env.emit(tx, "parcel/"+p.ID, ParcelMatchedData{ParcelID: p.ID, RMA: r.RMA, How: how}); err != nil {
 		return err
 	}
 	if err := attachShipment(tx, env, p, r.RMA); err != nil {
@@ -409,7 +409,7 @@ func storeParcel(tx Tx, env Env, res *ReceiveResult, p *Parcel, r *ReturnAuthori
 	if r != nil {
 		rma = &r.RMA
 	}
-	if err := env.record(tx, "parcel/"+p.ID, ParcelReceivedData{ParcelID: p.ID, Tracking: p.Tracking, Carrier: p.Carrier, RMA: rma,
+	if err := env.emit(tx, "parcel/"+p.ID, ParcelReceivedData{ParcelID: p.ID, Tracking: p.Tracking, Carrier: p.Carrier, RMA: rma,
 		ReceivedAt: p.ReceivedAt, Packaging: p.Packaging, WeightG: p.WeightG}); err != nil {
 		return err
 	}
@@ -428,7 +428,7 @@ func storeParcel(tx Tx, env Env, res *ReceiveResult, p *Parcel, r *ReturnAuthori
 	if r == nil {
 		err = open(&Exception{Code: ExUnmatched, Note: "No return authorization matches this parcel yet; it will match by itself when its RMA arrives. 暂无匹配的退货单，退货单同步后将自动匹配。"})
 	} else {
-		if err := env.record(tx, "parcel/"+p.ID, ParcelMatchedData{ParcelID: p.ID, RMA: r.RMA, How: p.MatchedHow}); err != nil {
+		if err := env.emit(tx, "parcel/"+p.ID, ParcelMatchedData{ParcelID: p.ID, RMA: r.RMA, How: p.MatchedHow}); err != nil {
 			return err
 		}
 		switch r.Status {

@@ -79,7 +79,7 @@ func VoidUnit(tx Tx, env Env, unitID string, in VoidInput) (*Unit, error) {
 	if err := tx.PutParcel(p); err != nil {
 		return nil, err
 	}
-	if err := env.record(tx, "unit/"+u.ID, data); err != nil {
+	if err := env.emit(tx, "unit/"+u.ID, data); err != nil {
 		return nil, err
 	}
 	exs, err := tx.ExceptionsByParcel(p.ID)
@@ -95,7 +95,7 @@ func VoidUnit(tx Tx, env Env, unitID string, in VoidInput) (*Unit, error) {
 		if err := tx.PutException(e); err != nil {
 			return nil, err
 		}
-		if err := env.emit(tx, EventExceptionResolved, "exception/"+e.ID, map[string]any{"exception_id": e.ID, "code": e.Code, "parcel_id": e.ParcelID, "unit_id": e.UnitID, "action": e.Action, "note": e.Resolution}); err != nil {
+		if err := env.emit(tx, "exception/"+e.ID, ExceptionResolvedData{ExceptionID: e.ID, Code: e.Code, ParcelID: e.ParcelID, UnitID: e.UnitID, Action: e.Action, Note: e.Resolution}); err != nil {
 			return nil, err
 		}
 	}

@@ -24,7 +24,7 @@ func (d *DB) PutPrinter(ctx context.Context, actor string, p station.Printer) er
 		if err := put(t.b(bPrinters), []byte(p.Name), p); err != nil {
 			return nil, err
 		}
-		return nil, d.systemEnv(actor).Emit(t, "returns.admin.printer_saved", "printer/"+p.Name, p)
+		return nil, d.systemEnv(actor).Emit(t, "printer/"+p.Name, station.PrinterSavedData{Printer: p})
 	})
 	return err
 }
@@ -38,7 +38,7 @@ func (d *DB) DeletePrinter(ctx context.Context, actor, name string) error {
 		if err := t.b(bPrinters).Delete([]byte(name)); err != nil {
 			return nil, err
 		}
-		return nil, d.systemEnv(actor).Emit(t, "returns.admin.printer_removed", "printer/"+name, map[string]any{"name": name})
+		return nil, d.systemEnv(actor).Emit(t, "printer/"+name, station.PrinterRemovedData{Name: name})
 	})
 	return err
 }
@@ -215,8 +215,8 @@ func (d *DB) MarkSending(ctx context.Context, id string) error {
 func (d *DB) MarkDone(ctx context.Context, id string, at time.Time) error {
 	return d.updateJob(ctx, id, func(t *txn, j *station.PrintJob) error {
 		j.State, j.PrintedAt, j.LastError = station.JobDone, &at, ""
-		return d.systemEnv(j.Actor).Emit(t, station.EventLabelPrinted, "label/"+j.Content.Code.String(), map[string]any{
-			"job_id": j.ID, "printer": j.Printer, "code": j.Content.Code.String(), "kind": j.Content.Code.Kind, "id": j.Content.Code.ID, "attempts": j.Attempts + 1,
+		return d.systemEnv(j.Actor).Emit(t, "label/"+j.Content.Code.String(), station.LabelPrintedData{
+			JobID: j.ID, Printer: j.Printer, Code: j.Content.Code.String(), Kind: j.Content.Code.Kind, ID: j.Content.Code.ID, Attempts: j.Attempts + 1,
 		})
 	})
 }

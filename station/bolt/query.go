@@ -166,7 +166,7 @@ func (d *DB) CreateTokenAs(actor, name, role string) (string, *station.Token, er
 		if err := put(b, []byte(tok.Hash), tok); err != nil {
 			return nil, err
 		}
-		return nil, d.systemEnv(actor).Emit(t, station.EventTokenCreated, "token/"+name, map[string]any{"name": name, "role": role})
+		return nil, d.systemEnv(actor).Emit(t, "token/"+name, station.TokenCreatedData{Name: name, Role: role})
 	})
 	if err != nil {
 		return "", nil, err

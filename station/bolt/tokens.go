@@ -43,7 +43,7 @@ func (d *DB) RevokeToken(name, by string) (*station.Token, error) {
 		if err := put(b, []byte(tok.Hash), tok); err != nil {
 			return nil, err
 		}
-		return nil, d.systemEnv(by).Emit(t, station.EventTokenRevoked, "token/"+name, map[string]any{"name": name, "role": tok.Role})
+		return nil, d.systemEnv(by).Emit(t, "token/"+name, station.TokenRevokedData{Name: name, Role: tok.Role})
 	})
 	return tok, err
 }

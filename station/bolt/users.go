@@ -94,8 +94,8 @@ func (d *DB) AddUserAs(actor string, u station.User, pin, badge string) (*statio
 		if err := put(t.b(bUsers), []byte(u.Username), u); err != nil {
 			return nil, err
 		}
-		return nil, d.systemEnv(actor).Emit(t, station.EventUserAdded, "user/"+u.Username,
-			map[string]any{"username": u.Username, "role": u.Role, "display_name": u.DisplayName, "badge": u.BadgeHash != ""})
+		return nil, d.systemEnv(actor).Emit(t, "user/"+u.Username,
+			station.UserAddedData{Username: u.Username, Role: u.Role, DisplayName: u.DisplayName, Badge: u.BadgeHash != ""})
 	})
 	if err != nil {
 		return nil, err
@@ -142,16 +142,16 @@ func (d *DB) UpdateUser(actor, username string, ch station.UserChange) (*station
 		if u == nil {
 			return nil, station.Errorf(station.ENotFound, "no user named %q", username)
 		}
-		changed := map[string]any{"username": username}
+		changed := station.UserChangedData{Username: username}
 		signOut := false
 		if ch.DisplayName != nil {
-			u.DisplayName, changed["display_name"] = *ch.DisplayName, *ch.DisplayName
+			u.DisplayName, changed.DisplayName = *ch.DisplayName, ch.DisplayName
 		}
 		if ch.Role != nil && *ch.Role != u.Role {
-			u.Role, changed["role"], signOut = *ch.Role, *ch.Role, true
+			u.Role, changed.Role, signOut = *ch.Role, ch.Role, true
 		}
 		if ch.PIN != nil {
-			u.PINHash, changed["pin"], signOut = pinHash, "changed", true
+			u.PINHash, changed.PIN, signOut = pinHash, "changed", true
 		}
 		if ch.Badge != nil {
 			if u.BadgeHash != "" {
@@ -159,7 +159,7 @@ func (d *DB) UpdateUser(actor, username string, ch station.UserChange) (*station
 					return nil, err
 				}
 			}
-			u.BadgeHash, changed["badge"] = "", "removed"
+			u.BadgeHash, changed.Badge = "", "removed"
 			if *ch.Badge != "" {
 				h := sha(strings.TrimSpace(*ch.Badge))
 				if other := t.b(bBadges).Get([]byte(h)); other != nil && string(other) != username {
@@ -168,15 +168,15 @@ func (d *DB) UpdateUser(actor, username string, ch station.UserChange) (*station
 				if err := t.b(bBadges).Put([]byte(h), []byte(username)); err != nil {
 					return nil, err
 				}
-				u.BadgeHash, changed["badge"] = h, "changed"
+				u.BadgeHash, changed.Badge = h, "changed"
 			}
 		}
 		if ch.Disabled != nil {
 			if *ch.Disabled && u.DisabledAt == nil {
 				now := d.now()
-				u.DisabledAt, changed["disabled"], signOut = &now, true, true
+				u.DisabledAt, changed.Disabled, signOut = &now, ch.Disabled, true
 			} else if !*ch.Disabled && u.DisabledAt != nil {
-				u.DisabledAt, changed["disabled"] = nil, false
+				u.DisabledAt, changed.Disabled = nil, ch.Disabled
 			}
 		}
 		if signOut {
@@ -187,7 +187,7 @@ func (d *DB) UpdateUser(actor, username string, ch station.UserChange) (*station
 		if err := put(t.b(bUsers), []byte(username), u); err != nil {
 			return nil, err
 		}
-		if err := d.systemEnv(actor).Emit(t, station.EventUserChanged, "user/"+username, changed); err != nil {
+		if err := d.systemEnv(actor).Emit(t, "user/"+username, changed); err != nil {
 			return nil, err
 		}
 		u.PINHash, u.BadgeHash = "", ""
