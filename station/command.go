@@ -94,7 +94,7 @@ func (env Env) emit(tx Tx, subject string, d EventData) error {
 
 func (env Env) require(role, what string) error {
 	if !RoleAtLeast(env.Role, role) {
-		return Errorf(EForbidden, "%s needs the %s role; ask a %s", what, role, role)
+		return Errorf(EForbidden, "%s needs the %s role; ask a %s", what, role, role).Coded("role_needed", "role", role)
 	}
 	return nil
 }
@@ -110,7 +110,7 @@ func (env Env) openException(tx Tx, e *Exception) error {
 }
 
 func notFound(what, id string) error {
-	return Errorf(ENotFound, "no %s %q on this station", what, id)
+	return Errorf(ENotFound, "no %s %q on this station", what, id).Coded("not_found_"+what, "id", id)
 }
 
 // Emit appends the event of d's type about subject, for storage-level

@@ -22,6 +22,10 @@ const (
 type FieldError struct {
 	Field  string `json:"field"`
 	Detail string `json:"detail"`
+	// Code names what is wrong in a stable word that a user interface maps
+	// to a text in its reader's language (the staff UI's messages.json
+	// "err.CODE"); Detail is the English fallback.
+	Code string `json:"code,omitempty"`
 }
 
 // Error is the station's one domain error. Message is written for the person
@@ -31,10 +35,12 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  []FieldError
-	// Reason is a short code a screen translates (for example why a scan is
-	// not a parcel); "" when the message says it all.
-	Reason string
-	Err    error
+	Err     error
+	// Key names the message in a stable word that a user interface maps to
+	// a text in its reader's language; Args fill the text's {blanks}. Message
+	// is the English fallback.
+	Key  string
+	Args map[string]string
 }
 
 func (e *Error) Error() string {
@@ -55,6 +61,32 @@ func (e *Error) Unwrap() error { return e.Err }
 // Errorf returns an Error with code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Coded gives e its message key and the values (name, value, name, value
+// …) that fill the message's blanks. An EInvalid error's one field without
+// a code takes the same key.
+func (e *Error) Coded(key string, args ...string) *Error {
+	e.Key = key
+	if len(args) > 1 {
+		e.Args = make(map[string]string, len(args)/2)
+		for i := 0; i+1 < len(args); i += 2 {
+			e.Args[args[i]] = args[i+1]
+		}
+	}
+	if e.Code == EInvalid && len(e.Fields) == 1 && e.Fields[0].Code == "" {
+		e.Fields[0].Code = key
+	}
+	return e
+}
+
+// ErrorKey returns the message key and its values of err, if it has one.
+func ErrorKey(err error) (string, map[string]string) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Key, e.Args
+	}
+	return "", nil
 }
 
 // Invalid returns an EInvalid error that names the field at fault.
@@ -85,15 +117,6 @@ func ErrorMessage(err error) string {
 	return "internal error: the station could not complete the request; it has been logged"
 }
 
-// ErrorReason returns the Reason of err, or "".
-func ErrorReason(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Reason
-	}
-	return ""
-}
-
 // Fields returns the field errors carried by err, if any.
 func Fields(err error) []FieldError {
 	var e *Error
@@ -108,7 +131,15 @@ func Fields(err error) []FieldError {
 type Problems struct{ list []FieldError }
 
 // Add records one field at fault.
-func (p *Problems) Add(field, detail string) { p.list = append(p.list, FieldError{field, detail}) }
+func (p *Problems) Add(field, detail string) {
+	p.list = append(p.list, FieldError{Field: field, Detail: detail})
+}
+
+// AddCode records one field at fault with the code of its message (see
+// FieldError.Code).
+func (p *Problems) AddCode(field, code, detail string) {
+	p.list = append(p.list, FieldError{Field: field, Detail: detail, Code: code})
+}
 
 // Err returns nil when nothing was added, else one EInvalid Error with all fields.
 func (p *Problems) Err(message string) error {

@@ -47,7 +47,7 @@ func checkHold(tx Tx, rs *RuleSet, u *Unit, to, kind string) error {
 		return nil
 	}
 	prefixes := strings.Join(rs.QuarantineLocations(), "…, ") + "…"
-	return &Error{Code: EConflict,
+	return &Error{Code: EConflict, Key: "unit_held", Args: map[string]string{"locations": prefixes},
 		Message: "unit " + u.ID + " is held for review (" + why + "): put it into a quarantine location (" + prefixes + ") until a supervisor resolves it. 该商品待审核，只能放入隔离库位（" + prefixes + "），待主管处理。",
-		Fields:  []FieldError{{Field: "to", Detail: "only a quarantine location (" + prefixes + ") while the unit is held"}}}
+		Fields:  []FieldError{{Field: "to", Code: "unit_held", Detail: "only a quarantine location (" + prefixes + ") while the unit is held"}}}
 }

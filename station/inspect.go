@@ -2,6 +2,7 @@ package station
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -52,17 +53,17 @@ func AddUnit(tx Tx, env Env, parcelID string, in AddUnitInput) (*UnitResult, err
 		scan.Kind, scan.Carrier, scan.GTIN = ScanGTIN, "", padGTIN(scan.Code)
 	}
 	if scan.Code == "" || len(in.Code) > MaxScanLength {
-		return nil, Invalid("code", "scan the product barcode or type the SKU")
+		return nil, Invalid("code", "scan the product barcode or type the SKU").Coded("unit_scan_empty")
 	}
 	if scan.Kind == ScanTracking {
-		return nil, Invalid("code", "this is a waybill (tracking number), not a product: scan the barcode on the item")
+		return nil, Invalid("code", "this is a waybill (tracking number), not a product: scan the barcode on the item").Coded("unit_scan_is_waybill")
 	}
 	p, err := loadParcel(tx, parcelID)
 	if err != nil {
 		return nil, err
 	}
 	if p.Status == ParcelClosed {
-		return nil, Errorf(EConflict, "parcel %s is closed; a supervisor can reopen it by resolving its exceptions", p.Tracking)
+		return nil, Errorf(EConflict, "parcel %s is closed; a supervisor can reopen it by resolving its exceptions", p.Tracking).Coded("parcel_closed", "tracking", p.Tracking)
 	}
 	rs, err := tx.Rules()
 	if err != nil {
@@ -229,7 +230,7 @@ func Inspect(tx Tx, env Env, unitID string, in InspectInput) (*Unit, error) {
 		return nil, err
 	}
 	if u.Status == UnitInspected {
-		return nil, Errorf(EConflict, "unit %s is already confirmed; a supervisor can regrade it with a reason", u.ID)
+		return nil, Errorf(EConflict, "unit %s is already confirmed; a supervisor can regrade it with a reason", u.ID).Coded("unit_confirmed")
 	}
 	if err := refuseVoided(u); err != nil {
 		return nil, err
@@ -243,10 +244,10 @@ func Inspect(tx Tx, env Env, unitID string, in InspectInput) (*Unit, error) {
 	}
 	var p Problems
 	if len(in.Serial) > 64 {
-		p.Add("serial", "at most 64 characters")
+		p.AddCode("serial", "serial_long", "at most 64 characters")
 	}
 	if len(in.Notes) > 2000 {
-		p.Add("notes", "at most 2000 characters")
+		p.AddCode("notes", "notes_long", "at most 2000 characters")
 	}
 	if err := p.Err("the inspection is not valid"); err != nil {
 		return nil, err
@@ -305,16 +306,16 @@ func Confirm(tx Tx, env Env, unitID string, in ConfirmInput) (*Unit, error) {
 	}
 	var p Problems
 	if tpl.RequiresSerial && u.Serial == "" {
-		p.Add("serial", "this category needs the serial number before confirming")
+		p.AddCode("serial", "serial_required", "this category needs the serial number before confirming")
 	}
 	if in.Grade != "" && rs.Grade(in.Grade) == nil {
-		p.Add("grade", "unknown grade")
+		p.AddCode("grade", "grade_unknown", "unknown grade")
 	}
 	if in.Disposition != "" && !rs.HasDisposition(in.Disposition) {
-		p.Add("disposition", "unknown disposition")
+		p.AddCode("disposition", "disposition_unknown", "unknown disposition")
 	}
 	if len(in.OverrideReason) > 500 {
-		p.Add("override_reason", "at most 500 characters")
+		p.AddCode("override_reason", "override_reason_long", "at most 500 characters")
 	}
 	if err := p.Err("the unit cannot be confirmed yet"); err != nil {
 		return nil, err
@@ -345,7 +346,7 @@ func Confirm(tx Tx, env Env, unitID string, in ConfirmInput) (*Unit, error) {
 			return nil, err
 		}
 		if strings.TrimSpace(in.OverrideReason) == "" {
-			return nil, Invalid("override_reason", "say why the grade or disposition differs from the suggestion")
+			return nil, Invalid("override_reason", "say why the grade or disposition differs from the suggestion").Coded("override_reason_needed")
 		}
 	}
 	res := &Result{Grade: grade, Disposition: disp, Findings: findings, Refund: refund, Inspector: env.Actor,
@@ -423,7 +424,7 @@ func Move(tx Tx, env Env, unitID string, in MoveInput) (*Unit, error) {
 	}
 	id, kind, ok := ParseContainer(in.To)
 	if !ok {
-		return nil, Invalid("to", "scan a tote (T-…) or location (L-…) label")
+		return nil, Invalid("to", "scan a tote (T-…) or location (L-…) label").Coded("move_target")
 	}
 	u, err := loadUnit(tx, unitID)
 	if err != nil {
@@ -433,7 +434,7 @@ func Move(tx Tx, env Env, unitID string, in MoveInput) (*Unit, error) {
 		return nil, err
 	}
 	if u.Status != UnitInspected {
-		return nil, Errorf(EConflict, "unit %s is not inspected yet: confirm its grade before putting it away", u.ID)
+		return nil, Errorf(EConflict, "unit %s is not inspected yet: confirm its grade before putting it away", u.ID).Coded("unit_not_inspected")
 	}
 	if u.Location == id {
 		return u, nil
@@ -505,7 +506,7 @@ func CloseParcel(tx Tx, env Env, parcelID string) (*Parcel, error) {
 		}
 	}
 	if len(waiting) > 0 {
-		return nil, Errorf(EConflict, "%d unit(s) still need a confirmed grade before the parcel can close: %s (void one scanned by mistake)", len(waiting), strings.Join(waiting, ", "))
+		return nil, Errorf(EConflict, "%d unit(s) still need a confirmed grade before the parcel can close: %s (void one scanned by mistake)", len(waiting), strings.Join(waiting, ", ")).Coded("parcel_units_open", "n", strconv.Itoa(len(waiting)))
 	}
 	complete := false
 	if p.RMA != "" {
@@ -581,13 +582,13 @@ func ResolveException(tx Tx, env Env, id string, in ResolveInput) (*Exception, e
 		return nil, notFound("exception", id)
 	}
 	if e.State != ExOpen {
-		return nil, Errorf(EConflict, "exception %s was already resolved by %s", e.ID, e.ResolvedBy)
+		return nil, Errorf(EConflict, "exception %s was already resolved by %s", e.ID, e.ResolvedBy).Coded("exception_resolved", "who", strings.TrimPrefix(e.ResolvedBy, "user:"))
 	}
 	if !contains(ExceptionActions[e.Code], in.Action) {
-		return nil, Invalid("action", "for "+e.Code+" the action must be one of "+strings.Join(ExceptionActions[e.Code], ", "))
+		return nil, Invalid("action", "for "+e.Code+" the action must be one of "+strings.Join(ExceptionActions[e.Code], ", ")).Coded("exception_action")
 	}
 	if strings.TrimSpace(in.Note) == "" || len(in.Note) > 2000 {
-		return nil, Invalid("note", "say what was done (at most 2000 characters)")
+		return nil, Invalid("note", "say what was done (at most 2000 characters)").Coded("exception_note")
 	}
 	if in.Action == ActMatch {
 		r, err := tx.RMA(strings.TrimSpace(in.RMA))
@@ -595,14 +596,14 @@ func ResolveException(tx Tx, env Env, id string, in ResolveInput) (*Exception, e
 			return nil, err
 		}
 		if r == nil {
-			return nil, Invalid("rma", "no such RMA on this station; enter it first (POST /api/v1/returns) or wait for the pull")
+			return nil, Invalid("rma", "no such RMA on this station; enter it first (POST /api/v1/returns) or wait for the pull").Coded("exception_rma_unknown")
 		}
 		p, err := tx.Parcel(e.ParcelID)
 		if err != nil {
 			return nil, err
 		}
 		if p == nil || p.RMA != "" {
-			return nil, Errorf(EConflict, "the parcel is already matched")
+			return nil, Errorf(EConflict, "the parcel is already matched").Coded("parcel_already_matched")
 		}
 		if err := matchParcel(tx, env, p, r, "manual"); err != nil {
 			return nil, err

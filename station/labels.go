@@ -63,28 +63,28 @@ func (r *PrintRequest) Code() (LabelCode, error) {
 	if r.Tote != "" {
 		id, kind, ok := ParseContainer(r.Tote)
 		if !ok || kind != "tote" {
-			p.Add("tote", "a tote code such as T-0012")
+			p.AddCode("tote", "tote_code", "a tote code such as T-0012")
 		}
 		codes = append(codes, LabelCode{LabelTote, id})
 	}
 	if r.Location != "" {
 		id, kind, ok := ParseContainer(r.Location)
 		if !ok || kind != "location" {
-			p.Add("location", "a location code such as L-01-02")
+			p.AddCode("location", "location_code", "a location code such as L-01-02")
 		}
 		codes = append(codes, LabelCode{LabelLocation, id})
 	}
 	if len(codes) != 1 {
-		p.Add("unit", "name exactly one of unit, parcel, tote or location")
+		p.AddCode("unit", "print_one_target", "name exactly one of unit, parcel, tote or location")
 	}
 	if r.Printer == "" {
-		p.Add("printer", "required: the name of a configured printer")
+		p.AddCode("printer", "printer_required", "required: the name of a configured printer")
 	}
 	if r.Copies == 0 {
 		r.Copies = 1
 	}
 	if r.Copies < 1 || r.Copies > 50 {
-		p.Add("copies", "between 1 and 50")
+		p.AddCode("copies", "copies_range", "between 1 and 50")
 	}
 	if err := p.Err("the print request is not valid"); err != nil {
 		return LabelCode{}, err

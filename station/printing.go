@@ -37,16 +37,16 @@ var printerName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
 func (p *Printer) Validate() error {
 	var pr Problems
 	if !printerName.MatchString(p.Name) {
-		pr.Add("name", "required: 1-32 lower-case letters, digits, - or _")
+		pr.AddCode("name", "printer_name", "required: 1-32 lower-case letters, digits, - or _")
 	}
 	if p.Addr == "" || len(p.Addr) > 255 {
-		pr.Add("addr", "required: host:port of the printer, usually port 9100")
+		pr.AddCode("addr", "printer_addr", "required: host:port of the printer, usually port 9100")
 	}
 	if p.DPI != 203 && p.DPI != 300 {
-		pr.Add("dpi", "must be 203 or 300")
+		pr.AddCode("dpi", "printer_dpi", "must be 203 or 300")
 	}
 	if p.Size != LabelSizeLarge && p.Size != LabelSizeSmall {
-		pr.Add("size", "must be 100x150 or 50x25")
+		pr.AddCode("size", "printer_size", "must be 100x150 or 50x25")
 	}
 	return pr.Err("the printer is not valid")
 }

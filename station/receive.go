@@ -194,7 +194,7 @@ func (r *ReceiveResult) Created() bool { return !r.Duplicate }
 func ValidateReceive(in *ReceiveInput) (Scan, error) {
 	var p Problems
 	if len(in.Code) > MaxScanLength {
-		p.Add("code", "longer than any waybill barcode")
+		p.AddCode("code", "scan_too_long", "longer than any waybill barcode")
 	}
 	if in.Packaging == "" {
 		in.Packaging = PackagingIntact
@@ -202,10 +202,10 @@ func ValidateReceive(in *ReceiveInput) (Scan, error) {
 	switch in.Packaging {
 	case PackagingIntact, PackagingDamaged, PackagingOpened:
 	default:
-		p.Add("packaging", "must be intact, damaged or opened")
+		p.AddCode("packaging", "packaging_unknown", "must be intact, damaged or opened")
 	}
 	if in.WeightG != nil && (*in.WeightG < 0 || *in.WeightG > 1000000) {
-		p.Add("weight_g", "must be between 0 and 1000000 grams")
+		p.AddCode("weight_g", "weight_range", "must be between 0 and 1000000 grams")
 	}
 	if err := p.Err("the scan cannot be received"); err != nil {
 		return Scan{}, err
@@ -347,7 +347,7 @@ func AddBox(tx Tx, env Env, parcelID string, in AddBoxInput) (*ReceiveResult, er
 		return nil, err
 	}
 	if first.RMA == "" {
-		return nil, Errorf(EConflict, "parcel %s matches no return yet: match it first, then add its other boxes", first.Tracking)
+		return nil, Errorf(EConflict, "parcel %s matches no return yet: match it first, then add its other boxes", first.Tracking).Coded("box_unmatched", "tracking", first.Tracking)
 	}
 	r, err := tx.RMA(first.RMA)
 	if err != nil {
@@ -357,7 +357,7 @@ func AddBox(tx Tx, env Env, parcelID string, in AddBoxInput) (*ReceiveResult, er
 		return nil, notFound("RMA", first.RMA)
 	}
 	if scan.Kind == ScanLabel {
-		return nil, Invalid("code", "scan the new box's waybill, not a station label")
+		return nil, Invalid("code", "scan the new box's waybill, not a station label").Coded("box_is_label")
 	}
 	if reason, hard := ParcelCodeDoubt(scan); reason != "" && (hard || !in.Force) {
 		return nil, RefuseScan(reason)
@@ -372,7 +372,7 @@ func AddBox(tx Tx, env Env, parcelID string, in AddBoxInput) (*ReceiveResult, er
 		if taken, err := tx.ParcelByKey(child); err != nil {
 			return nil, err
 		} else if child == key || taken != nil || !alnum(child) {
-			return nil, Errorf(EConflict, "waybill %s is already parcel %s (received %s); scan the new box's own waybill", key, other.ID, other.ReceivedAt.Format(time.DateTime))
+			return nil, Errorf(EConflict, "waybill %s is already parcel %s (received %s); scan the new box's own waybill", key, other.ID, other.ReceivedAt.Format(time.DateTime)).Coded("box_waybill_taken", "tracking", key)
 		}
 		key = child
 	}

@@ -395,6 +395,28 @@ func (rs *RuleSet) Grade(code string) *GradeDef {
 	return nil
 }
 
+// findingNames lists findings by their names, as a person reads them in a
+// reason: in English with commas, in Chinese with 、. With lead, a non-empty
+// list starts with it.
+func (rs *RuleSet) findingNames(codes []string, zh bool, lead ...string) string {
+	if len(codes) == 0 {
+		return ""
+	}
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		if n := rs.Finding(c).Name; zh {
+			out[i] = n.ZH
+		} else {
+			out[i] = n.EN
+		}
+	}
+	sep := ", "
+	if zh {
+		sep = "、"
+	}
+	return strings.Join(lead, "") + strings.Join(out, sep)
+}
+
 // Finding returns the definition of a finding code, or a bare one naming the code.
 func (rs *RuleSet) Finding(code string) FindingDef {
 	for _, f := range rs.Findings {
@@ -434,13 +456,13 @@ func (c *Category) CheckAnswers(answers map[string]any, final bool) error {
 		f := "checklist." + k
 		q := qs[k]
 		if q == nil {
-			p.Add(f, "not a question of the "+c.ID+" checklist")
+			p.AddCode(f, "answer_unknown", "not a question of the "+c.ID+" checklist")
 			continue
 		}
 		switch q.Type {
 		case QBool:
 			if _, ok := a.(bool); !ok {
-				p.Add(f, "must be true or false")
+				p.AddCode(f, "answer_bool", "must be true or false")
 			}
 		case QChoice:
 			s, ok := a.(string)
@@ -453,26 +475,26 @@ func (c *Category) CheckAnswers(answers map[string]any, final bool) error {
 				for _, o := range q.Options {
 					vs = append(vs, o.Value)
 				}
-				p.Add(f, "must be one of "+strings.Join(vs, ", "))
+				p.AddCode(f, "answer_choice", "must be one of "+strings.Join(vs, ", "))
 			}
 		case QNumber:
 			n, ok := a.(float64)
 			switch {
 			case !ok:
-				p.Add(f, "must be a number")
+				p.AddCode(f, "answer_number", "must be a number")
 			case q.Min != nil && n < *q.Min, q.Max != nil && n > *q.Max:
-				p.Add(f, "out of range")
+				p.AddCode(f, "answer_range", "out of range")
 			}
 		case QText:
 			if s, ok := a.(string); !ok || len(s) > 500 {
-				p.Add(f, "must be text of at most 500 characters")
+				p.AddCode(f, "answer_text", "must be text of at most 500 characters")
 			}
 		}
 	}
 	if final {
 		for _, q := range c.Questions {
 			if _, ok := answers[q.ID]; q.Required && !ok {
-				p.Add("checklist."+q.ID, "required before confirming")
+				p.AddCode("checklist."+q.ID, "answer_required", "required before confirming")
 			}
 		}
 	}
@@ -663,7 +685,7 @@ func (rs *RuleSet) Advise(in GradeInput, grade string, findings []string) Refund
 	}
 	if len(escalate) > 0 {
 		set(RefundEscalate, price)
-		reason("finding_needs_review", "Findings need a person to decide: "+strings.Join(escalate, ", ")+".", "存在需人工判断的问题："+strings.Join(escalate, "、")+"。")
+		reason("finding_needs_review", "Findings need a person to decide: "+rs.findingNames(escalate, false)+".", "存在需人工判断的问题："+rs.findingNames(escalate, true)+"。")
 		return adv
 	}
 	policy := in.RMA.Policy
@@ -704,10 +726,10 @@ func (rs *RuleSet) Advise(in GradeInput, grade string, findings []string) Refund
 			reason("outside_window", "The customer asked after the no-reason return window.", "超出无理由退货期限。")
 		case hasDefect:
 			set(RefundFull, price)
-			reason("defect_found", "A defect was found: "+strings.Join(defect, ", ")+".", "发现质量问题："+strings.Join(defect, "、")+"。")
+			reason("defect_found", "A defect was found: "+rs.findingNames(defect, false)+".", "发现质量问题："+rs.findingNames(defect, true)+"。")
 		case len(notIntact) > 0 || !contains(rs.Refund.IntactGrades, grade):
 			set(RefundReject, 0)
-			reason("not_intact", "Goods are not intact ("+strings.Join(append([]string{"grade " + grade}, notIntact...), ", ")+"): a no-reason return needs intact goods.", "商品不完好（"+strings.Join(append([]string{"等级" + grade}, notIntact...), "、")+"），不符合无理由退货条件。")
+			reason("not_intact", "Goods are not intact (grade "+grade+rs.findingNames(notIntact, false, ", ")+"): a no-reason return needs intact goods.", "商品不完好（等级"+grade+rs.findingNames(notIntact, true, "、")+"），不符合无理由退货条件。")
 		case missing > 0:
 			set(RefundPartial, price-deduct())
 			reason("missing_parts", fmt.Sprintf("Intact, but %d part(s) missing: %s deducted.", missing, deduct()), fmt.Sprintf("商品完好但缺少%d个配件，扣除%s。", missing, deduct()))
@@ -722,7 +744,7 @@ func (rs *RuleSet) Advise(in GradeInput, grade string, findings []string) Refund
 			reason("outside_quality_window", fmt.Sprintf("Asked after the %d-day quality window for %s.", cat.QualityDays, cat.ID), fmt.Sprintf("超出%d天质量问题退货期限。", cat.QualityDays))
 		case hasDefect:
 			set(RefundFull, price)
-			reason("defect_confirmed", "The claimed defect was confirmed: "+strings.Join(defect, ", ")+".", "确认存在质量问题："+strings.Join(defect, "、")+"。")
+			reason("defect_confirmed", "The claimed defect was confirmed: "+rs.findingNames(defect, false)+".", "确认存在质量问题："+rs.findingNames(defect, true)+"。")
 		case missing > 0:
 			set(RefundPartial, price-deduct())
 			reason("missing_parts", fmt.Sprintf("No defect found and %d part(s) missing: %s deducted.", missing, deduct()), fmt.Sprintf("未发现质量问题且缺少%d个配件，扣除%s。", missing, deduct()))

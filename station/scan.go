@@ -236,7 +236,7 @@ func allDigits(s string) bool {
 }
 
 // Reasons a scan cannot be, or is unlikely to be, a parcel's waybill, RMA or
-// order number. They travel in the refusal (Error.Reason) so that a screen can
+// order number. They travel in the refusal's message code ("scan_" + reason, Error.Key) so that a screen can
 // say, in its own language, what to scan instead.
 const (
 	ReasonEmpty        = "empty"         // nothing but spaces
@@ -327,8 +327,8 @@ var scanRefusal = map[string]string{
 // RefuseScan is the error for a scan that is not a parcel: invalid field
 // "code", with the reason for screens to translate.
 func RefuseScan(reason string) *Error {
-	e := Invalid("code", scanRefusal[reason])
-	e.Message, e.Reason = "this scan is not a parcel", reason
+	e := Invalid("code", scanRefusal[reason]).Coded("scan_" + reason)
+	e.Message = "this scan is not a parcel"
 	switch reason {
 	case ReasonShort, ReasonLong, ReasonNoDigits:
 		e.Message = `this scan does not look like a parcel; to keep it anyway, send it again with "force": true`

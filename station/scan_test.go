@@ -154,7 +154,7 @@ func FuzzNormalizeScan(f *testing.F) {
 		// Every doubt about a parcel code is one a screen can word, and a
 		// recognised waybill is never doubted.
 		reason, hard := station.ParcelCodeDoubt(s)
-		if reason != "" && station.RefuseScan(reason).Reason != reason {
+		if reason != "" && station.RefuseScan(reason).Key != "scan_"+reason {
 			t.Fatalf("ParcelCodeDoubt(%q) = %q, which RefuseScan does not know", raw, reason)
 		}
 		if s.Kind == station.ScanTracking && reason != "" {

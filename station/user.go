@@ -34,18 +34,18 @@ var (
 func ValidateNewUser(u *User, pin string) error {
 	var p Problems
 	if !usernamePattern.MatchString(u.Username) {
-		p.Add("username", "2-32 lower-case letters, digits, '.', '_' or '-' (for example li.wei)")
+		p.AddCode("username", "username_format", "2-32 lower-case letters, digits, '.', '_' or '-' (for example li.wei)")
 	}
 	if !pinPattern.MatchString(pin) {
-		p.Add("pin", "4 to 12 digits")
+		p.AddCode("pin", "pin_format", "4 to 12 digits")
 	}
 	switch u.Role {
 	case RoleOperator, RoleSupervisor, RoleAdmin:
 	default:
-		p.Add("role", "must be operator, supervisor or admin")
+		p.AddCode("role", "role_unknown", "must be operator, supervisor or admin")
 	}
 	if len(u.DisplayName) > 64 {
-		p.Add("display_name", "at most 64 characters")
+		p.AddCode("display_name", "display_name_long", "at most 64 characters")
 	}
 	return p.Err("the user cannot be created")
 }
@@ -66,14 +66,14 @@ func (c *UserChange) Validate() error {
 		switch *c.Role {
 		case RoleOperator, RoleSupervisor, RoleAdmin:
 		default:
-			p.Add("role", "must be operator, supervisor or admin")
+			p.AddCode("role", "role_unknown", "must be operator, supervisor or admin")
 		}
 	}
 	if c.PIN != nil && !pinPattern.MatchString(*c.PIN) {
-		p.Add("pin", "4 to 12 digits")
+		p.AddCode("pin", "pin_format", "4 to 12 digits")
 	}
 	if c.DisplayName != nil && len(*c.DisplayName) > 64 {
-		p.Add("display_name", "at most 64 characters")
+		p.AddCode("display_name", "display_name_long", "at most 64 characters")
 	}
 	return p.Err("the change cannot be made")
 }

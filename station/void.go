@@ -39,7 +39,7 @@ func VoidUnit(tx Tx, env Env, unitID string, in VoidInput) (*Unit, error) {
 	}
 	reason := strings.TrimSpace(in.Reason)
 	if reason == "" || len(reason) > 500 {
-		return nil, Invalid("reason", "say why the unit is voided (at most 500 characters), e.g. scanned twice")
+		return nil, Invalid("reason", "say why the unit is voided (at most 500 characters), e.g. scanned twice").Coded("void_reason")
 	}
 	u, err := loadUnit(tx, unitID)
 	if err != nil {
@@ -59,7 +59,7 @@ func VoidUnit(tx Tx, env Env, unitID string, in VoidInput) (*Unit, error) {
 		return nil, err
 	}
 	if p.Status == ParcelClosed {
-		return nil, Errorf(EConflict, "parcel %s is closed; a unit of a closed parcel cannot be voided", p.Tracking)
+		return nil, Errorf(EConflict, "parcel %s is closed; a unit of a closed parcel cannot be voided", p.Tracking).Coded("void_parcel_closed", "tracking", p.Tracking)
 	}
 	now := env.Now()
 	data := UnitVoidedData{UnitID: u.ID, ParcelID: u.ParcelID, RMA: optional(u.RMA), Line: u.Line, SKU: u.SKU, Reason: reason, Confirmed: confirmed}
@@ -122,7 +122,7 @@ func refuseVoided(u *Unit) error {
 	if u.VoidedAt != nil {
 		at = " at " + u.VoidedAt.Format(time.DateTime)
 	}
-	return Errorf(EConflict, "unit %s was voided%s (%s): scan the item again to start a new unit", u.ID, at, u.VoidReason)
+	return Errorf(EConflict, "unit %s was voided%s (%s): scan the item again to start a new unit", u.ID, at, u.VoidReason).Coded("unit_voided", "reason", u.VoidReason)
 }
 
 // leaveContainer takes u out of its tote or location. Totes keep no list of

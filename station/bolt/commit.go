@@ -53,9 +53,9 @@ func (d *DB) submit(ctx context.Context, r *request) (any, error) {
 	select {
 	case d.reqs <- r:
 	case <-ctx.Done():
-		return nil, station.Errorf(station.EUnavailable, "the station is too busy to take the command; try again")
+		return nil, station.Errorf(station.EUnavailable, "the station is too busy to take the command; try again").Coded("busy")
 	case <-d.stop:
-		return nil, station.Errorf(station.EUnavailable, "the station is shutting down")
+		return nil, station.Errorf(station.EUnavailable, "the station is shutting down").Coded("shutting_down")
 	}
 	// Once queued, the command will run; wait for its commit even if the
 	// client goes away, so an answer is never "maybe".
@@ -97,7 +97,7 @@ func (d *DB) drainOnStop() {
 	for {
 		select {
 		case r := <-d.reqs:
-			r.err = station.Errorf(station.EUnavailable, "the station is shutting down")
+			r.err = station.Errorf(station.EUnavailable, "the station is shutting down").Coded("shutting_down")
 			close(r.done)
 		default:
 			return
@@ -184,16 +184,16 @@ func (d *DB) update(fn func(*bolt.Tx) error) (err error) {
 func (d *DB) storageError(err error) error {
 	d.log.Error("write transaction failed", "component", "store", "err", err)
 	if errors.Is(err, bolterrors.ErrMaxSizeReached) {
-		return &station.Error{Code: station.EUnavailable, Message: "the station's data file has reached its size limit, so nothing was saved; " +
+		return &station.Error{Code: station.EUnavailable, Key: "data_full", Message: "the station's data file has reached its size limit, so nothing was saved; " +
 			"raise --max-db-mb or free space (take a backup, then compact the file), then try again", Err: err}
 	}
-	return &station.Error{Code: station.EUnavailable, Message: "the station could not save to disk; nothing was changed. Check free disk space and the station log", Err: err}
+	return &station.Error{Code: station.EUnavailable, Key: "disk_error", Message: "the station could not save to disk; nothing was changed. Check free disk space and the station log", Err: err}
 }
 
 func (d *DB) runOne(t *txn, r *request) (res any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = &station.Error{Code: station.EInternal, Message: "internal error", Err: fmt.Errorf("panic in command: %v", p)}
+			err = &station.Error{Code: station.EInternal, Key: "internal", Message: "internal error", Err: fmt.Errorf("panic in command: %v", p)}
 		}
 	}()
 	if r.idem == nil {
@@ -205,7 +205,7 @@ func (d *DB) runOne(t *txn, r *request) (res any, err error) {
 		return nil, err
 	} else if rec != nil {
 		if rec.Fingerprint != r.idem.Fingerprint {
-			return nil, &station.Error{Code: station.EInvalid, Message: "this Idempotency-Key was already used for a different request; use a new key for a new request",
+			return nil, &station.Error{Code: station.EInvalid, Key: "idempotency_key_reused", Message: "this Idempotency-Key was already used for a different request; use a new key for a new request",
 				Fields: []station.FieldError{{Field: "Idempotency-Key", Detail: "reused with a different body"}}}
 		}
 		return &station.Replayed{Created: rec.Created, Body: rec.Body}, nil

@@ -33,7 +33,7 @@ func (d *DB) PutPrinter(ctx context.Context, actor string, p station.Printer) er
 func (d *DB) DeletePrinter(ctx context.Context, actor, name string) error {
 	_, err := d.write(ctx, func(t *txn) (any, error) {
 		if t.b(bPrinters).Get([]byte(name)) == nil {
-			return nil, station.Errorf(station.ENotFound, "no printer named %q", name)
+			return nil, station.Errorf(station.ENotFound, "no printer named %q", name).Coded("not_found_printer", "id", name)
 		}
 		if err := t.b(bPrinters).Delete([]byte(name)); err != nil {
 			return nil, err
@@ -68,7 +68,7 @@ func (d *DB) QueuePrint(ctx context.Context, actor string, req station.PrintRequ
 	}
 	res, err := d.write(ctx, func(t *txn) (any, error) {
 		if t.b(bPrinters).Get([]byte(req.Printer)) == nil {
-			return nil, station.Invalid("printer", fmt.Sprintf("no printer named %q is configured; an admin adds it under printers", req.Printer))
+			return nil, station.Invalid("printer", fmt.Sprintf("no printer named %q is configured; an admin adds it under printers", req.Printer)).Coded("printer_unknown", "printer", req.Printer)
 		}
 		content, err := station.LabelFor(t, code, d.stationID, d.now())
 		if err != nil {
@@ -100,7 +100,7 @@ func (d *DB) Reprint(ctx context.Context, actor, id string) (*station.PrintJob, 
 			return nil, err
 		}
 		if old == nil {
-			return nil, station.Errorf(station.ENotFound, "no print job %q", id)
+			return nil, station.Errorf(station.ENotFound, "no print job %q", id).Coded("not_found_job", "id", id)
 		}
 		now := d.now()
 		j := station.PrintJob{ID: d.ids.New(), Printer: old.Printer, Content: old.Content, State: station.JobQueued, CreatedAt: now, UpdatedAt: now, Actor: actor}
@@ -191,7 +191,7 @@ func (d *DB) updateJob(ctx context.Context, id string, fn func(t *txn, j *statio
 			return nil, err
 		}
 		if j == nil {
-			return nil, station.Errorf(station.ENotFound, "no print job %q", id)
+			return nil, station.Errorf(station.ENotFound, "no print job %q", id).Coded("not_found_job", "id", id)
 		}
 		if err := fn(t, j); err != nil {
 			return nil, err

@@ -140,12 +140,12 @@ func (d *DB) CreateToken(name, role string) (string, *station.Token, error) {
 func (d *DB) CreateTokenAs(actor, name, role string) (string, *station.Token, error) {
 	var p station.Problems
 	if !tokenName.MatchString(name) {
-		p.Add("name", "1-64 lower-case letters, digits, '.', '_' or '-'")
+		p.AddCode("name", "token_name", "1-64 lower-case letters, digits, '.', '_' or '-'")
 	}
 	switch role {
 	case station.RoleOperator, station.RoleSupervisor, station.RoleAdmin, station.RoleCentral:
 	default:
-		p.Add("role", "must be operator, supervisor, admin or central")
+		p.AddCode("role", "token_role", "must be operator, supervisor, admin or central")
 	}
 	if err := p.Err("the token cannot be created"); err != nil {
 		return "", nil, err
@@ -161,7 +161,7 @@ func (d *DB) CreateTokenAs(actor, name, role string) (string, *station.Token, er
 		if live, err := liveToken(b, name); err != nil {
 			return nil, err
 		} else if live != nil {
-			return nil, &station.Error{Code: station.EConflict, Message: "a token named " + name + " already exists; revoke or rotate it, or pick another name"}
+			return nil, &station.Error{Code: station.EConflict, Key: "token_exists", Message: "a token named " + name + " already exists; revoke or rotate it, or pick another name"}
 		}
 		if err := put(b, []byte(tok.Hash), tok); err != nil {
 			return nil, err
@@ -238,11 +238,11 @@ func (d *DB) PutPhoto(sha string, data []byte) error {
 // Photo returns a stored photo's bytes.
 func (d *DB) Photo(sha string) ([]byte, error) {
 	if len(sha) != 64 {
-		return nil, station.Errorf(station.ENotFound, "no such photo")
+		return nil, station.Errorf(station.ENotFound, "no such photo").Coded("not_found_photo")
 	}
 	b, err := os.ReadFile(filepath.Join(filepath.Dir(d.path), "photos", sha[:2], sha))
 	if os.IsNotExist(err) {
-		return nil, station.Errorf(station.ENotFound, "no such photo")
+		return nil, station.Errorf(station.ENotFound, "no such photo").Coded("not_found_photo")
 	}
 	return b, err
 }

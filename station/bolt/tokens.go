@@ -36,7 +36,7 @@ func (d *DB) RevokeToken(name, by string) (*station.Token, error) {
 			return nil, err
 		}
 		if tok == nil {
-			return nil, station.Errorf(station.ENotFound, "no live token named %q", name)
+			return nil, station.Errorf(station.ENotFound, "no live token named %q", name).Coded("not_found_token", "id", name)
 		}
 		now := d.now()
 		tok.RevokedAt, tok.RevokedBy = &now, by

@@ -185,7 +185,7 @@ func (t *txn) PutParcel(p *station.Parcel) error {
 	}
 	for _, k := range p.Keys {
 		if cur := t.b(bParcelKey).Get([]byte(k)); cur != nil && string(cur) != p.ID {
-			return &station.Error{Code: station.EConflict, Message: fmt.Sprintf("tracking %s already belongs to another parcel", k)}
+			return &station.Error{Code: station.EConflict, Key: "tracking_taken", Message: fmt.Sprintf("tracking %s already belongs to another parcel", k)}
 		}
 		if err := t.b(bParcelKey).Put([]byte(k), []byte(p.ID)); err != nil {
 			return err

@@ -81,11 +81,11 @@ func (d *DB) AddUserAs(actor string, u station.User, pin, badge string) (*statio
 	}
 	_, err = d.write(context.Background(), func(t *txn) (any, error) {
 		if t.b(bUsers).Get([]byte(u.Username)) != nil {
-			return nil, &station.Error{Code: station.EConflict, Message: "a user named " + u.Username + " already exists"}
+			return nil, &station.Error{Code: station.EConflict, Key: "user_exists", Message: "a user named " + u.Username + " already exists"}
 		}
 		if u.BadgeHash != "" {
 			if t.b(bBadges).Get([]byte(u.BadgeHash)) != nil {
-				return nil, &station.Error{Code: station.EConflict, Message: "that badge already belongs to another user"}
+				return nil, &station.Error{Code: station.EConflict, Key: "badge_taken", Message: "that badge already belongs to another user"}
 			}
 			if err := t.b(bBadges).Put([]byte(u.BadgeHash), []byte(u.Username)); err != nil {
 				return nil, err
@@ -140,7 +140,7 @@ func (d *DB) UpdateUser(actor, username string, ch station.UserChange) (*station
 			return nil, err
 		}
 		if u == nil {
-			return nil, station.Errorf(station.ENotFound, "no user named %q", username)
+			return nil, station.Errorf(station.ENotFound, "no user named %q", username).Coded("not_found_user", "id", username)
 		}
 		changed := station.UserChangedData{Username: username}
 		signOut := false
@@ -163,7 +163,7 @@ func (d *DB) UpdateUser(actor, username string, ch station.UserChange) (*station
 			if *ch.Badge != "" {
 				h := sha(strings.TrimSpace(*ch.Badge))
 				if other := t.b(bBadges).Get([]byte(h)); other != nil && string(other) != username {
-					return nil, &station.Error{Code: station.EConflict, Message: "that badge already belongs to another user"}
+					return nil, &station.Error{Code: station.EConflict, Key: "badge_taken", Message: "that badge already belongs to another user"}
 				}
 				if err := t.b(bBadges).Put([]byte(h), []byte(username)); err != nil {
 					return nil, err

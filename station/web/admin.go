@@ -26,7 +26,7 @@ type Accounts interface {
 func (s *Server) accounts(c *fiber.Ctx) (Accounts, error) {
 	a, ok := s.cfg.Store.(Accounts)
 	if !ok {
-		return nil, station.Errorf(station.EUnavailable, "account management is not available on this station")
+		return nil, station.Errorf(station.EUnavailable, "account management is not available on this station").Coded("accounts_off")
 	}
 	return a, nil
 }
@@ -159,7 +159,7 @@ func (s *Server) updateUser(c *fiber.Ctx) error {
 	}
 	name := c.Params("name")
 	if name == strings.TrimPrefix(ident(c).Actor, "user:") && ((ch.Disabled != nil && *ch.Disabled) || (ch.Role != nil && *ch.Role != station.RoleAdmin)) {
-		return station.Errorf(station.EConflict, "you cannot disable yourself or take away your own admin role; ask another admin")
+		return station.Errorf(station.EConflict, "you cannot disable yourself or take away your own admin role; ask another admin").Coded("admin_self")
 	}
 	u, err := a.UpdateUser(ident(c).Actor, name, ch)
 	if err != nil {
@@ -186,18 +186,18 @@ func (s *Server) audit(c *fiber.Ctx) error {
 	var from, to time.Time
 	if v := c.Query("from"); v != "" {
 		if from, err = time.Parse(time.RFC3339, v); err != nil {
-			p.Add("from", "an RFC 3339 time such as 2026-11-23T08:00:00+08:00")
+			p.AddCode("from", "audit_time", "an RFC 3339 time such as 2026-11-23T08:00:00+08:00")
 		}
 	}
 	if v := c.Query("to"); v != "" {
 		if to, err = time.Parse(time.RFC3339, v); err != nil {
-			p.Add("to", "an RFC 3339 time such as 2026-11-23T18:00:00+08:00")
+			p.AddCode("to", "audit_time", "an RFC 3339 time such as 2026-11-23T18:00:00+08:00")
 		}
 	}
 	var before uint64
 	if v := c.Query("before"); v != "" {
 		if before, err = strconv.ParseUint(v, 10, 64); err != nil {
-			p.Add("before", "an event seq")
+			p.AddCode("before", "audit_before", "an event seq")
 		}
 	}
 	if err := p.Err("the audit query is not valid"); err != nil {

@@ -62,7 +62,7 @@ func (s *Server) decodeBody(c *fiber.Ctx) error {
 				s.log.Info("compressed request body refused", "component", "web", "path", c.Path(), "client", s.clientIP(c), "encoding", string(raw), "status", fe.Code)
 				return fe
 			}
-			return station.Invalid("body", fmt.Sprintf("the %s-compressed body cannot be decoded: %v", codings[i], err))
+			return station.Invalid("body", fmt.Sprintf("the %s-compressed body cannot be decoded: %v", codings[i], err)).Coded("body_malformed")
 		}
 	}
 	c.Request().Header.Del(fiber.HeaderContentEncoding)

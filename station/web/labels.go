@@ -38,7 +38,7 @@ type Kicker interface{ Kick() }
 func (s *Server) printing() (Printing, error) {
 	p, ok := s.cfg.Store.(Printing)
 	if !ok {
-		return nil, station.Errorf(station.EUnavailable, "printing is not available on this station")
+		return nil, station.Errorf(station.EUnavailable, "printing is not available on this station").Coded("printing_off")
 	}
 	return p, nil
 }
@@ -64,10 +64,10 @@ func sizeDPI(c *fiber.Ctx) (string, int, error) {
 	dpi, err := strconv.Atoi(c.Query("dpi", "203"))
 	var p station.Problems
 	if size != station.LabelSizeLarge && size != station.LabelSizeSmall {
-		p.Add("size", "100x150 or 50x25")
+		p.AddCode("size", "label_size", "100x150 or 50x25")
 	}
 	if err != nil || (dpi != 203 && dpi != 300) {
-		p.Add("dpi", "203 or 300")
+		p.AddCode("dpi", "label_dpi", "203 or 300")
 	}
 	return size, dpi, p.Err("the label request is not valid")
 }
@@ -88,7 +88,7 @@ func codeParam(c *fiber.Ctx) (station.LabelCode, error) {
 		}
 		return station.LabelCode{Kind: k, ID: id}, nil
 	}
-	return station.LabelCode{}, station.Invalid("code", "a station label code such as RS1:T:T-0012, or a tote or location code")
+	return station.LabelCode{}, station.Invalid("code", "a station label code such as RS1:T:T-0012, or a tote or location code").Coded("label_code")
 }
 
 func (s *Server) labelImage(format string) fiber.Handler {
@@ -136,7 +136,7 @@ func (s *Server) labelSheet(c *fiber.Ctx) error {
 	}
 	raw := c.Context().QueryArgs().PeekMulti("code")
 	if len(raw) == 0 || len(raw) > 200 {
-		return station.Invalid("code", "give 1 to 200 label codes (code=…&code=…)")
+		return station.Invalid("code", "give 1 to 200 label codes (code=…&code=…)").Coded("label_codes_count")
 	}
 	var list []station.LabelContent
 	for _, r := range raw {
@@ -147,7 +147,7 @@ func (s *Server) labelSheet(c *fiber.Ctx) error {
 			}
 		}
 		if !ok {
-			return station.Invalid("code", "not a station label code: "+string(r))
+			return station.Invalid("code", "not a station label code: "+string(r)).Coded("label_code")
 		}
 		content, err := s.labelContent(code)
 		if err != nil {
@@ -249,7 +249,7 @@ func (s *Server) putPrinter(c *fiber.Ctx) error {
 		p.Name = c.Params("name")
 	}
 	if p.Name != c.Params("name") {
-		return station.Invalid("name", "must match the name in the path")
+		return station.Invalid("name", "must match the name in the path").Coded("printer_name_mismatch")
 	}
 	if err := pr.PutPrinter(c.UserContext(), ident(c).Actor, p); err != nil {
 		return err

@@ -22,9 +22,11 @@ type Problem struct {
 	Detail   string               `json:"detail"`
 	Instance string               `json:"instance,omitempty"`
 	Errors   []station.FieldError `json:"errors,omitempty"`
-	// Reason is a short code a screen translates into the reader's language
-	// (for example why a scan is not a parcel: "url", "too_short").
-	Reason string `json:"reason,omitempty"`
+	// Code names the message in a stable word (an extension member, RFC 9457
+	// §3.2): the staff UI shows its text "err.CODE" in the reader's language,
+	// filled with Args, and falls back to Detail, which is English.
+	Code string            `json:"code,omitempty"`
+	Args map[string]string `json:"args,omitempty"`
 }
 
 var codeStatus = map[string]int{
@@ -85,7 +87,11 @@ func (s *Server) writeProblem(c *fiber.Ctx, err error) error {
 	if status >= 500 {
 		s.log.Error("request failed", "component", "web", "method", c.Method(), "path", c.Path(), "status", status, "err", err)
 	}
-	return sendProblem(c, Problem{Type: problemType(code), Status: status, Detail: detail, Instance: c.Path(), Errors: fields, Reason: station.ErrorReason(err)})
+	key, args := station.ErrorKey(err)
+	if key == "" && status == fiber.StatusInternalServerError {
+		key = "internal"
+	}
+	return sendProblem(c, Problem{Type: problemType(code), Status: status, Detail: detail, Instance: c.Path(), Errors: fields, Code: key, Args: args})
 }
 
 // sendProblem writes p as application/problem+json. A type without a code
@@ -109,7 +115,7 @@ func sendProblem(c *fiber.Ctx, p Problem) error {
 // wrong types are errors that name the field at fault.
 func decode(body []byte, v any, strict bool) error {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return station.Invalid("body", "a JSON object is required")
+		return station.Invalid("body", "a JSON object is required").Coded("body_required")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if strict {
@@ -119,7 +125,7 @@ func decode(body []byte, v any, strict bool) error {
 		return jsonProblem(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return station.Invalid("body", "unexpected data after the JSON object")
+		return station.Invalid("body", "unexpected data after the JSON object").Coded("body_malformed")
 	}
 	return nil
 }
@@ -133,12 +139,12 @@ func jsonProblem(err error) error {
 		if f == "" {
 			f = "body"
 		}
-		return station.Invalid(f, fmt.Sprintf("must be %s, not %s", te.Type.Kind(), te.Value))
+		return station.Invalid(f, fmt.Sprintf("must be %s, not %s", te.Type.Kind(), te.Value)).Coded("field_type")
 	case errors.As(err, &se):
-		return station.Invalid("body", fmt.Sprintf("malformed JSON at byte %d", se.Offset))
+		return station.Invalid("body", fmt.Sprintf("malformed JSON at byte %d", se.Offset)).Coded("body_malformed")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return station.Invalid(f, "unknown field")
+		return station.Invalid(f, "unknown field").Coded("field_unknown")
 	}
-	return station.Invalid("body", "malformed JSON: "+err.Error())
+	return station.Invalid("body", "malformed JSON: "+err.Error()).Coded("body_malformed")
 }

@@ -163,8 +163,8 @@ func TestGarbageScansAreRefused(t *testing.T) {
 		if h.db.LastSeq() != before {
 			t.Errorf("scan %q was refused but wrote events", tc.code)
 		}
-		if p.Reason != tc.reason || len(p.Errors) != 1 || p.Errors[0].Field != "code" || p.Errors[0].Detail == "" {
-			t.Errorf("scan %q: reason %q errors %+v, want reason %q naming the code", tc.code, p.Reason, p.Errors, tc.reason)
+		if p.Code != "scan_"+tc.reason || len(p.Errors) != 1 || p.Errors[0].Field != "code" || p.Errors[0].Detail == "" {
+			t.Errorf("scan %q: code %q errors %+v, want code scan_%s naming the field", tc.code, p.Code, p.Errors, tc.reason)
 		}
 		forced := h.do("operator", "POST", "/api/v1/parcels/receive", map[string]any{"code": tc.code, "force": true})
 		switch {

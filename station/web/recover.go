@@ -22,7 +22,7 @@ func (s *Server) recoverPanic(c *fiber.Ctx) (err error) {
 		s.log.Error("panic while answering a request; the station keeps running. If it repeats, stop the station and run `station check`",
 			"component", "web", "method", c.Method(), "path", c.Path(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		c.Response().Reset() // drop anything the handler half-wrote
-		err = &station.Error{Code: station.EInternal, Message: "internal error: the station could not answer this request; it is logged for the administrator",
+		err = &station.Error{Code: station.EInternal, Key: "internal", Message: "internal error: the station could not answer this request; it is logged for the administrator",
 			Err: fmt.Errorf("panic: %v", p)}
 	}()
 	return c.Next()

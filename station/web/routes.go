@@ -184,7 +184,7 @@ func (s *Server) listParcels(c *fiber.Ctx) error {
 	}
 	f := station.ParcelFilter{Status: c.Query("status"), RMA: c.Query("rma"), Tracking: c.Query("tracking")}
 	if f.Status != "" && f.Status != station.ParcelOpen && f.Status != station.ParcelClosed {
-		return station.Invalid("status", "must be open or closed")
+		return station.Invalid("status", "must be open or closed").Coded("filter_status")
 	}
 	ps, next, err := s.cfg.Store.ListParcels(f, c.Query("cursor"), limit)
 	if err != nil {
@@ -203,7 +203,7 @@ func queryLimit(c *fiber.Ctx, def, max int) (int, error) {
 	}
 	n, err := strconv.Atoi(q)
 	if err != nil || n < 1 || n > max {
-		return 0, station.Invalid("limit", "must be a whole number from 1 to "+strconv.Itoa(max))
+		return 0, station.Invalid("limit", "must be a whole number from 1 to "+strconv.Itoa(max)).Coded("filter_limit")
 	}
 	return n, nil
 }
@@ -248,7 +248,7 @@ func (s *Server) getUnit(c *fiber.Ctx) error {
 			return err
 		}
 		if u == nil {
-			return station.Errorf(station.ENotFound, "no unit %q on this station", c.Params("id"))
+			return station.Errorf(station.ENotFound, "no unit %q on this station", c.Params("id")).Coded("not_found_unit", "id", c.Params("id"))
 		}
 		rs, err := tx.Rules()
 		if err != nil {
@@ -307,7 +307,7 @@ var photoTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/w
 func (s *Server) addPhoto(c *fiber.Ctx) error {
 	fh, err := c.FormFile("photo")
 	if err != nil {
-		return station.Invalid("photo", "send the picture as multipart/form-data field \"photo\"")
+		return station.Invalid("photo", "send the picture as multipart/form-data field \"photo\"").Coded("photo_missing")
 	}
 	if fh.Size > maxPhoto {
 		return fiber.NewError(fiber.StatusRequestEntityTooLarge, "the photo is larger than 8 MB; lower the camera resolution")
@@ -323,7 +323,7 @@ func (s *Server) addPhoto(c *fiber.Ctx) error {
 	}
 	ct := http.DetectContentType(data)
 	if !photoTypes[ct] && !photoTypes[fh.Header.Get("Content-Type")] {
-		return station.Invalid("photo", "must be a JPEG, PNG, WebP or HEIC picture")
+		return station.Invalid("photo", "must be a JPEG, PNG, WebP or HEIC picture").Coded("photo_type")
 	}
 	if !photoTypes[ct] {
 		ct = fh.Header.Get("Content-Type")
@@ -356,7 +356,7 @@ func (s *Server) getPhoto(c *fiber.Ctx) error {
 		return err
 	}
 	if ct == "" {
-		return station.Errorf(station.ENotFound, "no such photo on this unit")
+		return station.Errorf(station.ENotFound, "no such photo on this unit").Coded("not_found_photo")
 	}
 	data, err := s.cfg.Store.Photo(c.Params("sha"))
 	if err != nil {
@@ -382,7 +382,7 @@ type LookupResult struct {
 func (s *Server) lookup(c *fiber.Ctx) error {
 	code := c.Query("code")
 	if strings.TrimSpace(code) == "" || len(code) > station.MaxScanLength {
-		return station.Invalid("code", "scan or type a code")
+		return station.Invalid("code", "scan or type a code").Coded("lookup_empty")
 	}
 	res := LookupResult{Scan: station.NormalizeScan(code), Kind: "none"}
 	err := s.cfg.Store.View(func(tx station.Tx) error {
@@ -468,7 +468,7 @@ func (s *Server) getReturn(c *fiber.Ctx) error {
 			return err
 		}
 		if r == nil {
-			return station.Errorf(station.ENotFound, "RMA %q is not on this station (yet): it arrives by pull, import or manual entry", c.Params("rma"))
+			return station.Errorf(station.ENotFound, "RMA %q is not on this station (yet): it arrives by pull, import or manual entry", c.Params("rma")).Coded("not_found_RMA", "id", c.Params("rma"))
 		}
 		v = ReturnView{ReturnAuthorization: r, Parcels: []*station.Parcel{}, Units: []*station.Unit{}}
 		ps, err := tx.ParcelsByRMA(r.RMA)
@@ -497,7 +497,7 @@ func (s *Server) listExceptions(c *fiber.Ctx) error {
 		state = ""
 	}
 	if state != "" && state != station.ExOpen && state != station.ExResolved {
-		return station.Invalid("state", "must be open, resolved or all")
+		return station.Invalid("state", "must be open, resolved or all").Coded("filter_state")
 	}
 	limit, err := queryLimit(c, 200, 1000)
 	if err != nil {

@@ -230,7 +230,7 @@ func (s *Server) identify(c *fiber.Ctx) (identity, error) {
 	}
 	if !ok || secret == "" {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="returns-station"`)
-		return identity{}, station.Errorf(station.EUnauthorized, "sign in: send Authorization: Bearer <token> (create one with `station token create`)")
+		return identity{}, station.Errorf(station.EUnauthorized, "sign in: send Authorization: Bearer <token> (create one with `station token create`)").Coded("signin_needed")
 	}
 	tok, err := s.cfg.Store.TokenBySecret(strings.TrimSpace(secret))
 	if err != nil {
@@ -238,7 +238,7 @@ func (s *Server) identify(c *fiber.Ctx) (identity, error) {
 	}
 	if tok == nil {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="returns-station", error="invalid_token"`)
-		return identity{}, station.Errorf(station.EUnauthorized, "the token is unknown or revoked; ask an admin for a new one")
+		return identity{}, station.Errorf(station.EUnauthorized, "the token is unknown or revoked; ask an admin for a new one").Coded("token_unknown")
 	}
 	s.touchToken(tok.Hash)
 	return identity{Actor: "token:" + tok.Name, Role: tok.Role}, nil
@@ -255,12 +255,12 @@ func need(role string) fiber.Handler {
 		id := ident(c)
 		if role == station.RoleCentral {
 			if id.Role != station.RoleCentral && id.Role != station.RoleAdmin {
-				return station.Errorf(station.EForbidden, "this route is for the central platform's token (role central)")
+				return station.Errorf(station.EForbidden, "this route is for the central platform's token (role central)").Coded("central_only")
 			}
 			return c.Next()
 		}
 		if !station.RoleAtLeast(id.Role, role) {
-			return station.Errorf(station.EForbidden, "this needs the %s role; you are signed in as %s (%s)", role, id.Actor, id.Role)
+			return station.Errorf(station.EForbidden, "this needs the %s role; you are signed in as %s (%s)", role, id.Actor, id.Role).Coded("role_needed", "role", role)
 		}
 		return c.Next()
 	}
@@ -280,7 +280,7 @@ func (s *Server) command(c *fiber.Ctx, fn func(station.Env, station.Tx) (any, er
 	var idem *station.Idempotency
 	if k := c.Get("Idempotency-Key"); k != "" {
 		if len(k) > 255 {
-			return station.Invalid("Idempotency-Key", "at most 255 characters")
+			return station.Invalid("Idempotency-Key", "at most 255 characters").Coded("idempotency_key_long")
 		}
 		idem = &station.Idempotency{Principal: ident(c).Actor, Key: k,
 			Fingerprint: fingerprint([]byte(c.Method()), []byte(c.Path()), c.Body())}

@@ -169,10 +169,10 @@ func (s *Server) login(c *fiber.Ctx) error {
 	// and "U3" are the same person and share one count.
 	name := strings.ToLower(strings.TrimSpace(in.Username))
 	if in.Badge == "" && name == "" {
-		return station.Invalid("username", "enter your user name and PIN, or scan your badge")
+		return station.Invalid("username", "enter your user name and PIN, or scan your badge").Coded("signin_empty")
 	}
 	if len(name) > maxUsername {
-		return station.Invalid("username", fmt.Sprintf("at most %d characters", maxUsername))
+		return station.Invalid("username", fmt.Sprintf("at most %d characters", maxUsername)).Coded("username_long")
 	}
 	now := s.now()
 	client := s.clientIP(c)
@@ -184,7 +184,8 @@ func (s *Server) login(c *fiber.Ctx) error {
 		secs := int(wait.Seconds()) + 1
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
 		return sendProblem(c, Problem{Type: problemType("locked"), Status: fiber.StatusTooManyRequests,
-			Detail: fmt.Sprintf("Too many wrong PINs. Try again in %d seconds (at %s). 密码错误次数过多，请于%d秒后再试。", secs, now.Add(wait).Local().Format("15:04:05"), secs)})
+			Detail: fmt.Sprintf("Too many wrong PINs. Try again in %d seconds (at %s). 密码错误次数过多，请于%d秒后再试。", secs, now.Add(wait).Local().Format("15:04:05"), secs),
+			Code:   "signin_locked", Args: map[string]string{"s": strconv.Itoa(secs), "at": now.Add(wait).Local().Format("15:04:05")}})
 	}
 	var u *station.User
 	var err error
@@ -206,7 +207,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return err
 	}
 	if u == nil || u.DisabledAt != nil {
-		return station.Errorf(station.EUnauthorized, "wrong user name, PIN or badge. 用户名、密码或工牌错误。")
+		return station.Errorf(station.EUnauthorized, "wrong user name, PIN or badge. 用户名、密码或工牌错误。").Coded("signin_wrong")
 	}
 	s.logins.release(keys, now)
 	secret, sess, err := s.cfg.Sessions.CreateSession(u)
@@ -261,12 +262,12 @@ func (s *Server) sessionIdentity(c *fiber.Ctx, secret string) (identity, error) 
 			_ = s.cfg.Sessions.DeleteSession(sess.Hash)
 		}
 		clearSessionCookie(c)
-		return identity{}, station.Errorf(station.EUnauthorized, "your session has ended; please sign in again. 登录已过期，请重新登录。")
+		return identity{}, station.Errorf(station.EUnauthorized, "your session has ended; please sign in again. 登录已过期，请重新登录。").Coded("session_ended")
 	}
 	if unsafe(c.Method()) {
 		want := s.csrfToken(sess.Hash)
 		if !hmac.Equal([]byte(c.Get(CSRFHeader)), []byte(want)) || !sameOrigin(c) {
-			return identity{}, station.Errorf(station.EForbidden, "the request did not come from the station's own page (CSRF check failed); reload the page")
+			return identity{}, station.Errorf(station.EForbidden, "the request did not come from the station's own page (CSRF check failed); reload the page").Coded("csrf")
 		}
 	}
 	u, err := s.cfg.Sessions.User(sess.Username)
@@ -276,7 +277,7 @@ func (s *Server) sessionIdentity(c *fiber.Ctx, secret string) (identity, error) 
 	if u == nil || u.DisabledAt != nil {
 		_ = s.cfg.Sessions.DeleteSession(sess.Hash)
 		clearSessionCookie(c)
-		return identity{}, station.Errorf(station.EUnauthorized, "this account is disabled; ask an admin. 该账号已停用，请联系管理员。")
+		return identity{}, station.Errorf(station.EUnauthorized, "this account is disabled; ask an admin. 该账号已停用，请联系管理员。").Coded("account_disabled")
 	}
 	s.touch(sess.Hash, now, func() error { return s.cfg.Sessions.TouchSession(sess.Hash, now) })
 	return identity{Actor: "user:" + sess.Username, Role: u.Role, Session: sess.Hash}, nil

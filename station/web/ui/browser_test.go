@@ -529,7 +529,7 @@ func TestBrowser(t *testing.T) {
 		b.typeInto("#username", clerkUser)
 		b.typeInto("#pin", "9999"+kb.Enter)
 		b.until("wrong PIN message", `document.getElementById('signin-msg').innerText.length > 0`)
-		b.wantText("#signin-msg", "wrong user name, PIN or badge")
+		b.wantText("#signin-msg", "Wrong user name, PIN or badge")
 		b.typeInto("#pin", clerkPIN+kb.Enter)
 		b.until("receive page after sign-in", `location.pathname === '/receive' && document.body.dataset.ready === 'true'`)
 		b.wantText("#who", "李伟")

@@ -32,7 +32,7 @@
     if (d.badge) out.push(t(d.badge === 'removed' ? 'audit.c.badge_removed' : 'audit.c.badge'));
     if (d.disabled === true) out.push(t('audit.c.disabled'));
     if (d.disabled === false) out.push(t('audit.c.enabled'));
-    return out.length ? out.join(', ') : t('audit.c.nothing');
+    return out.length ? RS.list(out) : t('audit.c.nothing');
   }
 
   // One line per event type, in the page's language.

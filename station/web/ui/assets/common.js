@@ -16,6 +16,26 @@ const RS = (() => {
   const txa = (o) => (o ? o[alt] || '' : '');
   // known returns the message for key if there is one, else fallback.
   const known = (k, fallback) => (M[k] ? t(k) : fallback);
+  // list joins words as the page's language writes a list.
+  const list = (a) => a.filter((x) => x != null && x !== '').join(lang === 'zh' ? '、' : ', ');
+
+  // localize puts a problem from the station into the page's language: the
+  // text of its message code (err.CODE), with its blanks filled (a value
+  // that has a name of its own, such as a role, by that name), else the
+  // station's English detail. The same for each field at fault.
+  function localize(p) {
+    const args = {};
+    for (const [k, v] of Object.entries(p.args || {})) args[k] = known(k + '.' + v, v);
+    const text = (code) => (code && M['err.' + code] ? t('err.' + code, args) : '');
+    const fields = Array.isArray(p.errors) ? p.errors : [];
+    for (const f of fields) {
+      const s = text(f.code);
+      if (s) { f.server_detail = f.detail; f.detail = s; }
+    }
+    const main = text(p.code) || (fields.length && fields.every((f) => text(f.code)) ? t('err.check_fields') : '');
+    if (main) { p.server_detail = p.detail; p.detail = main; }
+    return p;
+  }
 
   // h builds an element. Text is always set as text, never parsed as HTML.
   function h(tag, attrs, ...kids) {
@@ -92,8 +112,8 @@ const RS = (() => {
       try { data = await res.json(); } catch (e) { data = null; }
     }
     if (res.ok) return { ok: true, status: res.status, data };
-    const problem = data && typeof data === 'object' ? data : {};
-    if (!problem.detail) problem.detail = problem.title || t('err.status', { status: res.status });
+    const problem = localize(data && typeof data === 'object' ? data : {});
+    if (!problem.detail) problem.detail = t('err.status', { status: res.status });
     if (res.status === 401 && !opt.noRedirect) toSignIn();
     return { ok: false, status: res.status, problem };
   }
@@ -112,8 +132,8 @@ const RS = (() => {
         el.classList.add('invalid');
         el.setAttribute('aria-invalid', 'true');
         el.after(h('div', { class: 'field-err', text: f.detail }));
-      } else {
-        box.append(h('div', { class: 'field-err', text: f.field + ': ' + f.detail }));
+      } else if (f.detail !== p.detail) {
+        box.append(h('div', { class: 'field-err', text: f.detail }));
       }
     }
   }
@@ -364,5 +384,5 @@ const RS = (() => {
     set(k, v) { try { sessionStorage.setItem(k, JSON.stringify(v)); } catch (e) { /* full or private */ } },
   };
 
-  return { lang, alt, t, ta, both, tx, txa, known, h, put, icon, pair, $, $$, time, api, notConfigured, showProblem, showMsg, clearMsg, clearFields, beep, scanField, holdFocus, refocus, focusHome, typing, start, state, isSupervisor, isAdmin, store, refreshStatus };
+  return { lang, alt, t, ta, both, tx, txa, known, list, localize, h, put, icon, pair, $, $$, time, api, notConfigured, showProblem, showMsg, clearMsg, clearFields, beep, scanField, holdFocus, refocus, focusHome, typing, start, state, isSupervisor, isAdmin, store, refreshStatus };
 })();

@@ -32,7 +32,7 @@
     if (Array.isArray(v)) {
       if (!v.length) return null;
       if (typeof v[0] === 'object') return h('section', { class: 'panel' }, h('h2', { text: k }), table(v));
-      return h('p', {}, h('b', { text: k + ': ' }), v.join(', '));
+      return h('p', {}, h('b', { text: k + ': ' }), RS.list(v));
     }
     if (v && typeof v === 'object') return h('p', {}, h('b', { text: k + ': ' }), Object.entries(v).map(([a, b]) => a + ' ' + b).join(' · '));
     return h('p', {}, h('b', { text: k + ': ' }), String(v));

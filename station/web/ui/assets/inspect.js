@@ -384,7 +384,7 @@
     const miss = missing();
     b.disabled = !S.unit.suggestion || miss.length > 0;
     const hint = $('#missing');
-    hint.textContent = miss.length ? t('inspect.missing', { list: miss.join('、') }) : '';
+    hint.textContent = miss.length ? t('inspect.missing', { list: RS.list(miss) }) : '';
     hint.hidden = !miss.length;
     put(b, icon('ok'), t('inspect.confirm', { grade: S.unit.suggestion ? S.unit.suggestion.grade : '?' }));
   }

@@ -35,7 +35,7 @@
       if (words) out.push(words);
       else {
         out.push(h('p', { class: 'rd big', text: r.problem.detail }));
-        for (const f of r.problem.errors || []) out.push(h('p', { class: 'rd', text: f.detail }));
+        for (const f of r.problem.errors || []) if (f.detail !== r.problem.detail) out.push(h('p', { class: 'rd', text: f.detail }));
       }
       out.push(h('p', { class: 'rd mono', text: code }));
       return out;
@@ -71,10 +71,10 @@
   // to scan instead); a code that is merely unlikely can be kept on purpose.
   const softReasons = ['too_short', 'too_long', 'no_digits'];
   function refusal(p, code) {
-    const key = 'scan.reason.' + p.reason;
-    if (!p.reason || known(key, null) === null) return null;
+    const key = 'err.' + p.code;
+    if (!/^scan_/.test(p.code || '') || known(key, null) === null) return null;
     return [h('p', { class: 'rd big', text: t(key) }), h('p', { class: 'rd alt', text: ta(key) }),
-      softReasons.includes(p.reason) ? h('p', { class: 'rd act' }, h('button', { type: 'button', class: 'btn', id: 'keep', onclick: () => keep(code) }, icon('warn'), t('receive.keep_anyway'))) : null];
+      softReasons.includes(p.code.slice(5)) ? h('p', { class: 'rd act' }, h('button', { type: 'button', class: 'btn', id: 'keep', onclick: () => keep(code) }, icon('warn'), t('receive.keep_anyway'))) : null];
   }
 
   // keep sends the same code again, kept as an unknown parcel on purpose.
@@ -104,8 +104,7 @@
       const t0 = performance.now();
       const r = await api('POST', '/api/v1/parcels/' + encodeURIComponent(parcelId) + '/boxes', { code, packaging });
       if (!r.ok) {
-        if (refusal(r.problem, code)) RS.showMsg(msg, 'bad', t('scan.reason.' + r.problem.reason));
-        else RS.showProblem(msg, r.problem, form);
+        RS.showProblem(msg, r.problem, form);
         beep('error');
         input.select();
         return;
@@ -118,7 +117,13 @@
   }
 
   function brief(r) {
-    if (!r.ok) return { ok: false, problem: { detail: r.problem.detail, errors: r.problem.errors, reason: r.problem.reason } };
+    if (!r.ok) {
+      // The station's own words and codes, so that a reload in the other
+      // language shows the answer in that language.
+      const p = r.problem;
+      return { ok: false, problem: { code: p.code, args: p.args, detail: p.server_detail || p.detail,
+        errors: (p.errors || []).map((f) => ({ field: f.field, code: f.code, detail: f.server_detail || f.detail })) } };
+    }
     const d = r.data, p = d.parcel || {}, rma = d.rma;
     return { ok: true, data: {
       duplicate: d.duplicate, matched: d.matched, matched_by: d.matched_by,
@@ -198,7 +203,10 @@
       if (keys[e.key]) { e.preventDefault(); setPack(keys[e.key]); }
       if (e.key === 'F9' && saved.last && saved.last.parcel) { e.preventDefault(); location.href = '/inspect?parcel=' + encodeURIComponent(saved.last.parcel); }
     });
-    if (saved.last && saved.last.r) render(saved.last, saved.last.r);
+    if (saved.last && saved.last.r) {
+      if (!saved.last.r.ok) RS.localize(saved.last.r.problem);
+      render(saved.last, saved.last.r);
+    }
     renderHistory();
     document.body.dataset.ready = 'true';
   });
