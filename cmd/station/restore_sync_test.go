@@ -174,3 +174,66 @@ func TestRestoreNeverForksCentralsLog(t *testing.T) {
 		}
 	}
 }
+
+// With no push link, central learns events only from the feed. After a
+// restore, the cursor it held from before tells the station how far it
+// read: the events committed since the restore continue after that, and
+// the feed reader ends up with the station's log, nothing forked.
+func TestRestoreWithFeedOnly(t *testing.T) {
+	reader := fakecentral.New(fakecentral.Options{})
+	data := t.TempDir()
+	admin := newToken(t, data, "admin", "admin")
+	feedTok := newToken(t, data, "central", "central")
+	p := startStation(t, data)
+	stopFeed := pullFeed(t, reader, p, feedTok)
+	receiveN(t, p, admin, 20, 1)
+	backup := hotBackup(t, p, admin)
+	receiveN(t, p, admin, 15, 2) // only the feed reader will have these
+	eventually(t, 20*time.Second, "the feed reader catches up", func() bool {
+		return maxSeq(reader.Events()) == linkState(t, p, admin).LastSeq
+	})
+	c := maxSeq(reader.Events())
+	stopFeed()
+	p.kill(t)
+	if _, errOut, err := runCLI(t, "restore", "--data", data, backup); err != nil {
+		t.Fatalf("restore: %v %s", err, errOut)
+	}
+	b := maxSeq(stationLog(t, data))
+
+	p = startStation(t, data)
+	receiveN(t, p, admin, 10, 3) // before central reads again: held back
+	if ls := linkState(t, p, admin); ls.Restore == nil || !ls.Restore.Waiting {
+		t.Fatalf("before the feed reader comes back: restore %+v", ls.Restore)
+	}
+	stopFeed = pullFeed(t, reader, p, feedTok)
+	eventually(t, 20*time.Second, "the feed reader's old cursor ends the wait", func() bool {
+		r := linkState(t, p, admin).Restore
+		return r != nil && !r.Waiting
+	})
+	receiveN(t, p, admin, 5, 4)
+	eventually(t, 20*time.Second, "the feed reader catches up after the restore", func() bool {
+		return maxSeq(reader.Events()) == linkState(t, p, admin).LastSeq
+	})
+	r := linkState(t, p, admin).Restore
+	stopFeed()
+	p.kill(t)
+	if r.CentralOnlyFrom != b+1 || r.CentralOnlyTo != c || r.Renumbered == 0 {
+		t.Errorf("restore state %+v; want events %d–%d named as only on central", r, b+1, c)
+	}
+	if st := reader.Stats(); st.SeqConflicts != 0 || st.OutOfOrder != 0 {
+		t.Errorf("the feed reader saw seq conflicts or reordering: %+v", st)
+	}
+	byID := map[string]uint64{}
+	for _, e := range reader.Events() {
+		byID[e.ID] = e.Seq
+	}
+	local := stationLog(t, data)
+	for _, e := range local {
+		if seq, ok := byID[e.ID]; !ok || seq != e.Seq {
+			t.Fatalf("the station's event %d (%s) reached the reader as seq %d (%v)", e.Seq, e.ID, seq, ok)
+		}
+	}
+	if want := len(local) + int(c-b); len(reader.Events()) != want {
+		t.Errorf("the reader holds %d events, want %d", len(reader.Events()), want)
+	}
+}

@@ -23,7 +23,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	log := newLogger(stderr, cfg.LogLevel)
-	db, err := bolt.Open(dbPath(cfg.Data), bolt.Options{StationID: cfg.StationID, Logger: log, MaxSize: cfg.MaxDBMB << 20})
+	db, err := bolt.Open(dbPath(cfg.Data), bolt.Options{StationID: cfg.StationID, Logger: log, MaxSize: cfg.MaxDBMB << 20,
+		ResumeFromFeed: cfg.CentralURL == ""})
 	if err != nil {
 		return explainDamage(err, cfg.Data)
 	}

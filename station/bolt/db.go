@@ -76,6 +76,11 @@ type Options struct {
 	// MaxSize caps the data file in bytes (0: no cap), so a runaway backlog
 	// fills the cap rather than the disk the operating system needs.
 	MaxSize int
+	// ResumeFromFeed says that central has no push link to this station
+	// (no central URL): after a restore, the feed is then the only way to
+	// learn central's position, from the cursor it held before the
+	// restore (FeedReaderHolds).
+	ResumeFromFeed bool
 }
 
 // DB is the station's storage. It is safe for concurrent use.
@@ -96,8 +101,9 @@ type DB struct {
 	feedRead atomic.Bool
 	// holding is set after a restore until central's position is known;
 	// events above holdFloor then stay on the station (resume.go).
-	holding   atomic.Bool
-	holdFloor atomic.Uint64
+	holding        atomic.Bool
+	holdFloor      atomic.Uint64
+	resumeFromFeed bool
 
 	mu        sync.Mutex
 	committed chan struct{}
@@ -150,7 +156,7 @@ func Open(path string, opts Options) (*DB, error) {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	d := &DB{path: path, log: opts.Logger, now: opts.Now, reqs: make(chan *request, 1024),
+	d := &DB{path: path, log: opts.Logger, now: opts.Now, resumeFromFeed: opts.ResumeFromFeed, reqs: make(chan *request, 1024),
 		stop: make(chan struct{}), committed: make(chan struct{}), ids: station.NewIDSource(opts.Now, rand.Reader)}
 	if err := d.open(opts); err != nil {
 		return nil, err

@@ -185,3 +185,25 @@ func (d *DB) heldBack(evs []station.Event) []station.Event {
 	}
 	return evs
 }
+
+// FeedReaderHolds is told by the feed that a reader presented a cursor
+// signed before a restore, at seq: the reader holds the events up to seq.
+// When central has no push link (Options.ResumeFromFeed) and the station
+// waits for central's position, that cursor is the position: the wait ends
+// as with ResumeAfter. Otherwise it changes nothing.
+func (d *DB) FeedReaderHolds(ctx context.Context, seq uint64) error {
+	if !d.resumeFromFeed || !d.holding.Load() {
+		return nil
+	}
+	r, err := d.ResumeAfter(ctx, seq, "")
+	if err != nil {
+		return err
+	}
+	if r != nil && r.CentralOnlyTo > 0 {
+		d.log.Warn("restored from a backup: the feed reader holds events this station lost; the events committed since the restore continue after them",
+			"component", "feed", "central_only_from", r.CentralOnlyFrom, "central_only_to", r.CentralOnlyTo, "renumbered", r.Renumbered)
+	} else {
+		d.log.Info("restored from a backup: the feed reader holds nothing beyond the backup; the feed goes on", "component", "feed", "reader_seq", seq)
+	}
+	return nil
+}

@@ -50,6 +50,14 @@ func (s *Server) decodeCursor(cur string) (uint64, *Problem) {
 	epoch := string(body[2 : 2+int(b[1])])
 	seq := binary.BigEndian.Uint64(body[len(body)-8:])
 	if epoch != s.cfg.Store.Epoch() || seq > s.cfg.Store.LastSeq() {
+		if epoch != s.cfg.Store.Epoch() {
+			// A cursor this station signed before a restore: the reader
+			// holds the events up to seq (the store may use that to
+			// end its wait for central's position).
+			if err := s.cfg.Store.FeedReaderHolds(context.Background(), seq); err != nil {
+				s.log.Error("could not use the feed reader's position after a restore", "component", "feed", "seq", seq, "err", err)
+			}
+		}
 		return 0, &Problem{Type: problemType("cursor_expired"), Status: fiber.StatusGone,
 			Detail: "the cursor belongs to another copy of this station's data (restored from a backup?): events after it may differ; resynchronise from the start of the feed",
 			Errors: []station.FieldError{{Field: "after", Detail: "cursor from another database epoch"}}}

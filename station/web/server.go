@@ -35,6 +35,10 @@ type Store interface {
 	// that events left the station, and holds back the events whose seq
 	// may still change (after a restore, until central's position is known).
 	FeedEventsAfter(ctx context.Context, after uint64, limit int) ([]station.Event, error)
+	// FeedReaderHolds is told that a feed reader presented a cursor this
+	// station signed before a restore: the reader holds the events up to
+	// seq. Without a push link that is the only word on central's position.
+	FeedReaderHolds(ctx context.Context, seq uint64) error
 	FirstSeq() (uint64, error)
 	LastSeq() uint64
 	Committed() <-chan struct{}
