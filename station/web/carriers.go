@@ -21,7 +21,9 @@ func (s *Server) carrierHook(c *fiber.Ctx) error {
 	provider := c.Params("provider")
 	h, ok := s.cfg.Hooks[provider]
 	if !ok {
-		s.hookCount(provider, "unknown")
+		// Not a label per name: anyone can post to any name, and each
+		// label value lives in memory and on /metrics for good.
+		s.hookCount("unknown", "not_configured")
 		return station.Errorf(station.ENotFound, "no carrier webhook %q is configured on this station: set STATION_CARRIER_%s_SECRET", provider, strings.ToUpper(provider))
 	}
 	body := c.Body()

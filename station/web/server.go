@@ -113,6 +113,9 @@ type Server struct {
 
 	touchMu sync.Mutex
 	touched map[string]time.Time
+	sweepAt int // sweep touched once it reaches this size
+
+	patternTable // route patterns for metric labels
 }
 
 type metrics struct {
@@ -207,7 +210,7 @@ func (s *Server) observe(c *fiber.Ctx) error {
 			return perr
 		}
 	}
-	route := c.Route().Path
+	route := s.routeLabel(c)
 	s.metrics.requests.WithLabelValues(route, strconv.Itoa(c.Response().StatusCode())).Inc()
 	s.metrics.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
 	return nil
