@@ -24,12 +24,17 @@ import (
 // inspectedUnit makes a parcel with one confirmed unit and returns the unit id.
 func inspectedUnit(t *testing.T, h *harness, tracking string) (parcelID, unitID string) {
 	t.Helper()
+	// A unit of a known return, intact and in time: it gets a normal
+	// disposition (a unit of an unknown parcel would be held for review).
+	now := time.Now()
+	h.must(201, h.do("supervisor", "POST", "/api/v1/returns", sampleRMA("RMA-"+tracking, tracking, "no_reason_7d", "electronics", now.Add(-48*time.Hour), now.Add(-24*time.Hour))))
 	var rec station.ReceiveResult
 	h.must(201, h.do("operator", "POST", "/api/v1/parcels/receive", map[string]any{"code": tracking})).json(t, &rec)
 	var ur station.UnitResult
-	h.must(201, h.do("operator", "POST", "/api/v1/parcels/"+rec.Parcel.ID+"/units", map[string]any{"code": "SKU-9"})).json(t, &ur)
-	h.must(200, h.do("operator", "PUT", "/api/v1/units/"+ur.Unit.ID+"/inspection", map[string]any{"checklist": map[string]any{
-		"packaging": "sealed", "used": false, "damaged": false, "works": true, "accessories_complete": true}}))
+	h.must(201, h.do("operator", "POST", "/api/v1/parcels/"+rec.Parcel.ID+"/units", map[string]any{"code": "EAR-BT-01"})).json(t, &ur)
+	h.must(200, h.do("operator", "PUT", "/api/v1/units/"+ur.Unit.ID+"/inspection", map[string]any{"serial": "SN8842AA", "checklist": map[string]any{
+		"packaging": "sealed", "used": false, "powers_on": true, "functions_ok": true, "cosmetic": "none",
+		"liquid_damage": false, "account_locked": false, "accessories_complete": true}}))
 	h.must(200, h.do("operator", "POST", "/api/v1/units/"+ur.Unit.ID+"/confirm", map[string]any{}))
 	return rec.Parcel.ID, ur.Unit.ID
 }
