@@ -209,16 +209,18 @@ func userAdd(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv fu
 	if *name == "" || *role == "" {
 		return usageError{"usage: station user add --name NAME --role ROLE [--display NAME] [--badge CODE]"}
 	}
+	// Open (and lock) the data first: while a station serves it, say so
+	// before asking for a PIN that could not be used.
+	db, err := openForCLI(*data, *stationID)
+	if err != nil {
+		return fmt.Errorf("%w\nwhile the station runs, an admin adds people on its Admin page; with no account yet, the station's log holds a setup code for the first admin", err)
+	}
+	defer db.Close()
 	fmt.Fprint(stderr, "PIN (4-12 digits): ")
 	line, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && line == "" {
 		return errors.New("no PIN given on standard input")
 	}
-	db, err := openForCLI(*data, *stationID)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
 	u, err := db.AddUser(station.User{Username: *name, DisplayName: *display, Role: *role}, strings.TrimSpace(line), *badge)
 	if err != nil {
 		var fields []string

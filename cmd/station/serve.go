@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -70,6 +72,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if cfg.CentralURL != "" {
 		webCfg.Lookup = client
 	}
+	if n, err := db.UserCount(); err != nil {
+		return err
+	} else if n == 0 {
+		webCfg.SetupCode = newSetupCode()
+	}
 	srv := web.New(webCfg)
 	w.start(wctx, "inbound", log, sweepInbound(db, station.InboundPolicy{DockGrace: cfg.DockGrace, StuckAfter: cfg.StuckAfter}, log))
 	if p := carrierPoller(db, getenv, cfg.PollQuiet, log); p != nil {
@@ -82,6 +89,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("station serving", "component", "main", "addr", ln.Addr().String(), "data", cfg.Data, "station_id", db.StationID())
 	fmt.Fprintf(stdout, "returns station %s listening on %s://%s (data in %s)\n", db.StationID(), scheme, ln.Addr(), cfg.Data)
+	if webCfg.SetupCode != "" {
+		page := scheme + "://" + pageHost(ln.Addr()) + "/"
+		log.Warn("no staff account yet: open the station's page and create the first admin with this one-time setup code",
+			"component", "main", "setup_code", webCfg.SetupCode, "page", page)
+		fmt.Fprintf(stdout, "no account yet: open %s and create the first admin with the setup code %s (it works once)\n", page, webCfg.SetupCode)
+	}
 	select {
 	case err := <-errc:
 		return fmt.Errorf("http server stopped: %w", err)
@@ -94,4 +107,38 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		log.Warn("http shutdown incomplete", "component", "main", "err", err)
 	}
 	return nil
+}
+
+// setupAlphabet has no 0/O, 1/I or similar pairs, so a code read off a
+// screen is typed right.
+const setupAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+// newSetupCode returns a one-time code of 12 random characters (60 bits) in
+// three groups, such as "K7QM-3XWD-9HTP".
+func newSetupCode() string {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported systems
+	}
+	var out strings.Builder
+	for i, v := range b {
+		if i > 0 && i%4 == 0 {
+			out.WriteByte('-')
+		}
+		out.WriteByte(setupAlphabet[v%32])
+	}
+	return out.String()
+}
+
+// pageHost is the listener's address as a browser on this machine reaches
+// it: "localhost" for an address that listens on every interface.
+func pageHost(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
 }

@@ -68,6 +68,18 @@ func (d *DB) AddUser(u station.User, pin, badge string) (*station.User, error) {
 
 // AddUserAs is AddUser recorded under actor.
 func (d *DB) AddUserAs(actor string, u station.User, pin, badge string) (*station.User, error) {
+	return d.addUser(actor, u, pin, badge, false)
+}
+
+// AddFirstAdmin adds u as an admin only if no account exists yet, checked in
+// the same transaction, so that two set-ups racing cannot both succeed. With
+// any account present it fails with EConflict and changes nothing.
+func (d *DB) AddFirstAdmin(actor string, u station.User, pin string) (*station.User, error) {
+	u.Role = station.RoleAdmin
+	return d.addUser(actor, u, pin, "", true)
+}
+
+func (d *DB) addUser(actor string, u station.User, pin, badge string, first bool) (*station.User, error) {
 	if err := station.ValidateNewUser(&u, pin); err != nil {
 		return nil, err
 	}
@@ -80,6 +92,11 @@ func (d *DB) AddUserAs(actor string, u station.User, pin, badge string) (*statio
 		u.BadgeHash = sha(strings.TrimSpace(badge))
 	}
 	_, err = d.write(context.Background(), func(t *txn) (any, error) {
+		if first {
+			if k, _ := t.b(bUsers).Cursor().First(); k != nil {
+				return nil, &station.Error{Code: station.EConflict, Message: "an account exists already: the first admin is made only once; sign in, or ask an admin. 已有账号：首个管理员只能创建一次，请登录或联系管理员。"}
+			}
+		}
 		if t.b(bUsers).Get([]byte(u.Username)) != nil {
 			return nil, &station.Error{Code: station.EConflict, Key: "user_exists", Message: "a user named " + u.Username + " already exists"}
 		}

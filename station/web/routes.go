@@ -89,6 +89,7 @@ func (s *Server) routes() {
 	api := app.Group("/api/v1")
 	api.Get("/openapi.json", s.openapi)
 	api.Post("/session", s.login)
+	api.Post("/setup", s.createFirstAdmin)
 	api.Get("/session", s.whoami)
 	api.Use(s.auth)
 	api.Delete("/session", s.logout)

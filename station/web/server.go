@@ -97,6 +97,10 @@ type Config struct {
 	TrustedProxies []string
 	// Location is the warehouse's time zone, for "today" (default time.Local).
 	Location *time.Location
+	// SetupCode, when not empty, lets the first admin be created in the
+	// browser (POST /api/v1/setup) by whoever has it: the caller makes it
+	// only while no account exists and prints it in the log at start.
+	SetupCode string
 }
 
 // Server is the station's HTTP server.
@@ -108,6 +112,7 @@ type Server struct {
 	metrics *metrics
 	logins  *limiter // failed sign-ins per user and per client
 	proxies []netip.Prefix
+	setup   *setup // the one-time setup code for the first admin
 
 	ids *station.IDSource
 
@@ -153,7 +158,7 @@ func New(cfg Config) *Server {
 	if cfg.IdleTimeout == 0 {
 		cfg.IdleTimeout = 30 * time.Minute
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, logins: newLimiter(5, time.Minute), touched: map[string]time.Time{},
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, logins: newLimiter(5, time.Minute), setup: newSetup(cfg.SetupCode), touched: map[string]time.Time{},
 		ids: station.NewIDSource(cfg.Now, rand.Reader), proxies: parseProxies(cfg.TrustedProxies)}
 	s.metrics = &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "station_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"}),

@@ -162,8 +162,8 @@ func TestFirstRun(t *testing.T) {
 			if got := !strings.Contains(b, `id="signin-off"`); got != tc.wantNoOff {
 				t.Errorf("sign-in-off notice absent: got %v, want %v", got, tc.wantNoOff)
 			}
-			if tc.wantCmd && !strings.Contains(b, "standard input") {
-				t.Errorf("first-run notice does not say the PIN is read from standard input")
+			if got := strings.Contains(b, `id="setup-form"`) && strings.Contains(b, "setup code"); got != tc.wantCmd {
+				t.Errorf("first-admin form with the setup code shown: got %v, want %v", got, tc.wantCmd)
 			}
 		})
 	}

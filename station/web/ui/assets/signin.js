@@ -49,6 +49,33 @@
       badge.value = '';
       if (v) signIn({ badge: v }, $('#badge-form'));
     });
+    const setup = $('#setup-form');
+    if (setup) {
+      // No account yet: the first admin is made with the setup code from
+      // the station's log, then signs in below.
+      $('#setup-code').focus();
+      setup.addEventListener('submit', async (e) => {
+        e.preventDefault();
+        const f = e.target;
+        const box = $('#signin-msg');
+        clearMsg(box);
+        clearFields(f);
+        const r = await api('POST', '/api/v1/setup', {
+          code: f.code.value.trim(), username: f.username.value.trim(),
+          display_name: f.display_name.value.trim(), pin: f.pin.value,
+        }, { noRedirect: true });
+        f.pin.value = '';
+        if (!r.ok) {
+          showProblem(box, r.problem, f);
+          RS.beep('error');
+          return;
+        }
+        $('#first-run').hidden = true;
+        RS.showMsg(box, 'good', t('signin.first.done', { name: r.data.username }));
+        $('#username').value = r.data.username;
+        $('#pin').focus();
+      });
+    }
     document.body.dataset.ready = 'true';
     $('#pin-form').addEventListener('submit', (e) => {
       e.preventDefault();
