@@ -103,6 +103,7 @@ var opDocs = map[string]opDoc{
 	"POST /session":     {id: "signIn"},
 	"GET /session":      {id: "getSession"},
 	"DELETE /session":   {id: "signOut", status: []int{204}, media: "-"},
+	"POST /setup":       {id: "createFirstAdmin", status: []int{201}},
 }
 
 // docRoutes are the /api/v1 routes registered outside apiRoutes, described
@@ -114,6 +115,7 @@ func docRoutes() []route {
 		{"POST", "/session", "", "Sign in with user name and PIN, or a badge; sets the session cookie", LoginInput{}, SessionView{}, nil},
 		{"GET", "/session", "", "Who is signed in (signed_in false when nobody)", nil, SessionView{}, nil},
 		{"DELETE", "/session", "any", "Sign out", nil, nil, nil},
+		{"POST", "/setup", "", "Create the first admin with the one-time setup code from the station's log (only while no account exists)", SetupInput{}, SetupResult{}, nil},
 	}
 }
 

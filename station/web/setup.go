@@ -29,6 +29,12 @@ type SetupInput struct {
 	PIN         string `json:"pin"`
 }
 
+// SetupResult is the admin that set-up created.
+type SetupResult struct {
+	Username string `json:"username"`
+	Role     string `json:"role"`
+}
+
 // setup holds the one-time setup code, as its hash, until it is used.
 type setup struct {
 	mu     sync.Mutex
@@ -119,5 +125,5 @@ func (s *Server) createFirstAdmin(c *fiber.Ctx) error {
 	}
 	st.hash = nil // used
 	s.log.Info("first admin created in the browser; the setup code is used up", "component", "web", "user", u.Username, "client", c.IP())
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"username": u.Username, "role": u.Role})
+	return c.Status(fiber.StatusCreated).JSON(SetupResult{Username: u.Username, Role: u.Role})
 }
