@@ -73,6 +73,7 @@ func ApplyTracking(tx Tx, env Env, u TrackingUpdate) (bool, error) {
 		}
 	}
 	moved := u.Supersedes(s.Status, s.StatusAt)
+	s.addStep(u)
 	if moved {
 		s.Status, s.StatusAt, s.Location, s.Description = u.Status, u.OccurredAt, u.Location, u.Description
 		if u.ETA != nil {

@@ -653,6 +653,10 @@ type ParcelView struct {
 	RMAData    *ReturnAuthorization `json:"rma_detail"`
 	UnitList   []*Unit              `json:"unit_list"`
 	Exceptions []*Exception         `json:"exceptions"`
+	// Shipments is where the parcel's shipment is by its carrier: its status,
+	// time, location and history, most recent first (of the RMA's return
+	// shipments when the parcel has no tracking number of its own).
+	Shipments []*Shipment `json:"shipments"`
 }
 
 // LoadParcel assembles a ParcelView.
@@ -678,6 +682,9 @@ func LoadParcel(tx Tx, id string) (*ParcelView, error) {
 	}
 	if v.Exceptions == nil {
 		v.Exceptions = []*Exception{}
+	}
+	if v.Shipments, err = ParcelTracking(tx, p); err != nil {
+		return nil, err
 	}
 	return v, nil
 }

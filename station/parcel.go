@@ -58,4 +58,7 @@ type Shipment struct {
 	ParcelID    string     `json:"parcel_id,omitempty"`
 	Flags       []string   `json:"flags,omitempty"`      // stuck, not_found_at_dock, return_to_sender
 	Exceptions  []string   `json:"exceptions,omitempty"` // exceptions raised for it, resolved when it arrives
+	// History is every carrier event received for it, most recent first
+	// (at most MaxTrackingHistory).
+	History []TrackingStep `json:"history,omitempty"`
 }

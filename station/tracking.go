@@ -1,6 +1,10 @@
 package station
 
-import "time"
+import (
+	"slices"
+	"sort"
+	"time"
+)
 
 // Normalised tracking statuses (research/carriers.md §7). Every provider's
 // vocabulary maps onto these, so the inbound board and the rules speak one
@@ -56,4 +60,80 @@ func (u TrackingUpdate) Supersedes(cur string, curAt time.Time) bool {
 		return false
 	}
 	return !u.OccurredAt.Before(curAt)
+}
+
+// TrackingStep is one carrier event in a shipment's history.
+type TrackingStep struct {
+	Status      string    `json:"status"` // one of TrackingStatuses
+	OccurredAt  time.Time `json:"occurred_at"`
+	Location    string    `json:"location,omitempty"`
+	Description string    `json:"description,omitempty"`
+	Provider    string    `json:"provider"`
+	RawStatus   string    `json:"raw_status,omitempty"`
+}
+
+// MaxTrackingHistory bounds a shipment's history; the oldest steps go first.
+const MaxTrackingHistory = 50
+
+// addStep puts u into the history by the time it happened, most recent
+// first: an event that arrives late still takes its place.
+func (s *Shipment) addStep(u TrackingUpdate) {
+	st := TrackingStep{Status: u.Status, OccurredAt: u.OccurredAt, Location: u.Location, Description: u.Description,
+		Provider: u.Provider, RawStatus: u.RawStatus}
+	i := sort.Search(len(s.History), func(i int) bool { return !s.History[i].OccurredAt.After(st.OccurredAt) })
+	s.History = slices.Insert(s.History, i, st)
+	if len(s.History) > MaxTrackingHistory {
+		s.History = s.History[:MaxTrackingHistory]
+	}
+}
+
+// ReturnTracking returns where each return shipment of r is: its declared
+// return shipments, then the trackings of parcels received for it, each once.
+// A shipment no carrier has reported on yet has its tracking, carrier and an
+// empty status.
+func ReturnTracking(tx Tx, r *ReturnAuthorization, parcels []*Parcel) ([]*Shipment, error) {
+	out := []*Shipment{}
+	seen := map[string]bool{}
+	add := func(tracking, carrier string) error {
+		if tracking == "" || seen[tracking] {
+			return nil
+		}
+		seen[tracking] = true
+		s, err := tx.Shipment(tracking)
+		if err != nil {
+			return err
+		}
+		if s == nil {
+			s = &Shipment{Tracking: tracking, Carrier: carrier}
+		}
+		out = append(out, s)
+		return nil
+	}
+	if r != nil {
+		for _, rs := range r.ReturnShipments {
+			if err := add(NormalizeTracking(rs.Tracking), rs.Carrier); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, p := range parcels {
+		if err := add(p.Tracking, p.Carrier); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ParcelTracking returns where p's shipment is by its carrier, or, for a
+// parcel without a tracking number of its own, its RMA's return shipments.
+func ParcelTracking(tx Tx, p *Parcel) ([]*Shipment, error) {
+	out, err := ReturnTracking(tx, nil, []*Parcel{p})
+	if err != nil || len(out) > 0 || p.RMA == "" {
+		return out, err
+	}
+	r, err := tx.RMA(p.RMA)
+	if err != nil {
+		return nil, err
+	}
+	return ReturnTracking(tx, r, nil)
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -346,7 +347,9 @@ func addFields(t reflect.Type, props map[string]any, required *[]any, depth int,
 		if name == "" {
 			name = f.Name
 		}
+		_, shadowed := props[name] // an outer field hides an embedded one, as in encoding/json
 		props[name] = schemaOf(f.Type, depth+1, out)
+		*required = slices.DeleteFunc(*required, func(r any) bool { return shadowed && r == name })
 		if !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") {
 			*required = append(*required, name)
 		}

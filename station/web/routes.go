@@ -376,6 +376,9 @@ type LookupResult struct {
 	Unit   *station.Unit                `json:"unit,omitempty"`
 	RMA    *station.ReturnAuthorization `json:"rma,omitempty"`
 	ID     string                       `json:"id,omitempty"`
+	// Shipments is where the parcel's (or the RMA's) shipments are, for a
+	// parcel, unit or RMA.
+	Shipments []*station.Shipment `json:"shipments,omitempty"`
 }
 
 // lookup answers "what is this?" for any scan: a station label, a waybill,
@@ -430,10 +433,36 @@ func (s *Server) lookup(c *fiber.Ctx) error {
 		}
 		return err
 	})
+	if err == nil {
+		err = s.cfg.Store.View(func(tx station.Tx) error { return lookupTracking(tx, &res) })
+	}
 	if err != nil {
 		return err
 	}
 	return c.JSON(res)
+}
+
+// lookupTracking adds where the shipments of a found parcel, unit or RMA are.
+func lookupTracking(tx station.Tx, res *LookupResult) (err error) {
+	switch {
+	case res.Parcel != nil:
+		res.Shipments, err = station.ParcelTracking(tx, res.Parcel)
+	case res.Unit != nil:
+		p, err := tx.Parcel(res.Unit.ParcelID)
+		if err != nil || p == nil {
+			return err
+		}
+		res.Shipments, err = station.ParcelTracking(tx, p)
+		return err
+	case res.RMA != nil:
+		ps, err := tx.ParcelsByRMA(res.RMA.RMA)
+		if err != nil {
+			return err
+		}
+		res.Shipments, err = station.ReturnTracking(tx, res.RMA, ps)
+		return err
+	}
+	return err
 }
 
 func (s *Server) putReturn(c *fiber.Ctx) error {
@@ -459,6 +488,9 @@ type ReturnView struct {
 	*station.ReturnAuthorization
 	Parcels []*station.Parcel `json:"parcels"`
 	Units   []*station.Unit   `json:"units"`
+	// Shipments is where each return shipment is: the RMA's declared ones,
+	// then any other parcel's, with status, time, location and history.
+	Shipments []*station.Shipment `json:"shipments"`
 }
 
 func (s *Server) getReturn(c *fiber.Ctx) error {
@@ -484,7 +516,8 @@ func (s *Server) getReturn(c *fiber.Ctx) error {
 			}
 			v.Units = append(v.Units, us...)
 		}
-		return nil
+		v.Shipments, err = station.ReturnTracking(tx, r, ps)
+		return err
 	})
 	if err != nil {
 		return err
