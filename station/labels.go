@@ -36,6 +36,7 @@ func LabelFor(tx Tx, code LabelCode, stationID string, now time.Time) (*LabelCon
 		c.Title = canonicalContainer("L-", code.ID)
 		c.Code.ID = c.Title
 	}
+	c.clip()
 	return c, nil
 }
 

@@ -152,6 +152,7 @@ func (r *ReturnAuthorization) Validate() error {
 			p.Add(f+".unit_price", err.Error())
 		}
 	}
+	r.checkLengths(&p)
 	return p.Err("the return authorization is not valid")
 }
 
