@@ -386,3 +386,24 @@ const RS = (() => {
 
   return { lang, alt, t, ta, both, tx, txa, known, list, localize, h, put, icon, pair, $, $$, time, api, notConfigured, showProblem, showMsg, clearMsg, clearFields, beep, scanField, holdFocus, refocus, focusHome, typing, start, state, isSupervisor, isAdmin, store, refreshStatus };
 })();
+
+// RS.shipments draws where each return shipment is by its carrier: the
+// latest normalised status with its time and place, then the history, most
+// recent first. It returns null for no shipments.
+RS.shipments = (list) => {
+  const { h, t, ta, known, time } = RS;
+  if (!list || !list.length) return null;
+  const tone = (s) => ({ delivered: 'good', available_for_pickup: 'good', return_to_sender: 'bad', cancelled: 'bad', delivery_failed: 'warn', exception: 'warn' }[s] || '');
+  return h('section', { class: 'ships' },
+    h('h3', {}, t('track.title'), ' ', h('span', { class: 'alt', text: ta('track.title') })),
+    list.map((s) => {
+      const steps = (s.history || []).map((st) => h('li', {},
+        h('time', { text: time(st.occurred_at, true) }), ' ', h('b', { text: known('track.' + st.status, st.status) }),
+        st.location ? ' · ' + st.location : '', st.description ? ' — ' + st.description : ''));
+      return h('div', { class: 'ship', 'data-tracking': s.tracking, 'data-status': s.status || '' },
+        h('p', { class: 'ship-now' }, h('span', { class: 'mono', text: s.tracking + (s.carrier ? ' · ' + s.carrier : '') }), ' ',
+          h('span', { class: 'tag ' + tone(s.status), text: s.status ? known('track.' + s.status, s.status) : t('track.none') }),
+          s.status ? ' ' + time(s.status_at, true) : '', s.location ? ' · ' + s.location : ''),
+        steps.length ? h('details', { class: 'ship-hist' }, h('summary', { text: t('track.history', { n: steps.length }) }), h('ol', {}, steps)) : null);
+    }));
+};

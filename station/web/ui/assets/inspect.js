@@ -98,7 +98,7 @@
     put(box, head,
       h('details', { class: 'pmore', id: 'parcel-more', open: foldOpen },
         h('summary', {}, t('inspect.details')),
-        info, r ? h('h3', { text: t('inspect.lines') }) : null, r ? lines : null,
+        info, RS.shipments(v.shipments), r ? h('h3', { text: t('inspect.lines') }) : null, r ? lines : null,
         RS.isSupervisor() ? h('p', { class: 'meta' }, h('a', { href: '/audit?parcel=' + enc(v.id), id: 'parcel-audit' }, icon('audit'), t('inspect.audit'))) : null),
       h('h3', { text: t('inspect.units', { n: units.length }) }),
       units.length ? ul : h('p', { class: 'dim', text: t('inspect.no_units') }),

@@ -174,6 +174,7 @@
       if (RS.timings.length > 500) RS.timings.shift();
       $('#result').dataset.ms = ms.toFixed(1);
     });
+    if (p && p.id) whereIs(entry.seq, p.id);
     saved.history.unshift(entry);
     saved.history.length = Math.min(saved.history.length, 20);
     // The last answer is kept, in short, so that a reload (a language
@@ -181,6 +182,17 @@
     saved.last = Object.assign({ r: brief(r) }, entry);
     RS.store.set(KEY, saved);
     renderHistory();
+  }
+
+  // whereIs adds, under the answer to scan seq, where the parcel's shipment
+  // is by its carrier (status, time, place, history), once the station has
+  // said so; the answer itself never waits for it.
+  async function whereIs(seq, parcelId) {
+    const r = await api('GET', '/api/v1/parcels/' + encodeURIComponent(parcelId));
+    const box = $('#result');
+    if (!r.ok || box.dataset.seq !== String(seq)) return;
+    const ships = RS.shipments(r.data.shipments);
+    if (ships) $('.rbody', box).append(ships);
   }
 
   async function pump() {
