@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -145,7 +146,13 @@ func TestBrowserFocus(t *testing.T) {
 	b.until("serial saved and confirm ready", `!document.getElementById('confirm').disabled && !!document.querySelector('#suggestion .grade-big')`)
 	b.focusOn("the serial scan", "unit-scan")
 	var u web.UnitView
-	st.mustCall(200, "GET", "/api/v1/units/"+eval[string](b, `new URLSearchParams(location.search).get('unit')`), nil, &u)
+	unitID := eval[string](b, `new URLSearchParams(location.search).get('unit')`)
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) { // the save after Enter
+		st.mustCall(200, "GET", "/api/v1/units/"+unitID, nil, &u)
+		if u.Serial != "" || time.Now().After(end) {
+			break
+		}
+	}
 	if u.Serial != "SN8842AA" || fmt.Sprint(u.Checklist["packaging"]) != "opened" || fmt.Sprint(u.Checklist["missing_parts_count"]) != "0" || len(u.Checklist) != 9 {
 		t.Errorf("the API holds serial %q and answers %v; want SN8842AA and all nine, packaging opened", u.Serial, u.Checklist)
 	}

@@ -27,6 +27,7 @@ var machineOnly = map[string]bool{
 	"station/rules.go:Validate":   true,
 	"station/web/carriers.go:*":   true, // carrier webhooks
 	"station/web/feed.go:*":       true, // central's feed
+	"station/bolt/resume.go:*":    true, // central's position after a restore (the push log)
 }
 
 // errorSites walks the Go source of the station, its web layer and its

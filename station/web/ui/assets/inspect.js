@@ -267,7 +267,9 @@
     $('.inspect').classList.toggle('has-result', done);
     const side = $('#unit-side');
     side.hidden = false;
-    put(side, h('div', { id: 'suggestion', class: 'suggestion', 'aria-live': 'polite' }), h('div', { id: 'actions', class: 'actions' }));
+    // The suggestion may scroll inside the side panel: it takes the focus
+    // for keyboard scrolling (tabindex), never for typing.
+    put(side, h('div', { id: 'suggestion', class: 'suggestion', 'aria-live': 'polite', tabindex: '0', role: 'region', 'aria-label': t('inspect.suggested') }), h('div', { id: 'actions', class: 'actions' }));
     // On a handheld the parcel's details fold away once a unit is open.
     const more = $('#parcel-more');
     if (more && window.matchMedia('(max-width: 700px)').matches) more.open = false;
