@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -163,6 +164,24 @@ func (s *Server) labelSheet(c *fiber.Ctx) error {
 	return c.Send(buf.Bytes())
 }
 
+// PrintResult is the answer to a print request: the jobs as they stand
+// after the printer's first answer, and what the printer said if it did not
+// take a label.
+type PrintResult struct {
+	Jobs []station.PrintJob `json:"jobs"`
+	// PrinterError is the printer's failure when it was tried and did not
+	// take the label ahead of or at the front of its queue (off, unplugged,
+	// refused); the jobs stay queued and print when it is back.
+	PrinterError string `json:"printer_error,omitempty"`
+}
+
+// firstAnswerWait bounds how long a print request waits for the printer's
+// first answer before it replies. A printer that takes the label, or that
+// is off and refuses the connection, answers in milliseconds; one that does
+// not answer at all (unplugged: the connect times out after 5 s) is still
+// "sending" when the reply goes, and the page asks again.
+const firstAnswerWait = 3 * time.Second
+
 func (s *Server) printLabel(c *fiber.Ctx) error {
 	pr, err := s.printing()
 	if err != nil {
@@ -176,8 +195,66 @@ func (s *Server) printLabel(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.kick()
-	return c.Status(fiber.StatusCreated).JSON(JobList{Jobs: jobs})
+	res := PrintResult{Jobs: jobs}
+	if s.cfg.Spooler != nil && len(jobs) > 0 {
+		// Printing is "try now": a printer held in back-off is tried at
+		// once, so that the answer says whether it prints now.
+		if err := pr.RetryNow(c.UserContext(), req.Printer); err != nil {
+			s.log.Warn("cannot reset the printer's back-off", "component", "web", "printer", req.Printer, "err", err)
+		}
+		s.kick()
+		res = s.awaitFirstAnswer(c.UserContext(), pr, jobs)
+	}
+	return c.Status(fiber.StatusCreated).JSON(res)
+}
+
+// awaitFirstAnswer waits, up to firstAnswerWait, until the first of jobs
+// has left the queue (printed, or failed for good) or the printer failed an
+// attempt at the front of its queue, and returns the jobs as they are then.
+func (s *Server) awaitFirstAnswer(ctx context.Context, pr Printing, jobs []station.PrintJob) PrintResult {
+	printer := jobs[0].Printer
+	res := PrintResult{Jobs: jobs}
+	tried := map[string]int{}
+	if q, err := pr.Queue(printer); err == nil {
+		for _, j := range q {
+			tried[j.ID] = j.Attempts
+		}
+	}
+	deadline := time.Now().Add(firstAnswerWait)
+	for {
+		q, err := pr.Queue(printer)
+		if err != nil {
+			return res
+		}
+		queued := map[string]station.PrintJob{}
+		for _, j := range q {
+			queued[j.ID] = j
+		}
+		if _, ok := queued[jobs[0].ID]; !ok {
+			// Out of the queue: read the final states.
+			if all, err := pr.Jobs(printer, "", 50+len(q)); err == nil {
+				for _, j := range all {
+					queued[j.ID] = j
+				}
+			}
+		}
+		for i, j := range jobs {
+			if now, ok := queued[j.ID]; ok {
+				res.Jobs[i] = now
+			}
+		}
+		first := res.Jobs[0]
+		switch {
+		case first.State == station.JobDone || first.State == station.JobFailed:
+			return res
+		case len(q) > 0 && q[0].Attempts > tried[q[0].ID] && q[0].LastError != "":
+			res.PrinterError = q[0].LastError
+			return res
+		case time.Now().After(deadline) || ctx.Err() != nil:
+			return res
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
 }
 
 func (s *Server) listJobs(c *fiber.Ctx) error {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -251,5 +252,64 @@ func TestPrinterOutageLosesNoLabel(t *testing.T) {
 	p := h.must(400, h.do("operator", "POST", "/api/v1/labels/print", map[string]any{"unit": units[0], "printer": "nowhere"})).problem(t)
 	if p.Errors[0].Field != "printer" {
 		t.Errorf("unknown printer problem %+v", p)
+	}
+}
+
+// TestPrintAnswersWithThePrintersFirstAnswer: a print request replies after
+// the printer's first answer, so a printer that is off shows as a failure at
+// once (the job kept, queued), and one that is on as done.
+func TestPrintAnswersWithThePrintersFirstAnswer(t *testing.T) {
+	k := &lateKicker{}
+	h := newHarness(t, func(c *web.Config) { c.Labels, c.Spooler = sheetRenderer{}, k })
+	spool := labels.NewSpooler(h.db, nil)
+	spool.MinBackoff, spool.MaxBackoff = time.Minute, time.Minute // only "print" and "retry" try again
+	k.s.Store(spool)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { spool.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	probe, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := probe.Addr().String()
+	probe.Close() // off: the port refuses connections
+	h.must(200, h.do("admin", "PUT", "/api/v1/printers/desk-1", map[string]any{"addr": addr, "dpi": 203, "size": "50x25"}))
+	spool.Kick()
+	_, unit := inspectedUnit(t, h, "SF4200000000091")
+
+	var res web.PrintResult
+	start := time.Now()
+	h.must(201, h.do("operator", "POST", "/api/v1/labels/print", map[string]any{"unit": unit, "printer": "desk-1"})).json(t, &res)
+	took := time.Since(start)
+	if res.PrinterError == "" || len(res.Jobs) != 1 || res.Jobs[0].State != station.JobQueued || res.Jobs[0].Attempts != 1 {
+		t.Fatalf("got %+v after %v for a printer that is off, want the printer's error and the job queued after one attempt", res, took)
+	}
+	if !strings.Contains(res.PrinterError, addr) {
+		t.Errorf("got printer error %q, want it to name the printer's address", res.PrinterError)
+	}
+
+	fp := &fakePrinter{}
+	fp.listen(t, addr)
+	res = web.PrintResult{}
+	h.must(201, h.do("operator", "POST", "/api/v1/labels/print", map[string]any{"unit": unit, "printer": "desk-1"})).json(t, &res)
+	if res.PrinterError != "" || res.Jobs[0].State != station.JobDone {
+		t.Fatalf("got %+v from a printer that is on, want the job done", res)
+	}
+	// Both labels came out, the held one first.
+	deadline := time.Now().Add(5 * time.Second)
+	for fp.count() < 2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if fp.count() != 2 {
+		t.Errorf("printer received %d labels, want 2", fp.count())
+	}
+	t.Logf("answer with the printer off came after %v", took)
+}
+
+// lateKicker is the server's spooler, set once the store it works on exists.
+type lateKicker struct{ s atomic.Pointer[labels.Spooler] }
+
+func (k *lateKicker) Kick() {
+	if s := k.s.Load(); s != nil {
+		s.Kick()
 	}
 }

@@ -25,7 +25,7 @@ type PrinterList struct {
 	Printers []PrinterView `json:"printers"`
 }
 
-// JobList answers GET /labels/jobs and POST /labels/print.
+// JobList answers GET /labels/jobs.
 type JobList struct {
 	Jobs []station.PrintJob `json:"jobs"`
 }

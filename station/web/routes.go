@@ -43,7 +43,7 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/labels/png", op, "Any station label (code=RS1:…, or a tote or location code) as PNG", nil, nil, s.labelImage("png")},
 		{"GET", "/labels/zpl", op, "Any station label as ZPL II", nil, nil, s.labelImage("zpl")},
 		{"GET", "/labels/sheet", op, "An A4 HTML sheet of labels for an office printer (code=…&code=…&size=)", nil, nil, s.labelSheet},
-		{"POST", "/labels/print", op, "Queue labels for a network printer (unit, parcel, tote or location; copies)", station.PrintRequest{}, JobList{}, s.printLabel},
+		{"POST", "/labels/print", op, "Queue labels for a network printer (unit, parcel, tote or location; copies) and answer after the printer's first answer (at most 3 s)", station.PrintRequest{}, PrintResult{}, s.printLabel},
 		{"GET", "/labels/jobs", op, "Print jobs, newest first (printer=, state=queued|sending|done|failed)", nil, JobList{}, s.listJobs},
 		{"POST", "/labels/jobs/:id/reprint", op, "Print a job's label again", nil, station.PrintJob{}, s.reprint},
 		{"GET", "/printers", op, "Printers with their queues", nil, PrinterList{}, s.listPrinters},
