@@ -306,7 +306,9 @@ func TestPrintAnswersWithThePrintersFirstAnswer(t *testing.T) {
 }
 
 // lateKicker is the server's spooler, set once the store it works on exists.
-type lateKicker struct{ s atomic.Pointer[labels.Spooler] }
+type lateKicker struct {
+	s atomic.Pointer[labels.Spooler]
+}
 
 func (k *lateKicker) Kick() {
 	if s := k.s.Load(); s != nil {
