@@ -16,6 +16,7 @@ const (
 	EventUnitRegraded      = "returns.unit.regraded"
 	EventUnitMoved         = "returns.unit.moved"
 	EventUnitPhoto         = "returns.unit.photo_added"
+	EventUnitPhotoRemoved  = "returns.unit.photo_removed"
 	EventParcelClosed      = "returns.parcel.closed"
 	EventTrackingUpdated   = "returns.tracking.updated"
 	EventExceptionResolved = "returns.exception.resolved"

@@ -110,6 +110,9 @@ type DB struct {
 	commits   atomic.Uint64 // number of bbolt commits, for metrics and benchmarks
 	rules     atomic.Pointer[station.RuleSet]
 	ids       *station.IDSource
+
+	maxSize    int64        // --max-db-mb in bytes: the data file and the photos together (0: no cap)
+	photoBytes atomic.Int64 // bytes of the photos on disk
 }
 
 // Open opens or creates the station database at path.
@@ -156,12 +159,16 @@ func Open(path string, opts Options) (*DB, error) {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	d := &DB{path: path, log: opts.Logger, now: opts.Now, resumeFromFeed: opts.ResumeFromFeed, reqs: make(chan *request, 1024),
+	d := &DB{path: path, maxSize: int64(opts.MaxSize), log: opts.Logger, now: opts.Now, resumeFromFeed: opts.ResumeFromFeed, reqs: make(chan *request, 1024),
 		stop: make(chan struct{}), committed: make(chan struct{}), ids: station.NewIDSource(opts.Now, rand.Reader)}
 	if err := d.open(opts); err != nil {
 		return nil, err
 	}
 	d.removeBackupLeftovers()
+	if err := d.countPhotos(); err != nil {
+		d.bolt.Close()
+		return nil, err
+	}
 	d.wg.Add(1)
 	go d.committer()
 	return d, nil

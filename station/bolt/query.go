@@ -9,8 +9,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -202,49 +200,6 @@ func (d *DB) Tokens() ([]station.Token, error) {
 		})
 	})
 	return out, err
-}
-
-// PutPhoto stores a photo's bytes by content hash next to the database file,
-// flushed to disk before it returns, so the unit record that names it never
-// points at nothing.
-func (d *DB) PutPhoto(sha string, data []byte) error {
-	dir := filepath.Join(filepath.Dir(d.path), "photos", sha[:2])
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return fmt.Errorf("create photo directory: %w", err)
-	}
-	final := filepath.Join(dir, sha)
-	if _, err := os.Stat(final); err == nil {
-		return nil
-	}
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("store photo: %w", err)
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("store photo: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("store photo: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("store photo: %w", err)
-	}
-	return os.Rename(f.Name(), final)
-}
-
-// Photo returns a stored photo's bytes.
-func (d *DB) Photo(sha string) ([]byte, error) {
-	if len(sha) != 64 {
-		return nil, station.Errorf(station.ENotFound, "no such photo").Coded("not_found_photo")
-	}
-	b, err := os.ReadFile(filepath.Join(filepath.Dir(d.path), "photos", sha[:2], sha))
-	if os.IsNotExist(err) {
-		return nil, station.Errorf(station.ENotFound, "no such photo").Coded("not_found_photo")
-	}
-	return b, err
 }
 
 // FeedKey is the secret that signs feed cursors, kept in the file.

@@ -63,6 +63,7 @@ var opDocs = map[string]opDoc{
 	"PUT /units/:id/inspection":     {id: "inspectUnit"},
 	"POST /units/:id/photos":        {id: "addPhoto", reqType: "multipart/form-data"},
 	"GET /units/:id/photos/:sha":    {id: "getPhoto", media: "image/*"},
+	"DELETE /units/:id/photos/:sha": {id: "removePhoto"},
 	"POST /units/:id/confirm":       {id: "confirmUnit"},
 	"POST /units/:id/move":          {id: "moveUnit"},
 	"GET /units/:id/label.png":      {id: "getUnitLabelPNG", media: "image/png", query: []param{sizeParam, dpiParam}},

@@ -2,10 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"io"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -33,8 +29,9 @@ func (s *Server) apiRoutes() []route {
 		{"POST", "/parcels/:id/close", op, "Close a parcel once every unit is confirmed", nil, station.Parcel{}, s.closeParcel},
 		{"GET", "/units/:id", op, "A unit with its checklist template", nil, UnitView{}, s.getUnit},
 		{"PUT", "/units/:id/inspection", op, "Record checklist answers; returns the suggested grade, disposition and refund", station.InspectInput{}, station.Unit{}, s.inspect},
-		{"POST", "/units/:id/photos", op, "Attach a photo (multipart field \"photo\", at most 8 MB)", nil, station.Unit{}, s.addPhoto},
+		{"POST", "/units/:id/photos", op, "Attach a photo (multipart field \"photo\": JPEG, PNG or WebP, at most 8 MB)", nil, station.Unit{}, s.addPhoto},
 		{"GET", "/units/:id/photos/:sha", op, "A unit's photo", nil, nil, s.getPhoto},
+		{"DELETE", "/units/:id/photos/:sha", sup, "Remove a photo from a unit, with a reason (the event says who and why)", station.RemovePhotoInput{}, station.Unit{}, s.removePhoto},
 		{"POST", "/units/:id/confirm", op, "Confirm the inspection (overriding the suggestion needs a supervisor and a reason)", station.ConfirmInput{}, station.Unit{}, s.confirm},
 		{"POST", "/units/:id/void", op, "Void a unit scanned by mistake, with a reason (a confirmed one: supervisor); closing ignores it", station.VoidInput{}, station.Unit{}, s.voidUnit},
 		{"POST", "/units/:id/move", op, "Put a unit away into a tote or location", station.MoveInput{}, station.Unit{}, s.move},
@@ -301,71 +298,6 @@ func (s *Server) move(c *fiber.Ctx) error {
 		id = code.ID
 	}
 	return s.command(c, func(env station.Env, tx station.Tx) (any, error) { return station.Move(tx, env, id, in) })
-}
-
-var photoTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/webp": true, "image/heic": true}
-
-func (s *Server) addPhoto(c *fiber.Ctx) error {
-	fh, err := c.FormFile("photo")
-	if err != nil {
-		return station.Invalid("photo", "send the picture as multipart/form-data field \"photo\"").Coded("photo_missing")
-	}
-	if fh.Size > maxPhoto {
-		return fiber.NewError(fiber.StatusRequestEntityTooLarge, "the photo is larger than 8 MB; lower the camera resolution")
-	}
-	f, err := fh.Open()
-	if err != nil {
-		return err
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxPhoto+1))
-	f.Close()
-	if err != nil {
-		return err
-	}
-	ct := http.DetectContentType(data)
-	if !photoTypes[ct] && !photoTypes[fh.Header.Get("Content-Type")] {
-		return station.Invalid("photo", "must be a JPEG, PNG, WebP or HEIC picture").Coded("photo_type")
-	}
-	if !photoTypes[ct] {
-		ct = fh.Header.Get("Content-Type")
-	}
-	sum := sha256.Sum256(data)
-	sha := hex.EncodeToString(sum[:])
-	if err := s.cfg.Store.PutPhoto(sha, data); err != nil {
-		return err
-	}
-	id := c.Params("id")
-	ph := station.Photo{SHA256: sha, ContentType: ct, Size: len(data)}
-	return s.command(c, func(env station.Env, tx station.Tx) (any, error) { return station.AddPhoto(tx, env, id, ph) })
-}
-
-func (s *Server) getPhoto(c *fiber.Ctx) error {
-	var ct string
-	err := s.cfg.Store.View(func(tx station.Tx) error {
-		u, err := tx.Unit(c.Params("id"))
-		if err != nil || u == nil {
-			return err
-		}
-		for _, p := range u.Photos {
-			if p.SHA256 == c.Params("sha") {
-				ct = p.ContentType
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if ct == "" {
-		return station.Errorf(station.ENotFound, "no such photo on this unit").Coded("not_found_photo")
-	}
-	data, err := s.cfg.Store.Photo(c.Params("sha"))
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, ct)
-	c.Set(fiber.HeaderCacheControl, "private, max-age=31536000, immutable")
-	return c.Send(data)
 }
 
 // LookupResult says what a scanned code is on this station.

@@ -43,8 +43,11 @@ type Store interface {
 	LastSeq() uint64
 	Committed() <-chan struct{}
 	TokenBySecret(secret string) (*station.Token, error)
-	PutPhoto(sha string, data []byte) error
+	// PutPhoto stores a photo by its hash; created is false if it was there.
+	PutPhoto(sha string, data []byte) (created bool, err error)
 	Photo(sha string) ([]byte, error)
+	// DropPhoto deletes a photo's file unless a unit still shows it.
+	DropPhoto(sha string) error
 	StationID() string
 	Epoch() string
 	FeedKey() []byte
