@@ -51,3 +51,71 @@ func checkHold(tx Tx, rs *RuleSet, u *Unit, to, kind string) error {
 		Message: "unit " + u.ID + " is held for review (" + why + "): put it into a quarantine location (" + prefixes + ") until a supervisor resolves it. 该商品待审核，只能放入隔离库位（" + prefixes + "），待主管处理。",
 		Fields:  []FieldError{{Field: "to", Code: "unit_held", Detail: "only a quarantine location (" + prefixes + ") while the unit is held"}}}
 }
+
+// overrideRefund is a supervisor's own refund decision, with its reason; the
+// station's advice is kept as the second reason for the record.
+func overrideRefund(rs *RuleSet, gi GradeInput, advised RefundAdvice, in ConfirmInput) (RefundAdvice, error) {
+	var p Problems
+	reason := strings.TrimSpace(in.RefundReason)
+	if reason == "" || len(reason) > 500 {
+		p.AddCode("refund_reason", "refund_reason_needed", "say why the refund differs from the station's advice (at most 500 characters)")
+	}
+	var price Cents
+	havePrice := false
+	if gi.Line != nil {
+		if v, err := ParseAmount(gi.Line.UnitPrice); err == nil {
+			price, havePrice = v, true
+		}
+	}
+	amount := Cents(0)
+	switch in.RefundDecision {
+	case RefundFull:
+		if !havePrice {
+			p.AddCode("refund_decision", "refund_no_price", "this unit is on no RMA line, so it has no price: give partial with refund_amount")
+		}
+		amount = price
+	case RefundReject, RefundEscalate:
+		if in.RefundAmount != "" {
+			if v, err := ParseAmount(in.RefundAmount); err != nil || v != 0 {
+				p.AddCode("refund_amount", "refund_amount_zero", "a refused or escalated refund pays nothing: leave it empty")
+			}
+		}
+	case RefundPartial:
+		v, err := ParseAmount(in.RefundAmount)
+		switch {
+		case err != nil:
+			p.AddCode("refund_amount", "refund_amount_needed", "a partial refund needs the amount to pay: "+err.Error())
+		case v == 0 || (havePrice && v >= price):
+			p.AddCode("refund_amount", "refund_amount_range", "a partial refund is more than 0.00 and less than the price "+price.String())
+		}
+		amount = v
+	default:
+		p.AddCode("refund_decision", "refund_decision", "must be full, partial, reject or escalate")
+	}
+	if err := p.Err("the refund override is not valid"); err != nil {
+		return RefundAdvice{}, err
+	}
+	out := RefundAdvice{Decision: in.RefundDecision, Amount: amount.String(), Currency: advised.Currency, Rule: "supervisor_override",
+		Reasons: []Reason{
+			{Code: "supervisor_override", EN: reason, ZH: reason, Basis: rs.Basis(BasisSupervisor)},
+			{Code: "station_advice", EN: "The station advised " + advised.Decision + " " + advised.Amount + " (" + advised.Rule + ").",
+				ZH: "本站建议：" + advised.Decision + " " + advised.Amount + "（" + advised.Rule + "）。"},
+		}}
+	return out, nil
+}
+
+// consistent refuses a confirmed result whose parts contradict each other: a
+// refund left to a person keeps the unit in quarantine, a refused refund sends
+// the goods back to the customer, and goods refunded are neither.
+func consistent(rs *RuleSet, disp string, refund RefundAdvice) error {
+	hold, back := rs.HoldDisposition(), rs.RejectDisposition()
+	switch {
+	case refund.Decision == RefundEscalate && disp != hold:
+		return Invalid("disposition", "the refund is left to a person, so the unit stays in "+hold+" until a supervisor decides; to release it, decide the refund too (refund_decision)").Coded("disposition_held", "disposition", hold)
+	case refund.Decision == RefundReject && disp != back:
+		return Invalid("disposition", "the refund is refused, so the goods are still the customer's: "+back+"; to keep them, decide the refund too (refund_decision)").Coded("disposition_refused", "disposition", back)
+	case (refund.Decision == RefundFull || refund.Decision == RefundPartial) && (disp == hold || disp == back):
+		return Invalid("disposition", "the customer is refunded, so the goods are ours: choose where they go, not "+disp).Coded("disposition_refunded", "disposition", disp)
+	}
+	return nil
+}

@@ -275,6 +275,12 @@ type ConfirmInput struct {
 	Grade          string `json:"grade"`
 	Disposition    string `json:"disposition"`
 	OverrideReason string `json:"override_reason"`
+	// RefundDecision overrides the refund recommendation (supervisor): full,
+	// partial (with RefundAmount), reject or escalate, with RefundReason.
+	// Without it, a changed grade recomputes the refund from the new grade.
+	RefundDecision string `json:"refund_decision,omitempty"`
+	RefundAmount   string `json:"refund_amount,omitempty"`
+	RefundReason   string `json:"refund_reason,omitempty"`
 }
 
 // Confirm fixes a unit's grade, disposition and refund recommendation and
@@ -322,7 +328,10 @@ func Confirm(tx Tx, env Env, unitID string, in ConfirmInput) (*Unit, error) {
 	}
 	s := rs.Suggest(gi)
 	u.Suggestion = &s
-	grade, disp := s.Grade, s.Disposition
+	grade := s.Grade
+	if u.Result != nil { // a regrade starts from the confirmed grade
+		grade = u.Result.Grade
+	}
 	if in.Grade != "" {
 		grade = in.Grade
 	}
@@ -331,18 +340,26 @@ func Confirm(tx Tx, env Env, unitID string, in ConfirmInput) (*Unit, error) {
 		findings = rs.FindingsAtGrade(gi, grade)
 		refund = rs.Advise(gi, grade, findings)
 	}
-	if in.Disposition != "" {
-		disp = in.Disposition
-	} else if grade != s.Grade {
-		disp = tpl.Dispositions[grade]
-		if refund.Decision == RefundEscalate {
-			disp = rs.HoldDisposition()
+	refundOverride := in.RefundDecision != ""
+	if refundOverride {
+		if refund, err = overrideRefund(rs, gi, refund, in); err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(in.OverrideReason) == "" {
+			in.OverrideReason = in.RefundReason
 		}
 	}
-	override := grade != s.Grade || disp != s.Disposition
+	disp := rs.DispositionFor(tpl, grade, refund.Decision)
+	if in.Disposition != "" {
+		disp = in.Disposition
+	}
+	if err := consistent(rs, disp, refund); err != nil {
+		return nil, err
+	}
+	override := grade != s.Grade || disp != s.Disposition || refundOverride
 	regrade := u.Status == UnitInspected
 	if override || regrade {
-		if err := env.require(RoleSupervisor, "overriding a suggested grade or regrading"); err != nil {
+		if err := env.require(RoleSupervisor, "overriding a suggested grade, disposition or refund, or regrading"); err != nil {
 			return nil, err
 		}
 		if strings.TrimSpace(in.OverrideReason) == "" {

@@ -85,6 +85,31 @@ type RMALine struct {
 	Qty       int      `json:"qty"`
 	UnitPrice string   `json:"unit_price"`
 	Serials   []string `json:"serials,omitempty"`
+	// Accessories and Gifts are optional: what came with the product and
+	// what each is worth, when central knows it. A missing one is deducted
+	// at this value (an accessory by its item id, gifts all together).
+	Accessories []LineItem `json:"accessories,omitempty"`
+	Gifts       []LineItem `json:"gifts,omitempty"`
+}
+
+// LineItem is an accessory or a gift that came with a line, with its value.
+type LineItem struct {
+	Item  string `json:"item,omitempty"` // accessory id as the rules name it: charger, cable, …
+	Name  string `json:"name,omitempty"`
+	Value string `json:"value"`
+}
+
+// accessory returns the line's accessory with the item id, or nil.
+func (l *RMALine) accessory(item string) *LineItem {
+	if l == nil {
+		return nil
+	}
+	for i := range l.Accessories {
+		if l.Accessories[i].Item == item {
+			return &l.Accessories[i]
+		}
+	}
+	return nil
 }
 
 var (
@@ -150,6 +175,19 @@ func (r *ReturnAuthorization) Validate() error {
 		}
 		if _, err := ParseAmount(l.UnitPrice); err != nil {
 			p.Add(f+".unit_price", err.Error())
+		}
+		for j, a := range l.Accessories {
+			if strings.TrimSpace(a.Item) == "" {
+				p.Add(fmt.Sprintf("%s.accessories[%d].item", f, j), "required: the accessory id (charger, cable, …)")
+			}
+			if _, err := ParseAmount(a.Value); err != nil {
+				p.Add(fmt.Sprintf("%s.accessories[%d].value", f, j), err.Error())
+			}
+		}
+		for j, g := range l.Gifts {
+			if _, err := ParseAmount(g.Value); err != nil {
+				p.Add(fmt.Sprintf("%s.gifts[%d].value", f, j), err.Error())
+			}
 		}
 	}
 	r.checkLengths(&p)

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+	_ "time/tzdata" // the warehouse's zone must load on a machine without a zone database
+	"unicode/utf8"
 )
 
 // Text is a UI string in the station's two languages.
@@ -20,15 +22,32 @@ type Text struct {
 // parameters. It is data: a supervisor replaces it over the API, and it is
 // validated before it is accepted.
 type RuleSet struct {
-	Version      int              `json:"version"`
+	// Schema is the layout of the document (RulesSchema); an older station's
+	// document without it is schema 1 and is migrated when it loads.
+	Schema  int `json:"schema"`
+	Version int `json:"version"`
+	// TimeZone is the warehouse's IANA zone: return windows are counted in
+	// calendar days there. Asia/Shanghai when empty.
+	TimeZone     string           `json:"time_zone,omitempty"`
 	Grades       []GradeDef       `json:"grades"`
 	Dispositions []DispositionDef `json:"dispositions"`
 	Findings     []FindingDef     `json:"findings"`
-	Categories   []Category       `json:"categories"`
-	Refund       RefundRules      `json:"refund"`
+	// CategoryMap maps central's category (lower case, trimmed) to a
+	// template id; a category not in it falls back to the templates' words.
+	CategoryMap map[string]string `json:"category_map,omitempty"`
+	Categories  []Category        `json:"categories"`
+	Refund      RefundRules       `json:"refund"`
 	// Hold says where a unit goes while its refund waits for a person.
 	Hold HoldRules `json:"hold"`
+	// Bases are the legal and policy texts a refund reason cites, by id.
+	Bases map[string]Text `json:"bases,omitempty"`
 }
+
+// RulesSchema is the layout of rule documents this station writes.
+const RulesSchema = 2
+
+// DefaultTimeZone is the warehouse zone when the rules name none.
+const DefaultTimeZone = "Asia/Shanghai"
 
 // HoldRules name the disposition of a unit held for review and the locations
 // it may be put away into meanwhile.
@@ -90,6 +109,27 @@ type FindingDef struct {
 	NotIntact bool `json:"not_intact,omitempty"`
 	// Escalate marks findings a person must look at before any refund.
 	Escalate bool `json:"escalate,omitempty"`
+	// SellerFault marks a delivery that did not match the order (short
+	// weight or quantity, a different item, not as described): refunded in
+	// full under every policy.
+	SellerFault bool `json:"seller_fault,omitempty"`
+	// CustomerDamage marks damage the customer caused (liquid, impact,
+	// tampering, a seal broken by use): outside quality liability.
+	CustomerDamage bool `json:"customer_damage,omitempty"`
+	// Missing marks something that should have come back and did not.
+	Missing *MissingDef `json:"missing,omitempty"`
+}
+
+// MissingDef says what a missing-item finding is missing and what it is
+// worth. Its value comes from the RMA line when the line lists the item,
+// else from SharePct; a missing item of unknown value escalates.
+type MissingDef struct {
+	// Item is an accessory id matched against the line's accessories, or
+	// "gift" (the line's gifts), "invoice" (refund.invoice_pct); empty when
+	// the inspector could not say what is missing.
+	Item string `json:"item"`
+	// SharePct is the item's share of the line's price, when the rules know it.
+	SharePct *int `json:"share_pct,omitempty"`
 }
 
 // Category is an inspection template: the checklist for one kind of goods and
@@ -97,9 +137,12 @@ type FindingDef struct {
 type Category struct {
 	ID   string `json:"id"`
 	Name Text   `json:"name"`
-	// Match lists lower-case words; central's free-text category maps to the
-	// first template one of whose words it contains. "default" has none.
-	Match          []string          `json:"match,omitempty"`
+	// Words are lower-case words of two or more characters (Chinese words,
+	// not single characters): a category missing from the category map goes
+	// to the template whose word it contains; the longest word wins, then the
+	// one nearer the end (a Chinese compound names its kind last: 手机壳 is a
+	// case, 鞋柜 a cabinet).
+	Words          []string          `json:"words,omitempty"`
 	RequiresSerial bool              `json:"requires_serial,omitempty"`
 	QualityDays    int               `json:"quality_days"` // return window under the quality policy
 	Questions      []Question        `json:"questions"`
@@ -111,6 +154,7 @@ type Category struct {
 const (
 	QBool   = "bool"
 	QChoice = "choice"
+	QMulti  = "multi" // any number of the options, answered as a list
 	QNumber = "number"
 	QText   = "text"
 )
@@ -155,9 +199,33 @@ type Cond struct {
 type RefundRules struct {
 	// IntactGrades are the grades a no-reason return may have and still be refunded in full.
 	IntactGrades []string `json:"intact_grades"`
-	// MissingPartPct is deducted per missing part (partial refund), capped at MaxDeductPct.
-	MissingPartPct int `json:"missing_part_pct"`
-	MaxDeductPct   int `json:"max_deduct_pct"`
+	// InvoicePct is deducted (share of the price) when an issued paper
+	// invoice is not returned; unset, such a return escalates.
+	InvoicePct *int `json:"invoice_pct,omitempty"`
+	// RejectDisposition is where a unit goes whose refund is refused: the
+	// goods are still the customer's. "return_to_customer" when empty.
+	RejectDisposition string `json:"reject_disposition,omitempty"`
+}
+
+// RejectDisposition is the disposition of a unit whose refund is refused.
+func (rs *RuleSet) RejectDisposition() string {
+	if rs.Refund.RejectDisposition == "" {
+		return "return_to_customer"
+	}
+	return rs.Refund.RejectDisposition
+}
+
+// Location is the warehouse's zone, in which return windows are counted.
+func (rs *RuleSet) Location() *time.Location {
+	name := rs.TimeZone
+	if name == "" {
+		name = DefaultTimeZone
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil { // Validate refuses such a document; a stored one falls back
+		loc, _ = time.LoadLocation(DefaultTimeZone)
+	}
+	return loc
 }
 
 //go:embed rules_default.json
@@ -176,18 +244,51 @@ func DefaultRules() *RuleSet {
 }
 
 // ParseRules decodes and validates a rule document, rejecting unknown fields
-// so that a typo in a supervisor's edit is an error rather than a silent no-op.
+// so that a typo in a supervisor's edit is an error rather than a silent
+// no-op. A schema 1 document (an older station's) is migrated first.
 func ParseRules(data []byte) (*RuleSet, error) {
-	dec := json.NewDecoder(strings.NewReader(string(data)))
-	dec.DisallowUnknownFields()
-	var rs RuleSet
-	if err := dec.Decode(&rs); err != nil {
-		return nil, &Error{Code: EInvalid, Message: "the rule document is not valid JSON", Fields: []FieldError{{Field: "body", Detail: err.Error()}}}
+	var head struct {
+		Schema int `json:"schema"`
+	}
+	_ = json.Unmarshal(data, &head) // a bad document is reported by the strict decode below
+	var rs *RuleSet
+	if head.Schema < RulesSchema {
+		var err error
+		if rs, err = migrateRules1(data, true); err != nil {
+			return nil, err
+		}
+	} else {
+		dec := json.NewDecoder(strings.NewReader(string(data)))
+		dec.DisallowUnknownFields()
+		rs = &RuleSet{}
+		if err := dec.Decode(rs); err != nil {
+			return nil, &Error{Code: EInvalid, Message: "the rule document is not valid JSON", Fields: []FieldError{{Field: "body", Detail: err.Error()}}}
+		}
 	}
 	if err := rs.Validate(); err != nil {
 		return nil, err
 	}
-	return &rs, nil
+	return rs, nil
+}
+
+// LoadStoredRules decodes the rule document a station stored, migrating an
+// older schema; migrated reports that it should be stored again.
+func LoadStoredRules(data []byte) (rs *RuleSet, migrated bool, err error) {
+	var head struct {
+		Schema int `json:"schema"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, false, err
+	}
+	if head.Schema < RulesSchema {
+		rs, err = migrateRules1(data, false)
+		if err == nil {
+			err = rs.Validate()
+		}
+		return rs, err == nil, err
+	}
+	rs = &RuleSet{}
+	return rs, false, json.Unmarshal(data, rs)
 }
 
 // Validate checks the document's internal references: every grade, finding,
@@ -219,14 +320,36 @@ func (rs *RuleSet) Validate() error {
 		}
 		finds[f.Code] = true
 	}
+	if rs.Schema != RulesSchema {
+		p.Add("schema", fmt.Sprintf("must be %d", RulesSchema))
+	}
+	if rs.TimeZone != "" {
+		if _, err := time.LoadLocation(rs.TimeZone); err != nil || rs.TimeZone == "Local" {
+			p.Add("time_zone", "an IANA time zone such as Asia/Shanghai")
+		}
+	}
+	for i, f := range rs.Findings {
+		if f.Missing != nil && f.Missing.SharePct != nil && (*f.Missing.SharePct < 0 || *f.Missing.SharePct > 100) {
+			p.Add(fmt.Sprintf("findings[%d].missing.share_pct", i), "between 0 and 100")
+		}
+	}
 	for _, g := range rs.Refund.IntactGrades {
 		if !grades[g] {
 			p.Add("refund.intact_grades", "unknown grade "+g)
 		}
 	}
-	if rs.Refund.MissingPartPct < 0 || rs.Refund.MissingPartPct > 100 || rs.Refund.MaxDeductPct < 0 || rs.Refund.MaxDeductPct > 100 {
-		p.Add("refund", "percentages must be between 0 and 100")
+	if v := rs.Refund.InvoicePct; v != nil && (*v < 0 || *v > 100) {
+		p.Add("refund.invoice_pct", "between 0 and 100")
 	}
+	if !disp[rs.RejectDisposition()] {
+		p.Add("refund.reject_disposition", "unknown disposition "+rs.RejectDisposition())
+	}
+	for _, id := range basisIDs {
+		if b := rs.Bases[id]; b.EN == "" || b.ZH == "" {
+			p.Add("bases."+id, "the refund advice cites this basis: give it in English and Chinese")
+		}
+	}
+	words := map[string]string{}
 	cats := map[string]bool{}
 	for ci, c := range rs.Categories {
 		cf := fmt.Sprintf("categories[%d]", ci)
@@ -236,6 +359,18 @@ func (rs *RuleSet) Validate() error {
 		cats[c.ID] = true
 		if c.QualityDays < 1 {
 			p.Add(cf+".quality_days", "must be 1 or more")
+		}
+		for wi, w := range c.Words {
+			wf := fmt.Sprintf("%s.words[%d]", cf, wi)
+			switch {
+			case utf8.RuneCountInString(w) < 2:
+				p.Add(wf, "a word of two or more characters: a single character such as 衣 or 包 also matches 衣柜 and 面包")
+			case w != strings.ToLower(strings.TrimSpace(w)):
+				p.Add(wf, "lower case, no surrounding spaces")
+			case words[w] != "" && words[w] != c.ID:
+				p.Add(wf, "already a word of the "+words[w]+" template")
+			}
+			words[w] = c.ID
 		}
 		qs := map[string]*Question{}
 		for qi := range c.Questions {
@@ -247,12 +382,12 @@ func (rs *RuleSet) Validate() error {
 			qs[q.ID] = q
 			switch q.Type {
 			case QBool, QNumber, QText:
-			case QChoice:
+			case QChoice, QMulti:
 				if len(q.Options) == 0 {
 					p.Add(qf+".options", "a choice question needs options")
 				}
 			default:
-				p.Add(qf+".type", "must be bool, choice, number or text")
+				p.Add(qf+".type", "must be bool, choice, multi, number or text")
 			}
 		}
 		for ri, r := range c.Rules {
@@ -300,6 +435,19 @@ func (rs *RuleSet) Validate() error {
 	if !cats["default"] {
 		p.Add("categories", `a category with id "default" is required`)
 	}
+	keys := make([]string, 0, len(rs.CategoryMap))
+	for k := range rs.CategoryMap {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if k == "" || k != strings.ToLower(strings.TrimSpace(k)) {
+			p.Add("category_map."+k, "keys are central's categories in lower case, without surrounding spaces")
+		}
+		if !cats[rs.CategoryMap[k]] {
+			p.Add("category_map."+k, "unknown template "+rs.CategoryMap[k])
+		}
+	}
 	return p.Err("the rule document is not valid")
 }
 
@@ -321,15 +469,15 @@ func (c Cond) check(q *Question) string {
 				return "is: true/false only fits a bool question"
 			}
 		case string:
-			if q.Type != QChoice && q.Type != QText {
-				return "is: a string only fits a choice or text question"
+			if q.Type != QChoice && q.Type != QText && q.Type != QMulti {
+				return "is: a string only fits a choice, multi or text question"
 			}
 		default:
 			return "is: must be true, false or a string"
 		}
 	case c.In != nil:
-		if q.Type != QChoice {
-			return "in: only fits a choice question"
+		if q.Type != QChoice && q.Type != QMulti {
+			return "in: only fits a choice or multi question"
 		}
 	default:
 		if q.Type != QNumber {
@@ -342,6 +490,14 @@ func (c Cond) check(q *Question) string {
 func (c Cond) holds(answers map[string]any) bool {
 	a, ok := answers[c.Q]
 	if !ok {
+		return false
+	}
+	if list, ok := a.([]any); ok { // a multi answer: does it include the value?
+		for _, x := range list {
+			if (c.Is != nil && x == c.Is) || (c.In != nil && contains(c.In, fmt.Sprint(x))) {
+				return true
+			}
+		}
 		return false
 	}
 	switch {
@@ -360,29 +516,46 @@ func (c Cond) holds(answers map[string]any) bool {
 	return false
 }
 
-// Template returns the inspection template for central's free-text category.
+// Template returns the inspection template for central's free-text
+// category: the category map first, then a template id, then the templates'
+// words (longest, then nearest the end), then "default".
 func (rs *RuleSet) Template(category string) *Category {
-	lc := strings.ToLower(category)
-	for i := range rs.Categories {
-		c := &rs.Categories[i]
-		if c.ID == lc {
+	lc := strings.ToLower(strings.TrimSpace(category))
+	byID := func(id string) *Category {
+		for i := range rs.Categories {
+			if rs.Categories[i].ID == id {
+				return &rs.Categories[i]
+			}
+		}
+		return nil
+	}
+	if id, ok := rs.CategoryMap[lc]; ok {
+		if c := byID(id); c != nil {
 			return c
 		}
 	}
+	if c := byID(lc); c != nil && lc != "" {
+		return c
+	}
+	var best *Category
+	bestLen, bestEnd := 0, -1
 	for i := range rs.Categories {
 		c := &rs.Categories[i]
-		for _, w := range c.Match {
-			if w != "" && strings.Contains(lc, w) {
-				return c
+		for _, w := range c.Words {
+			at := strings.LastIndex(lc, w)
+			if w == "" || at < 0 {
+				continue
+			}
+			n, end := utf8.RuneCountInString(w), at+len(w)
+			if n > bestLen || (n == bestLen && end > bestEnd) {
+				best, bestLen, bestEnd = c, n, end
 			}
 		}
 	}
-	for i := range rs.Categories {
-		if rs.Categories[i].ID == "default" {
-			return &rs.Categories[i]
-		}
+	if best != nil {
+		return best
 	}
-	return nil
+	return byID("default")
 }
 
 // Grade returns the definition of a grade code, or nil.
@@ -477,6 +650,26 @@ func (c *Category) CheckAnswers(answers map[string]any, final bool) error {
 				}
 				p.AddCode(f, "answer_choice", "must be one of "+strings.Join(vs, ", "))
 			}
+		case QMulti:
+			list, ok := a.([]any)
+			valid := ok && len(list) <= len(q.Options)
+			seen := map[string]bool{}
+			for _, x := range list {
+				s, isStr := x.(string)
+				known := false
+				for _, o := range q.Options {
+					known = known || o.Value == s
+				}
+				valid = valid && isStr && known && !seen[s]
+				seen[s] = true
+			}
+			if !valid {
+				var vs []string
+				for _, o := range q.Options {
+					vs = append(vs, o.Value)
+				}
+				p.AddCode(f, "answer_multi", "must be a list of distinct values from "+strings.Join(vs, ", "))
+			}
 		case QNumber:
 			n, ok := a.(float64)
 			switch {
@@ -507,6 +700,8 @@ type Reason struct {
 	Code string `json:"code"`
 	EN   string `json:"en"`
 	ZH   string `json:"zh"`
+	// Basis is the legal or policy text the reason rests on, if any.
+	Basis *Text `json:"basis,omitempty"`
 }
 
 // Refund decisions (central.md §3, unit.inspected).
@@ -518,11 +713,27 @@ const (
 )
 
 // RefundAdvice is the station's refund recommendation; central decides.
+// Amount is what to pay: the price for full, the price less Deductions for
+// partial, 0.00 for reject and for escalate (nothing until a person decides).
 type RefundAdvice struct {
-	Decision string   `json:"decision"`
-	Amount   string   `json:"amount"`
-	Currency string   `json:"currency"`
-	Reasons  []Reason `json:"reasons"`
+	Decision string `json:"decision"`
+	Amount   string `json:"amount"`
+	Currency string `json:"currency"`
+	// Rule is the code of the rule that decided (the first reason's).
+	Rule string `json:"rule,omitempty"`
+	// Deductions are what a partial refund holds back, item by item.
+	Deductions []Deduction `json:"deductions,omitempty"`
+	Reasons    []Reason    `json:"reasons"`
+}
+
+// Deduction is one missing item's value held back from a refund.
+type Deduction struct {
+	Finding string `json:"finding"`
+	Amount  string `json:"amount"`
+	// Source says where the value comes from: "line" (the RMA line's
+	// accessories or gifts), "rules" (a share of the price in the rule
+	// document).
+	Source string `json:"source"`
 }
 
 // Suggestion is what the rules make of an inspection.
@@ -570,11 +781,8 @@ func (rs *RuleSet) Suggest(in GradeInput) Suggestion {
 		g := rs.Grade(s.Grade)
 		s.Reasons = []Reason{{Code: "no_issue_found", EN: "No issue found: " + g.Meaning.EN, ZH: "未发现问题：" + g.Meaning.ZH}}
 	}
-	s.Disposition = cat.Dispositions[s.Grade]
 	s.Refund = rs.Advise(in, s.Grade, s.Findings)
-	if s.Refund.Decision == RefundEscalate {
-		s.Disposition = rs.HoldDisposition()
-	}
+	s.Disposition = rs.DispositionFor(cat, s.Grade, s.Refund.Decision)
 	return s
 }
 
@@ -610,6 +818,20 @@ func (rs *RuleSet) bestGrade() string {
 	return best.Code
 }
 
+// DispositionFor is where a unit of grade goes once the refund is decided:
+// held in quarantine while a person decides, back to the customer when the
+// refund is refused (the goods are still theirs), else by the category's
+// grade.
+func (rs *RuleSet) DispositionFor(cat *Category, grade, decision string) string {
+	switch decision {
+	case RefundEscalate:
+		return rs.HoldDisposition()
+	case RefundReject:
+		return rs.RejectDisposition()
+	}
+	return cat.Dispositions[grade]
+}
+
 func dedupe(list []string) []string {
 	seen := map[string]bool{}
 	out := []string{}
@@ -620,165 +842,4 @@ func dedupe(list []string) []string {
 		}
 	}
 	return out
-}
-
-// policyWindow returns the return window of a policy for a category.
-func policyWindow(policy string, cat *Category) time.Duration {
-	switch policy {
-	case PolicyNoReason7d:
-		return 7 * 24 * time.Hour
-	case PolicyNoReason15d:
-		return 15 * 24 * time.Hour
-	case PolicyFresh24h:
-		return 24 * time.Hour
-	case PolicyQuality, PolicyCustom:
-		return time.Duration(cat.QualityDays) * 24 * time.Hour
-	}
-	return 0
-}
-
-// Advise recommends a refund for one unit of grade with findings under the
-// RMA's policy. The window runs from delivered_at to requested_at (when the
-// customer asked), so a slow carrier never costs the customer their refund.
-func (rs *RuleSet) Advise(in GradeInput, grade string, findings []string) RefundAdvice {
-	adv := RefundAdvice{Amount: "0.00", Currency: "CNY"}
-	reason := func(code, en, zh string) { adv.Reasons = append(adv.Reasons, Reason{code, en, zh}) }
-	if in.RMA == nil {
-		adv.Decision = RefundEscalate
-		reason("no_rma", "The parcel matches no return authorization: a supervisor must decide.", "包裹未匹配到退货单，需主管处理。")
-		return adv
-	}
-	adv.Currency = in.RMA.Refund.Currency
-	if adv.Currency == "" {
-		adv.Currency = "CNY"
-	}
-	if in.Line == nil {
-		adv.Decision = RefundEscalate
-		reason("not_on_rma", "This item is not on the return authorization: no refund without review.", "该商品不在退货单上，需人工审核。")
-		return adv
-	}
-	price, _ := ParseAmount(in.Line.UnitPrice)
-	cat := rs.Template(in.Category)
-	var defect, notIntact, escalate []string
-	missing := 0
-	for _, f := range findings {
-		d := rs.Finding(f)
-		if d.Defect {
-			defect = append(defect, f)
-		}
-		if d.NotIntact {
-			notIntact = append(notIntact, f)
-		}
-		if d.Escalate {
-			escalate = append(escalate, f)
-		}
-		if f == "missing_parts" {
-			missing++
-		}
-	}
-	if n, ok := in.Answers["missing_parts_count"].(float64); ok && n > 1 {
-		missing = int(n)
-	}
-	set := func(decision string, amount Cents) {
-		adv.Decision = decision
-		adv.Amount = amount.String()
-	}
-	if len(escalate) > 0 {
-		set(RefundEscalate, price)
-		reason("finding_needs_review", "Findings need a person to decide: "+rs.findingNames(escalate, false)+".", "存在需人工判断的问题："+rs.findingNames(escalate, true)+"。")
-		return adv
-	}
-	policy := in.RMA.Policy
-	if policy == PolicyVirtual {
-		set(RefundEscalate, price)
-		reason("virtual_policy", "The return is for a virtual good yet goods arrived.", "虚拟商品退货却收到实物。")
-		return adv
-	}
-	window := policyWindow(policy, cat)
-	inWindow := true
-	if window > 0 {
-		if in.RMA.DeliveredAt == nil {
-			set(RefundEscalate, price)
-			reason("no_delivery_date", "The delivery date is unknown, so the return window cannot be checked.", "签收时间未知，无法核对退货期限。")
-			return adv
-		}
-		asked := in.RMA.RequestedAt
-		if asked != nil && asked.Sub(*in.RMA.DeliveredAt) > window {
-			inWindow = false
-		}
-	}
-	deduct := func() Cents {
-		pct := missing * rs.Refund.MissingPartPct
-		if pct > rs.Refund.MaxDeductPct {
-			pct = rs.Refund.MaxDeductPct
-		}
-		return price.Percent(pct)
-	}
-	hasDefect := len(defect) > 0
-	switch policy {
-	case PolicyNoReason7d, PolicyNoReason15d:
-		switch {
-		case !inWindow && hasDefect:
-			set(RefundEscalate, price)
-			reason("outside_window_defect", "Asked after the no-reason window, but a defect was found: a quality claim may apply.", "超出无理由退货期限，但发现质量问题，可能适用质量退货。")
-		case !inWindow:
-			set(RefundReject, 0)
-			reason("outside_window", "The customer asked after the no-reason return window.", "超出无理由退货期限。")
-		case hasDefect:
-			set(RefundFull, price)
-			reason("defect_found", "A defect was found: "+rs.findingNames(defect, false)+".", "发现质量问题："+rs.findingNames(defect, true)+"。")
-		case len(notIntact) > 0 || !contains(rs.Refund.IntactGrades, grade):
-			set(RefundReject, 0)
-			reason("not_intact", "Goods are not intact (grade "+grade+rs.findingNames(notIntact, false, ", ")+"): a no-reason return needs intact goods.", "商品不完好（等级"+grade+rs.findingNames(notIntact, true, "、")+"），不符合无理由退货条件。")
-		case missing > 0:
-			set(RefundPartial, price-deduct())
-			reason("missing_parts", fmt.Sprintf("Intact, but %d part(s) missing: %s deducted.", missing, deduct()), fmt.Sprintf("商品完好但缺少%d个配件，扣除%s。", missing, deduct()))
-		default:
-			set(RefundFull, price)
-			reason("intact", "Intact goods returned within the no-reason window.", "无理由退货期限内退回，商品完好。")
-		}
-	case PolicyQuality:
-		switch {
-		case !inWindow:
-			set(RefundEscalate, price)
-			reason("outside_quality_window", fmt.Sprintf("Asked after the %d-day quality window for %s.", cat.QualityDays, cat.ID), fmt.Sprintf("超出%d天质量问题退货期限。", cat.QualityDays))
-		case hasDefect:
-			set(RefundFull, price)
-			reason("defect_confirmed", "The claimed defect was confirmed: "+rs.findingNames(defect, false)+".", "确认存在质量问题："+rs.findingNames(defect, true)+"。")
-		case missing > 0:
-			set(RefundPartial, price-deduct())
-			reason("missing_parts", fmt.Sprintf("No defect found and %d part(s) missing: %s deducted.", missing, deduct()), fmt.Sprintf("未发现质量问题且缺少%d个配件，扣除%s。", missing, deduct()))
-		default:
-			set(RefundReject, 0)
-			reason("no_defect_found", "The inspection found no defect.", "检验未发现质量问题。")
-		}
-	case PolicyFresh24h:
-		switch {
-		case !inWindow:
-			set(RefundReject, 0)
-			reason("outside_window", "Fresh goods: the customer asked more than 24 hours after delivery.", "生鲜商品：签收超过24小时后才申请。")
-		case hasDefect:
-			set(RefundFull, price)
-			reason("defect_found", "Fresh goods with a quality problem reported within 24 hours.", "生鲜商品24小时内反馈质量问题。")
-		default:
-			set(RefundReject, 0)
-			reason("fresh_no_defect", "Fresh goods are refundable only for a quality problem.", "生鲜商品仅在有质量问题时可退。")
-		}
-	case PolicyCustom:
-		switch {
-		case !inWindow && hasDefect:
-			set(RefundEscalate, price)
-			reason("outside_quality_window", fmt.Sprintf("Made-to-order goods with a defect, but reported after the %d-day quality window.", cat.QualityDays), fmt.Sprintf("定制商品有质量问题，但超出%d天质量问题期限。", cat.QualityDays))
-		case hasDefect:
-			set(RefundFull, price)
-			reason("defect_found", "Made-to-order goods with a defect.", "定制商品存在质量问题。")
-		default:
-			set(RefundReject, 0)
-			reason("custom_made", "Made-to-order goods are refundable only for a defect.", "定制商品仅在有质量问题时可退。")
-		}
-	default:
-		set(RefundEscalate, price)
-		reason("unknown_policy", "Unknown refund policy "+policy+".", "未知的退款政策："+policy+"。")
-	}
-	return adv
 }

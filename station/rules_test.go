@@ -2,127 +2,12 @@ package station_test
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"returns-station/station"
 )
-
-func day(d int) *time.Time {
-	t := time.Date(2026, 11, 1, 10, 0, 0, 0, time.FixedZone("CST", 8*3600)).Add(time.Duration(d) * 24 * time.Hour)
-	return &t
-}
-
-func rma(policy string, deliveredDay, requestedDay int, category string) *station.ReturnAuthorization {
-	return &station.ReturnAuthorization{RMA: "RMA-1", Version: 1, Status: "approved", OrderID: "SO-1", Policy: policy,
-		DeliveredAt: day(deliveredDay), RequestedAt: day(requestedDay), Refund: station.Money{Amount: "199.00", Currency: "CNY"},
-		Lines: []station.RMALine{{Line: 1, SKU: "SKU-1", Name: "x", Category: category, Qty: 1, UnitPrice: "199.00"}}}
-}
-
-func TestAdvisePolicies(t *testing.T) {
-	rs := station.DefaultRules()
-	sealed := map[string]any{"packaging": "sealed", "used": false, "powers_on": true, "functions_ok": true, "cosmetic": "none",
-		"liquid_damage": false, "account_locked": false, "accessories_complete": true}
-	with := func(over map[string]any) map[string]any {
-		m := map[string]any{}
-		for k, v := range sealed {
-			m[k] = v
-		}
-		for k, v := range over {
-			m[k] = v
-		}
-		return m
-	}
-	tests := []struct {
-		name       string
-		rma        *station.ReturnAuthorization
-		category   string
-		answers    map[string]any
-		findings   []string
-		grade      string
-		decision   string
-		amount     string
-		reasonCode string
-	}{
-		{"7d intact in window", rma("no_reason_7d", 0, 3, "electronics"), "electronics", sealed, nil, "A", "full", "199.00", "intact"},
-		{"7d opened box still intact", rma("no_reason_7d", 0, 3, "electronics"), "electronics", with(map[string]any{"packaging": "opened"}), nil, "B", "full", "199.00", "intact"},
-		{"7d asked on day 8", rma("no_reason_7d", 0, 8, "electronics"), "electronics", sealed, nil, "A", "reject", "0.00", "outside_window"},
-		{"7d asked exactly at 7 days", rma("no_reason_7d", 0, 7, "electronics"), "electronics", sealed, nil, "A", "full", "199.00", "intact"},
-		{"15d asked on day 12", rma("no_reason_15d", 0, 12, "electronics"), "electronics", sealed, nil, "A", "full", "199.00", "intact"},
-		{"15d asked on day 16", rma("no_reason_15d", 0, 16, "electronics"), "electronics", sealed, nil, "A", "reject", "0.00", "outside_window"},
-		{"7d used goods", rma("no_reason_7d", 0, 3, "electronics"), "electronics", with(map[string]any{"used": true}), nil, "C", "reject", "0.00", "not_intact"},
-		{"7d defect found", rma("no_reason_7d", 0, 3, "electronics"), "electronics", with(map[string]any{"functions_ok": false}), nil, "D", "full", "199.00", "defect_found"},
-		{"7d late but defect", rma("no_reason_7d", 0, 9, "electronics"), "electronics", with(map[string]any{"powers_on": false}), nil, "D", "escalate", "199.00", "outside_window_defect"},
-		{"7d one accessory missing", rma("no_reason_7d", 0, 3, "electronics"), "electronics", with(map[string]any{"accessories_complete": false}), nil, "B", "partial", "179.10", "missing_parts"},
-		{"7d three accessories missing", rma("no_reason_7d", 0, 3, "electronics"), "electronics", with(map[string]any{"accessories_complete": false, "missing_parts_count": 3.0}), nil, "B", "partial", "139.30", "missing_parts"},
-		{"deduction capped", rma("no_reason_7d", 0, 3, "electronics"), "electronics", with(map[string]any{"accessories_complete": false, "missing_parts_count": 9.0}), nil, "B", "partial", "99.50", "missing_parts"},
-		{"quality confirmed", rma("quality", 0, 10, "electronics"), "electronics", with(map[string]any{"functions_ok": false}), nil, "D", "full", "199.00", "defect_confirmed"},
-		{"quality no defect", rma("quality", 0, 10, "electronics"), "electronics", sealed, nil, "A", "reject", "0.00", "no_defect_found"},
-		{"quality outside 15 days", rma("quality", 0, 20, "electronics"), "electronics", with(map[string]any{"functions_ok": false}), nil, "D", "escalate", "199.00", "outside_quality_window"},
-		{"fresh spoiled in 24h", rma("fresh_24h", 0, 0, "fresh"), "fresh", map[string]any{"spoiled": true, "cold_chain_ok": true, "quantity_ok": true, "packaging": "sealed"}, nil, "X", "full", "199.00", "defect_found"},
-		{"fresh changed mind", rma("fresh_24h", 0, 0, "fresh"), "fresh", map[string]any{"spoiled": false, "cold_chain_ok": true, "quantity_ok": true, "packaging": "sealed"}, nil, "A", "reject", "0.00", "fresh_no_defect"},
-		{"fresh after two days", rma("fresh_24h", 0, 2, "fresh"), "fresh", map[string]any{"spoiled": true, "cold_chain_ok": true, "quantity_ok": true, "packaging": "sealed"}, nil, "X", "reject", "0.00", "outside_window"},
-		{"custom without defect", rma("custom_nonreturnable", 0, 2, "apparel"), "apparel", map[string]any{"tags_attached": true, "worn": false, "washed": false, "stains_or_odour": false, "fabric_fault": false, "packaging": "sealed"}, nil, "A", "reject", "0.00", "custom_made"},
-		{"custom with defect after the window", rma("custom_nonreturnable", 0, 20, "apparel"), "apparel", map[string]any{"tags_attached": true, "worn": false, "washed": false, "stains_or_odour": false, "fabric_fault": true, "packaging": "sealed"}, nil, "D", "escalate", "199.00", "outside_quality_window"},
-		{"custom with defect", rma("custom_nonreturnable", 0, 2, "apparel"), "apparel", map[string]any{"tags_attached": true, "worn": false, "washed": false, "stains_or_odour": false, "fabric_fault": true, "packaging": "sealed"}, nil, "D", "full", "199.00", "defect_found"},
-		{"apparel tags removed is not intact", rma("no_reason_7d", 0, 2, "apparel"), "apparel", map[string]any{"tags_attached": false, "worn": false, "washed": false, "stains_or_odour": false, "fabric_fault": false, "packaging": "opened"}, nil, "B", "reject", "0.00", "not_intact"},
-		{"beauty seal broken", rma("no_reason_7d", 0, 2, "beauty"), "beauty", map[string]any{"seal_intact": false, "used": false, "expiry_ok": true, "leaking": false, "suspect_counterfeit": false, "packaging": "opened"}, nil, "X", "reject", "0.00", "not_intact"},
-		{"wrong item escalates", rma("no_reason_7d", 0, 2, "electronics"), "electronics", sealed, []string{"wrong_item"}, "A", "escalate", "199.00", "finding_needs_review"},
-		{"serial mismatch escalates", rma("quality", 0, 2, "electronics"), "electronics", sealed, []string{"serial_mismatch"}, "A", "escalate", "199.00", "finding_needs_review"},
-		{"virtual", rma("virtual", 0, 2, "electronics"), "electronics", sealed, nil, "A", "escalate", "199.00", "virtual_policy"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			in := station.GradeInput{RMA: tt.rma, Line: &tt.rma.Lines[0], Category: tt.category, Answers: tt.answers, Findings: tt.findings}
-			s := rs.Suggest(in)
-			if s.Grade != tt.grade {
-				t.Errorf("grade = %s, want %s (reasons %v)", s.Grade, tt.grade, s.Reasons)
-			}
-			if s.Refund.Decision != tt.decision || s.Refund.Amount != tt.amount {
-				t.Errorf("refund = %s %s, want %s %s (reasons %+v)", s.Refund.Decision, s.Refund.Amount, tt.decision, tt.amount, s.Refund.Reasons)
-			}
-			if len(s.Refund.Reasons) == 0 || s.Refund.Reasons[0].Code != tt.reasonCode {
-				t.Errorf("refund reason = %+v, want code %s", s.Refund.Reasons, tt.reasonCode)
-			}
-			for _, r := range append(s.Refund.Reasons, s.Reasons...) {
-				if r.EN == "" || r.ZH == "" {
-					t.Errorf("reason %s lacks words for people: %+v", r.Code, r)
-				}
-			}
-			if s.Disposition == "" {
-				t.Error("no disposition suggested")
-			}
-		})
-	}
-}
-
-func TestAdviseWithoutRMA(t *testing.T) {
-	rs := station.DefaultRules()
-	s := rs.Suggest(station.GradeInput{Category: "whatever", Answers: map[string]any{}})
-	if s.Refund.Decision != station.RefundEscalate || s.Category != "default" {
-		t.Errorf("unmatched unit: decision %s category %s, want escalate default", s.Refund.Decision, s.Category)
-	}
-	r := rma("no_reason_7d", 0, 1, "electronics")
-	r.DeliveredAt = nil
-	s = rs.Suggest(station.GradeInput{RMA: r, Line: &r.Lines[0], Category: "electronics", Answers: map[string]any{}})
-	if s.Refund.Decision != station.RefundEscalate || s.Refund.Reasons[0].Code != "no_delivery_date" {
-		t.Errorf("no delivered_at: %+v, want escalate no_delivery_date", s.Refund)
-	}
-}
-
-func TestTemplateMatching(t *testing.T) {
-	rs := station.DefaultRules()
-	tests := []struct{ category, want string }{
-		{"electronics", "electronics"}, {"数码/耳机", "electronics"}, {"Mobile Phones", "electronics"},
-		{"女装/连衣裙", "apparel"}, {"美妆护肤", "beauty"}, {"生鲜水果", "fresh"}, {"家居日用", "home"}, {"图书", "default"}, {"", "default"},
-	}
-	for _, tt := range tests {
-		if got := rs.Template(tt.category).ID; got != tt.want {
-			t.Errorf("Template(%q) = %s, want %s", tt.category, got, tt.want)
-		}
-	}
-}
 
 func TestRulesValidation(t *testing.T) {
 	base, err := json.Marshal(station.DefaultRules())
@@ -141,6 +26,16 @@ func TestRulesValidation(t *testing.T) {
 		{"unknown finding", `"findings":["not_working"]`, `"findings":["broken"]`, ".findings"},
 		{"unknown field", `"version":`, `"versoin":`, "body"},
 		{"disposition missing", `"A":"restock","B":"open_box","C":"refurbish","D":"repair","X":"recycle"`, `"A":"restock","B":"open_box","C":"refurbish","D":"repair"`, "dispositions.X"},
+		{"a single character as a word", `"words":["electronics"`, `"words":["衣","electronics"`, "words[0]"},
+		{"upper-case word", `"words":["electronics"`, `"words":["Electronics"`, "words[0]"},
+		{"a word of two templates", `"words":["accessories"`, `"words":["手机","accessories"`, "words[0]"},
+		{"category map to no template", `"面包":"groceries"`, `"面包":"bakery"`, "category_map.面包"},
+		{"unknown time zone", `"time_zone":"Asia/Shanghai"`, `"time_zone":"Mars/Olympus"`, "time_zone"},
+		{"a basis missing", `"no_reason_window":{`, `"no_reason_window_x":{`, "bases.no_reason_window"},
+		{"unknown reject disposition", `"reject_disposition":"return_to_customer"`, `"reject_disposition":"burn"`, "refund.reject_disposition"},
+		{"share over 100", `"share_pct":8`, `"share_pct":800`, "missing.share_pct"},
+		{"multi without options", `"type":"multi","label"`, `"type":"multi","optionz":1,"label"`, "body"},
+		{"newer schema", `"schema":2`, `"schema":3`, "schema"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -163,10 +58,57 @@ func TestRulesValidation(t *testing.T) {
 	}
 }
 
+// TestSchema1Migrates: today's schema 1 built-in document (as a supervisor
+// may still PUT it, or an older station stored it) becomes today's built-in
+// rules; an edited one keeps its edits and gains the new templates, without
+// the single-character keywords.
+func TestSchema1Migrates(t *testing.T) {
+	old, err := os.ReadFile("testdata/rules_schema1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := station.ParseRules(old)
+	if err != nil {
+		t.Fatalf("today's document does not load: %v", err)
+	}
+	want, _ := json.Marshal(station.DefaultRules())
+	if got, _ := json.Marshal(rs); string(got) != string(want) {
+		t.Error("the untouched schema 1 document did not become the built-in rules")
+	}
+	stored, migrated, err := station.LoadStoredRules(old)
+	if err != nil || !migrated || stored.Schema != station.RulesSchema {
+		t.Fatalf("stored schema 1: migrated %v schema %d err %v", migrated, stored.Schema, err)
+	}
+
+	var doc map[string]any
+	json.Unmarshal(old, &doc)
+	cats := doc["categories"].([]any)
+	cats[0].(map[string]any)["quality_days"] = 30 // electronics
+	mine := map[string]any{"id": "garden", "name": map[string]any{"en": "Garden", "zh": "园艺"}, "match": []any{"园", "园艺", "garden", "手机"},
+		"quality_days": 10, "questions": []any{map[string]any{"id": "works", "type": "bool", "label": map[string]any{"en": "Works?", "zh": "正常？"}}},
+		"rules": []any{}, "dispositions": map[string]any{"A": "restock", "B": "open_box", "C": "refurbish", "D": "repair", "X": "recycle"}}
+	doc["categories"] = append(cats, mine)
+	edited, _ := json.Marshal(doc)
+	rs, err = station.ParseRules(edited)
+	if err != nil {
+		t.Fatalf("an edited schema 1 document does not load: %v", err)
+	}
+	if rs.Template("electronics").QualityDays != 30 {
+		t.Error("the supervisor's quality window was lost")
+	}
+	g := rs.Template("garden")
+	if g.ID != "garden" || strings.Join(g.Words, ",") != "园艺,garden" {
+		t.Errorf("garden words %v, want 园艺,garden (no single characters, no word of another template)", g.Words)
+	}
+	if rs.Template("园艺工具").ID != "garden" || rs.Template("手机壳").ID != "accessories" || rs.Template("面包").ID != "groceries" {
+		t.Error("migrated document does not map categories by words and table")
+	}
+}
+
 func TestCheckAnswers(t *testing.T) {
 	tpl := station.DefaultRules().Template("electronics")
-	err := tpl.CheckAnswers(map[string]any{"packaging": "shiny", "used": "no", "missing_parts_count": 99.0, "colour": "red"}, true)
-	want := []string{"checklist.colour", "checklist.missing_parts_count", "checklist.packaging", "checklist.used", "checklist.powers_on"}
+	err := tpl.CheckAnswers(map[string]any{"packaging": "shiny", "used": "no", "missing_parts_count": 99.0, "colour": "red", "missing_accessories": []any{"charger", "charger"}}, true)
+	want := []string{"checklist.colour", "checklist.missing_parts_count", "checklist.packaging", "checklist.used", "checklist.powers_on", "checklist.missing_accessories"}
 	got := map[string]bool{}
 	for _, f := range station.Fields(err) {
 		got[f.Field] = true

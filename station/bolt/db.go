@@ -253,9 +253,18 @@ func (d *DB) init(stationID string) error {
 				return err
 			}
 		}
-		rs, err := get[station.RuleSet](meta, []byte("rules"))
+		rs, migrated, err := station.LoadStoredRules(meta.Get([]byte("rules")))
 		if err != nil {
-			return fmt.Errorf("the stored inspection rules do not decode: %w", err)
+			return fmt.Errorf("the stored inspection rules do not load (restore them with PUT /api/v1/rules or from a backup): %w", err)
+		}
+		if migrated { // an older station's rules, brought to today's schema once
+			raw, err := json.Marshal(rs)
+			if err != nil {
+				return err
+			}
+			if err := meta.Put([]byte("rules"), raw); err != nil {
+				return err
+			}
 		}
 		d.rules.Store(rs)
 		d.stationID = string(meta.Get(kStationID))

@@ -130,7 +130,7 @@ func TestIdempotencyRecordedWithTheEffect(t *testing.T) {
 func TestRulesReplaceIsTransactional(t *testing.T) {
 	db := openDB(t)
 	rs := station.DefaultRules()
-	rs.Refund.MissingPartPct = 20
+	rs.TimeZone = "Asia/Urumqi"
 	_, err := db.Update(context.Background(), nil, func(tx station.Tx) (any, error) {
 		if _, err := station.ReplaceRules(tx, env(station.RoleSupervisor), rs); err != nil {
 			return nil, err
@@ -142,8 +142,8 @@ func TestRulesReplaceIsTransactional(t *testing.T) {
 	}
 	var got *station.RuleSet
 	db.View(func(tx station.Tx) (err error) { got, err = tx.Rules(); return })
-	if got.Refund.MissingPartPct != 10 || got.Version != 1 {
-		t.Fatalf("rolled-back rules are in force: pct %d version %d", got.Refund.MissingPartPct, got.Version)
+	if got.TimeZone != "Asia/Shanghai" || got.Version != 1 {
+		t.Fatalf("rolled-back rules are in force: zone %s version %d", got.TimeZone, got.Version)
 	}
 	if _, err := db.Update(context.Background(), nil, func(tx station.Tx) (any, error) {
 		return station.ReplaceRules(tx, env(station.RoleSupervisor), rs)
@@ -151,8 +151,8 @@ func TestRulesReplaceIsTransactional(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.View(func(tx station.Tx) (err error) { got, err = tx.Rules(); return })
-	if got.Refund.MissingPartPct != 20 || got.Version != 2 {
-		t.Fatalf("committed rules not in force: pct %d version %d", got.Refund.MissingPartPct, got.Version)
+	if got.TimeZone != "Asia/Urumqi" || got.Version != 2 {
+		t.Fatalf("committed rules not in force: zone %s version %d", got.TimeZone, got.Version)
 	}
 }
 

@@ -166,6 +166,17 @@
       fs.append(h('div', { class: 'opts two' }, opt(true, t('yes'), ta('yes'), 'yes'), opt(false, t('no'), ta('no'), 'no')));
     } else if (q.type === 'choice') {
       fs.append(h('div', { class: 'opts' }, (q.options || []).map((o) => opt(o.value, tx(o.label), txa(o.label)))));
+    } else if (q.type === 'multi') {
+      // Any number of the options: each button toggles its value in the list.
+      const picked = new Set(Array.isArray(cur) ? cur : []);
+      fs.append(h('div', { class: 'opts' }, (q.options || []).map((o) => h('button', {
+        type: 'button', class: 'btn opt', 'aria-pressed': String(picked.has(o.value)), 'data-m': o.value, disabled: done,
+        onclick: (e) => {
+          if (picked.has(o.value)) picked.delete(o.value); else picked.add(o.value);
+          e.currentTarget.setAttribute('aria-pressed', String(picked.has(o.value)));
+          answer(q, picked.size ? (q.options || []).map((x) => x.value).filter((v) => picked.has(v)) : undefined, fs);
+        },
+      }, h('span', { text: tx(o.label) }), h('span', { class: 'alt', text: txa(o.label) })))));
     } else if (q.type === 'number') {
       const inp = h('input', { type: 'number', inputmode: 'numeric', value: cur == null ? '' : String(cur), min: q.min, max: q.max, disabled: done, 'aria-label': tx(q.label) });
       const set = (n) => { inp.value = n === '' ? '' : String(n); answer(q, n === '' ? undefined : Number(n), fs, true); };
@@ -333,7 +344,8 @@
   // ---- suggestion, confirm, override --------------------------------------
 
   function reasonsList(list) {
-    return h('ul', { class: 'reasons' }, (list || []).map((r) => h('li', {}, h('span', { text: r[RS.lang] || r.en }), h('span', { class: 'alt', text: r[RS.alt] || '' }))));
+    return h('ul', { class: 'reasons' }, (list || []).map((r) => h('li', {}, h('span', { text: r[RS.lang] || r.en }), h('span', { class: 'alt', text: r[RS.alt] || '' }),
+      r.basis ? h('div', { class: 'dim small basis', text: r.basis[RS.lang] || r.basis.en }) : null)));
   }
 
   function refundBlock(rf) {
@@ -408,22 +420,29 @@
   function overrideForm(regrade) {
     const u = S.unit;
     let grade = u.result ? u.result.grade : (u.suggestion || {}).grade || '';
+    // Disposition and refund follow the grade unless the supervisor sets them.
     const sel = h('select', { id: 'ov-disp', 'data-field': 'disposition' },
+      h('option', { value: '' }, t('inspect.by_rules')),
       (S.rules.dispositions || []).map((d) => h('option', { value: d.code }, tx(d.name))));
-    sel.value = u.result ? u.result.disposition : (u.suggestion || {}).disposition || '';
+    const rsel = h('select', { id: 'ov-refund', 'data-field': 'refund_decision' },
+      h('option', { value: '' }, t('inspect.refund_by_grade')),
+      ['full', 'partial', 'reject', 'escalate'].map((d) => h('option', { value: d }, known('refund.' + d, d))));
+    const amount = h('input', { id: 'ov-amount', 'data-field': 'refund_amount', inputmode: 'decimal', class: 'mono', hidden: true, placeholder: '0.00', 'aria-label': t('inspect.refund_amount') });
+    const rreason = h('textarea', { id: 'ov-refund-reason', 'data-field': 'refund_reason', rows: '2', maxlength: '500', hidden: true, 'aria-label': t('inspect.refund_reason') });
+    rsel.addEventListener('change', () => { amount.hidden = rsel.value !== 'partial'; rreason.hidden = !rsel.value; });
     const grades = h('div', { class: 'opts grades', 'data-field': 'grade' }, (S.rules.grades || []).map((g) =>
       h('button', {
         type: 'button', class: 'btn opt', 'data-grade': g.code, 'aria-pressed': String(g.code === grade),
         onclick: () => {
           grade = g.code;
           for (const b of grades.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.grade === grade));
-          if (S.tpl.dispositions && S.tpl.dispositions[grade]) sel.value = S.tpl.dispositions[grade];
         },
       }, h('b', { text: g.code }), h('span', { text: tx(g.name) }))));
     const reason = h('textarea', { id: 'ov-reason', 'data-field': 'override_reason', rows: '2', maxlength: '500' });
     const f = h('form', { class: 'override', id: 'override' },
       h('label', {}, t('inspect.grade')), grades,
       h('label', { for: 'ov-disp' }, t('inspect.disposition')), sel,
+      h('label', { for: 'ov-refund' }, t('inspect.refund_advice'), h('span', { class: 'alt', text: ' ' + ta('inspect.refund_advice') })), rsel, amount, rreason,
       h('label', { for: 'ov-reason' }, t('inspect.override_reason'), h('b', { class: 'req', text: ' *' }), h('span', { class: 'alt', text: ' ' + ta('inspect.override_reason') })), reason,
       h('button', { type: 'submit', class: 'btn warn-b big', id: 'override-go' }, icon('warn'), t(regrade ? 'inspect.regrade_go' : 'inspect.override_go')));
     f.addEventListener('submit', (e) => {
@@ -435,7 +454,9 @@
         RS.beep('error');
         return;
       }
-      confirm({ grade, disposition: sel.value, override_reason: reason.value.trim() });
+      const body = { grade, disposition: sel.value, override_reason: reason.value.trim() };
+      if (rsel.value) Object.assign(body, { refund_decision: rsel.value, refund_amount: rsel.value === 'partial' ? amount.value.trim() : '', refund_reason: rreason.value.trim() || reason.value.trim() });
+      confirm(body);
     });
     return h('details', { class: 'override-box', id: 'override-box' },
       h('summary', {}, icon('warn'), t(regrade ? 'inspect.regrade' : 'inspect.override'), h('span', { class: 'alt', text: ' ' + ta(regrade ? 'inspect.regrade' : 'inspect.override') })), f);
