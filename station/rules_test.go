@@ -123,6 +123,9 @@ func TestCheckAnswers(t *testing.T) {
 func FuzzParseRules(f *testing.F) {
 	base, _ := json.Marshal(station.DefaultRules())
 	f.Add(base)
+	if old, err := os.ReadFile("testdata/rules_schema1.json"); err == nil {
+		f.Add(old) // the migration path
+	}
 	f.Add([]byte(`{"version":1,"grades":[{"code":"A","rank":0}],"categories":[{"id":"default","quality_days":1,"dispositions":{"A":"x"}}],"dispositions":[{"code":"x"}]}`))
 	f.Add([]byte(`{}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -143,6 +146,7 @@ func FuzzParseRules(f *testing.F) {
 func FuzzReturnAuthorizationJSON(f *testing.F) {
 	f.Add([]byte(`{"rma":"RMA-1","version":1,"status":"approved","order_id":"SO-1","policy":"quality","lines":[{"line":1,"sku":"A","qty":1,"unit_price":"1.00"}]}`))
 	f.Add([]byte(`{"rma":"","lines":[{"gtin":"123"}]}`))
+	f.Add([]byte(`{"rma":"RMA-2","version":1,"status":"approved","order_id":"SO-2","policy":"no_reason_7d","lines":[{"line":1,"sku":"A","qty":1,"unit_price":"199.00","accessories":[{"item":"charger","value":"25.00"}],"gifts":[{"name":"保护套","value":"20"}]}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var r station.ReturnAuthorization
 		if json.Unmarshal(data, &r) != nil {
@@ -156,6 +160,11 @@ func FuzzReturnAuthorizationJSON(f *testing.F) {
 			for _, l := range r.Lines {
 				if _, perr := station.ParseAmount(l.UnitPrice); perr != nil {
 					t.Fatalf("valid RMA with unparsable price %q", l.UnitPrice)
+				}
+				for _, x := range append(append([]station.LineItem(nil), l.Accessories...), l.Gifts...) {
+					if _, perr := station.ParseAmount(x.Value); perr != nil {
+						t.Fatalf("valid RMA with an unparsable accessory or gift value %q", x.Value)
+					}
 				}
 			}
 		}

@@ -95,7 +95,7 @@ func TestBrowserFocus(t *testing.T) {
 	b.focusOn("the parcel scan", "unit-scan")
 
 	b.wedge("06901234567892")
-	b.until("checklist", `document.querySelectorAll('#checklist fieldset').length === 9`)
+	b.until("checklist", `document.querySelectorAll('#checklist fieldset').length === 15`)
 	// Electronics needs a serial: the next scan goes there.
 	b.focusOn("the unit scan", "serial")
 	if !b.inView("#confirm") || !b.inView("#suggestion") {

@@ -174,7 +174,7 @@
         onclick: (e) => {
           if (picked.has(o.value)) picked.delete(o.value); else picked.add(o.value);
           e.currentTarget.setAttribute('aria-pressed', String(picked.has(o.value)));
-          answer(q, picked.size ? (q.options || []).map((x) => x.value).filter((v) => picked.has(v)) : undefined, fs);
+          answer(q, picked.size ? (q.options || []).map((x) => x.value).filter((v) => picked.has(v)) : undefined, fs, true);
         },
       }, h('span', { text: tx(o.label) }), h('span', { class: 'alt', text: txa(o.label) })))));
     } else if (q.type === 'number') {
@@ -626,6 +626,11 @@
       const inp = fs.querySelector('input');
       if (inp) inp.value = String(v);
       answer(q, v, fs, !!step);
+      return;
+    }
+    if (q.type === 'multi') { // F2 F3 F4 toggle the first, second, third option
+      const b = step ? null : fs.querySelectorAll('button[data-m]')[i];
+      if (b) b.click();
       return;
     }
     const values = q.type === 'bool' ? [true, false] : (q.options || []).map((o) => o.value);
