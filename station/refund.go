@@ -41,9 +41,9 @@ func (rs *RuleSet) Basis(id string) *Text {
 
 // window states.
 const (
-	inTime = iota
-	late
-	unknown
+	inTime  = 0
+	late    = 1
+	unknown = 2 // a date is missing
 )
 
 // returnWindow judges whether the customer asked in time under policy. No-
@@ -169,7 +169,7 @@ func (rs *RuleSet) Advise(in GradeInput, grade string, findings []string) Refund
 			claim, claimZH = en(liable), zh(liable)
 		}
 		return escalate("damage_and_defect", BasisDamageAndDefect,
-			"Damage the customer may have caused ("+en(damage)+") together with "+claim+": a person decides what caused what.",
+			"Damage that may be the customer's ("+en(damage)+") together with "+claim+": a person decides where it came from.",
 			"存在可能由客户造成的损坏（"+zh(damage)+"），同时"+claimZH+"：由人工判定原因。")
 	}
 	if in.RMA.Reason.Code == "missing_parts" && len(missing) > 0 {
