@@ -108,18 +108,18 @@ func TestBrowserFocus(t *testing.T) {
 		key  string
 		q, v string
 	}{
-		{kb.ArrowRight, "packaging", "sealed"},   // ← → step through the options …
-		{kb.ArrowRight, "packaging", "opened"},   // … and stay on the question
-		{kb.ArrowDown, "used", ""},               // ↓ to the next question
-		{kb.F3, "used", "false"},                 // F3 = no, then on to the next
-		{kb.F2, "powers_on", "true"},             // F2 = yes
-		{kb.F2, "functions_ok", "true"},          //
-		{kb.F2, "cosmetic", "none"},              // F2 = the first option
-		{kb.F3, "liquid_damage", "false"},        //
-		{kb.F3, "account_locked", "false"},       //
-		{kb.F2, "accessories_complete", "true"},  //
-		{kb.F2, "missing_parts_count", "0"},      // F2 on a number: the least
-		{kb.ArrowUp, "accessories_complete", ""}, // ↑ goes back
+		{kb.ArrowRight, "packaging", "sealed"},  // ← → step through the options …
+		{kb.ArrowRight, "packaging", "opened"},  // … and stay on the question
+		{kb.ArrowDown, "used", ""},              // ↓ to the next question
+		{kb.F3, "used", "false"},                // F3 = no, then on to the next
+		{kb.F2, "powers_on", "true"},            // F2 = yes
+		{kb.F2, "functions_ok", "true"},         //
+		{kb.F2, "cosmetic", "none"},             // F2 = the first option
+		{kb.F3, "liquid_damage", "false"},       //
+		{kb.F3, "account_locked", "false"},      //
+		{kb.F2, "accessories_complete", "true"}, //
+		{kb.F2, "missing_parts_count", "0"},     // F2 on a number: the least
+		{kb.ArrowUp, "missing_parts_count", ""}, // ↑ goes back
 	}
 	for i, k := range keys {
 		cur := eval[string](b, `(document.querySelector('#checklist .q.cur') || {dataset: {}}).dataset.q || ''`)
@@ -139,8 +139,10 @@ func TestBrowserFocus(t *testing.T) {
 			t.Errorf("after key %d (%s) the suggestion or Confirm is off the screen", i, k.q)
 		}
 	}
-	if cur := eval[string](b, `document.querySelector('#checklist .q.cur').dataset.q`); cur != "accessories_complete" {
-		t.Errorf("after ↑ the current question is %q, want accessories_complete", cur)
+	// The answer to missing_parts_count moved on to missing_accessories (the
+	// next unanswered question); ↑ goes back one.
+	if cur := eval[string](b, `document.querySelector('#checklist .q.cur').dataset.q`); cur != "missing_parts_count" {
+		t.Errorf("after ↑ the current question is %q, want missing_parts_count", cur)
 	}
 	b.wedge("SN8842AA") // the serial barcode on the device
 	b.until("serial saved and confirm ready", `!document.getElementById('confirm').disabled && !!document.querySelector('#suggestion .grade-big')`)
