@@ -78,6 +78,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		webCfg.SetupCode = newSetupCode()
 	}
 	srv := web.New(webCfg)
+	w.start(wctx, "prune", log, pruneState(db, log))
 	w.start(wctx, "inbound", log, sweepInbound(db, station.InboundPolicy{DockGrace: cfg.DockGrace, StuckAfter: cfg.StuckAfter}, log))
 	if p := carrierPoller(db, getenv, cfg.PollQuiet, log); p != nil {
 		w.start(wctx, "poll", log, func(ctx context.Context) { p.Run(ctx) })

@@ -199,3 +199,27 @@ func (labelRenderer) ZPL(c station.LabelContent, size string, dpi int, font stri
 func (labelRenderer) Sheet(w io.Writer, list []station.LabelContent, size string) error {
 	return labels.Sheet(w, list, size)
 }
+
+// pruneState removes expired sessions, idempotency records (kept two days,
+// never under one) and carrier delivery keys (kept 30 days) once a minute, a
+// bounded batch of each per pass, so the data file does not grow with them.
+func pruneState(db *bolt.DB, log *slog.Logger) func(context.Context) {
+	p := db.NewPruner(bolt.PrunePolicy{SessionIdle: web.DefaultIdleTimeout, Idempotency: 48 * time.Hour, TrackingSeen: 30 * 24 * time.Hour})
+	return func(ctx context.Context) {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			res, err := p.Pass(time.Now())
+			if err != nil {
+				log.Error("pruning expired records failed; retrying in a minute", "component", "prune", "err", err)
+			} else if res.Total() > 0 {
+				log.Info("expired records removed", "component", "prune", "sessions", res.Sessions, "idempotency_keys", res.Idempotency, "tracking_keys", res.TrackingSeen)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}
+}

@@ -86,7 +86,7 @@ type Config struct {
 	Ready func() error
 	// Sessions enables staff sign-in with a cookie (nil: bearer tokens only).
 	Sessions Sessions
-	// IdleTimeout ends a session nobody used for this long (default 30 min).
+	// IdleTimeout ends a session nobody used for this long (DefaultIdleTimeout).
 	IdleTimeout time.Duration
 	// Labels renders labels (nil: label routes answer 501).
 	Labels LabelRenderer
@@ -105,6 +105,9 @@ type Config struct {
 	// only while no account exists and prints it in the log at start.
 	SetupCode string
 }
+
+// DefaultIdleTimeout ends a staff session nobody used for this long.
+const DefaultIdleTimeout = 30 * time.Minute
 
 // Server is the station's HTTP server.
 type Server struct {
@@ -159,7 +162,7 @@ func New(cfg Config) *Server {
 		cfg.Location = time.Local
 	}
 	if cfg.IdleTimeout == 0 {
-		cfg.IdleTimeout = 30 * time.Minute
+		cfg.IdleTimeout = DefaultIdleTimeout
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, logins: newLimiter(5, time.Minute), setup: newSetup(cfg.SetupCode), touched: map[string]time.Time{},
 		ids: station.NewIDSource(cfg.Now, rand.Reader), proxies: parseProxies(cfg.TrustedProxies)}

@@ -302,6 +302,16 @@ func (s *Server) touch(key string, now time.Time, record func() error) {
 		return
 	}
 	s.touched[key] = now
+	if len(s.touched) >= max(s.sweepAt, minSweep) {
+		// Forget keys not seen for a minute once the map has doubled since the
+		// last sweep, as the limiter does: bounded memory, constant work a call.
+		for k, at := range s.touched {
+			if now.Sub(at) >= time.Minute {
+				delete(s.touched, k)
+			}
+		}
+		s.sweepAt = 2 * len(s.touched)
+	}
 	s.touchMu.Unlock()
 	if err := record(); err != nil {
 		s.log.Warn("could not record activity", "component", "web", "err", err)
