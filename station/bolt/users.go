@@ -94,7 +94,7 @@ func (d *DB) addUser(actor string, u station.User, pin, badge string, first bool
 	_, err = d.write(context.Background(), func(t *txn) (any, error) {
 		if first {
 			if k, _ := t.b(bUsers).Cursor().First(); k != nil {
-				return nil, &station.Error{Code: station.EConflict, Message: "an account exists already: the first admin is made only once; sign in, or ask an admin. 已有账号：首个管理员只能创建一次，请登录或联系管理员。"}
+				return nil, &station.Error{Code: station.EConflict, Key: "setup_done", Message: "an account exists already: the first admin is made only once; sign in, or ask an admin. 已有账号：首个管理员只能创建一次，请登录或联系管理员。"}
 			}
 		}
 		if t.b(bUsers).Get([]byte(u.Username)) != nil {

@@ -349,6 +349,6 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 func notConfigured(what string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		return sendProblem(c, Problem{Type: problemType("not_configured"), Status: fiber.StatusNotImplemented,
-			Detail: what + " is not available on this station yet."})
+			Detail: what + " is not available on this station yet.", Code: "not_configured"})
 	}
 }

@@ -88,7 +88,8 @@ func (s *Server) createFirstAdmin(c *fiber.Ctx) error {
 		secs := int(wait.Seconds()) + 1
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
 		return sendProblem(c, Problem{Type: problemType("locked"), Status: fiber.StatusTooManyRequests,
-			Detail: fmt.Sprintf("Too many wrong setup codes. Try again in %d seconds. 设置码错误次数过多，请于%d秒后再试。", secs, secs)})
+			Detail: fmt.Sprintf("Too many wrong setup codes. Try again in %d seconds. 设置码错误次数过多，请于%d秒后再试。", secs, secs),
+			Code:   "setup_locked", Args: map[string]string{"s": strconv.Itoa(secs)}})
 	}
 	wrong := false
 	defer func() {
@@ -101,20 +102,22 @@ func (s *Server) createFirstAdmin(c *fiber.Ctx) error {
 	defer st.mu.Unlock()
 	if st.hash == nil {
 		return sendProblem(c, Problem{Type: problemType("setup_closed"), Status: fiber.StatusGone,
-			Detail: "Set-up is closed: an account exists already, or the setup code was used. Sign in, or ask an admin. 设置已关闭：已有账号或设置码已用过。请登录或联系管理员。"})
+			Detail: "Set-up is closed: an account exists already, or the setup code was used. Sign in, or ask an admin. 设置已关闭：已有账号或设置码已用过。请登录或联系管理员。",
+			Code:   "setup_done"})
 	}
 	if n, err := s.cfg.Sessions.UserCount(); err != nil {
 		return err
 	} else if n > 0 {
 		st.hash = nil
 		return sendProblem(c, Problem{Type: problemType("setup_closed"), Status: fiber.StatusGone,
-			Detail: "Set-up is closed: an account exists already. Sign in, or ask an admin. 设置已关闭：已有账号。请登录或联系管理员。"})
+			Detail: "Set-up is closed: an account exists already. Sign in, or ask an admin. 设置已关闭：已有账号。请登录或联系管理员。",
+			Code:   "setup_done"})
 	}
 	got := sha256.Sum256([]byte(normalizeSetupCode(in.Code)))
 	if subtle.ConstantTimeCompare(got[:], st.hash) != 1 {
 		wrong = true
 		s.log.Warn("wrong setup code", "component", "web", "client", c.IP())
-		return station.Invalid("code", "not the setup code: copy it from the line \"setup code\" in the station's log (printed when it started). 设置码不对：请从服务日志中“setup code”一行复制。")
+		return station.Invalid("code", "not the setup code: copy it from the line \"setup code\" in the station's log (printed when it started). 设置码不对：请从服务日志中“setup code”一行复制。").Coded("setup_code_wrong")
 	}
 	u, err := fa.AddFirstAdmin("setup:"+c.IP(), station.User{Username: strings.ToLower(strings.TrimSpace(in.Username)), DisplayName: strings.TrimSpace(in.DisplayName)}, in.PIN)
 	if station.ErrorCode(err) == station.EConflict {
