@@ -32,6 +32,8 @@ type Tx interface {
 	RMA(id string) (*ReturnAuthorization, error)
 	RMAByTracking(tracking string) (*ReturnAuthorization, error)
 	RMAsByOrder(orderID string) ([]*ReturnAuthorization, error)
+	// RMAsByPhone lists the RMAs whose customer's phone ends in tail.
+	RMAsByPhone(tail string) ([]*ReturnAuthorization, error)
 	PutRMA(r *ReturnAuthorization) error
 
 	Parcel(id string) (*Parcel, error)
@@ -43,6 +45,15 @@ type Tx interface {
 	UnitsByParcel(parcelID string) ([]*Unit, error)
 	UnitsBySerial(serial string) ([]string, error)
 	PutUnit(u *Unit) error
+
+	// UnitsAt lists the units in a tote or location (canonical id).
+	UnitsAt(location string) ([]*Unit, error)
+
+	// Tote returns a tote by canonical id; Totes visits every tote (visit
+	// must not write).
+	Tote(id string) (*Tote, error)
+	PutTote(t *Tote) error
+	Totes(visit func(*Tote) error) error
 
 	Exception(id string) (*Exception, error)
 	ExceptionsByParcel(parcelID string) ([]*Exception, error)

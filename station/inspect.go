@@ -463,6 +463,14 @@ func Move(tx Tx, env Env, unitID string, in MoveInput) (*Unit, error) {
 	if err := checkHold(tx, rs, u, id, kind); err != nil {
 		return nil, err
 	}
+	if err := leaveContainer(tx, u); err != nil {
+		return nil, err
+	}
+	if kind == "tote" {
+		if err := putIntoTote(tx, u, id); err != nil {
+			return nil, err
+		}
+	}
 	u.Location, u.LocationKind = id, kind
 	if err := tx.PutUnit(u); err != nil {
 		return nil, err

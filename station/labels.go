@@ -32,6 +32,13 @@ func LabelFor(tx Tx, code LabelCode, stationID string, now time.Time) (*LabelCon
 	case LabelTote:
 		c.Title = canonicalContainer("T-", code.ID)
 		c.Code.ID = c.Title
+		t, err := tx.Tote(c.Title)
+		if err != nil {
+			return nil, err
+		}
+		if t != nil { // what it holds, so the tote's label says where it goes
+			c.Disposition = t.Disposition
+		}
 	case LabelLocation:
 		c.Title = canonicalContainer("L-", code.ID)
 		c.Code.ID = c.Title

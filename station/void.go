@@ -124,10 +124,3 @@ func refuseVoided(u *Unit) error {
 	}
 	return Errorf(EConflict, "unit %s was voided%s (%s): scan the item again to start a new unit", u.ID, at, u.VoidReason).Coded("unit_voided", "reason", u.VoidReason)
 }
-
-// leaveContainer takes u out of its tote or location. Totes keep no list of
-// their units beyond the unit's own location, so nothing else changes yet.
-func leaveContainer(tx Tx, u *Unit) error {
-	u.Location, u.LocationKind = "", ""
-	return nil
-}

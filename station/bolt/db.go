@@ -24,7 +24,7 @@ import (
 
 // SchemaVersion is the version of the stored encoding this code writes.
 // Open migrates older files forward, one step at a time.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Bucket names.
 var (
@@ -54,9 +54,13 @@ var (
 	bTrackSeen   = []byte("tracking_seen")
 	bParked      = []byte("parked_events")
 	bJobQueue    = []byte("idx_job_queue")
+	bTotes       = []byte("totes")
+	bUnitLoc     = []byte("idx_unit_location")
+	bParcelOpen  = []byte("idx_parcel_open")
+	bRMAPhone    = []byte("idx_rma_phone")
 	allBuckets   = [][]byte{bMeta, bRMAs, bRMATracking, bRMAOrder, bParcels, bParcelKey, bParcelRMA, bUnits, bUnitParcel,
 		bUnitSerial, bExceptions, bExcParcel, bExcOpen, bShipments, bEvents, bIdem, bTokens, bSync, bPrinters, bPrintJobs,
-		bUsers, bBadges, bSessions, bTrackSeen, bParked, bJobQueue}
+		bUsers, bBadges, bSessions, bTrackSeen, bParked, bJobQueue, bTotes, bUnitLoc, bParcelOpen, bRMAPhone}
 )
 
 // ErrLocked is returned by Open when another process holds the data file.
@@ -284,6 +288,7 @@ func (d *DB) init(stationID string) error {
 // migrations[v] moves a file from schema v to v+1. Version 0 is a new file.
 var migrations = []func(*bolt.Tx) error{
 	func(*bolt.Tx) error { return nil },
+	indexPlaces, // 1 → 2: units by location, open parcels by age, RMAs by phone tail
 }
 
 // StationID returns the station's id, generated once and kept in the file.

@@ -25,11 +25,13 @@ type txn struct {
 	oldRMA    map[string]rmaIndex
 	oldParcel map[string]string // parcel id → its RMA
 	oldSerial map[string]string // unit id → its serial
+	oldLoc    map[string]string // unit id → its location
 }
 
 type rmaIndex struct {
 	trackings []string
 	order     string
+	phone     string
 }
 
 func remember[V any](m *map[string]V, k string, v V) {
@@ -73,7 +75,7 @@ func (t *txn) prefixIDs(bucket []byte, prefix string) []string {
 func (t *txn) RMA(id string) (*station.ReturnAuthorization, error) {
 	r, err := get[station.ReturnAuthorization](t.b(bRMAs), []byte(id))
 	if r != nil {
-		remember(&t.oldRMA, id, rmaIndex{r.Trackings(), r.OrderID})
+		remember(&t.oldRMA, id, rmaIndex{r.Trackings(), r.OrderID, r.Customer.PhoneTail})
 	}
 	return r, err
 }
@@ -123,8 +125,14 @@ func (t *txn) PutRMA(r *station.ReturnAuthorization) error {
 		if err := t.b(bRMAOrder).Delete(key(station.NormalizeTracking(old.order), r.RMA)); err != nil {
 			return err
 		}
+		if err := t.b(bRMAPhone).Delete(key(old.phone, r.RMA)); err != nil {
+			return err
+		}
 	}
-	remember(&t.oldRMA, r.RMA, rmaIndex{r.Trackings(), r.OrderID})
+	remember(&t.oldRMA, r.RMA, rmaIndex{r.Trackings(), r.OrderID, r.Customer.PhoneTail})
+	if err := indexRMAPhone(t.b(bRMAPhone), r); err != nil {
+		return err
+	}
 	for _, tr := range r.Trackings() {
 		if err := t.b(bRMATracking).Put([]byte(tr), []byte(r.RMA)); err != nil {
 			return err
@@ -197,6 +205,9 @@ func (t *txn) PutParcel(p *station.Parcel) error {
 		}
 	}
 	remember(&t.oldParcel, p.ID, p.RMA)
+	if err := indexOpenParcel(t.b(bParcelOpen), p); err != nil {
+		return err
+	}
 	if p.RMA != "" {
 		if err := t.b(bParcelRMA).Put(key(p.RMA, p.ID), nil); err != nil {
 			return err
@@ -209,6 +220,7 @@ func (t *txn) Unit(id string) (*station.Unit, error) {
 	u, err := get[station.Unit](t.b(bUnits), []byte(id))
 	if u != nil {
 		remember(&t.oldSerial, id, u.Serial)
+		remember(&t.oldLoc, id, u.Location)
 	}
 	return u, err
 }
@@ -248,6 +260,9 @@ func (t *txn) PutUnit(u *station.Unit) error {
 		}
 	}
 	remember(&t.oldSerial, u.ID, u.Serial)
+	if err := t.indexUnitLocation(u); err != nil {
+		return err
+	}
 	if u.Serial != "" {
 		if err := t.b(bUnitSerial).Put(key(station.NormalizeTracking(u.Serial), u.ID), nil); err != nil {
 			return err

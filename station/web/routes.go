@@ -47,6 +47,9 @@ func (s *Server) apiRoutes() []route {
 		{"PUT", "/printers/:name", station.RoleAdmin, "Add or change a printer (addr host:9100, dpi, size, CJK font)", station.Printer{}, station.Printer{}, s.putPrinter},
 		{"DELETE", "/printers/:name", station.RoleAdmin, "Remove a printer (its queued jobs wait)", nil, nil, s.deletePrinter},
 		{"POST", "/printers/:name/retry", op, "Try the printer's queue now (after fixing paper or power)", nil, Accepted{}, s.retryPrinter},
+		{"GET", "/totes/:id", op, "A tote: its disposition, state and the units in it", nil, station.ToteView{}, s.getTote},
+		{"GET", "/totes/:id/list", op, "A tote's contents as an A4 page to print", nil, nil, s.toteList},
+		{"POST", "/totes/:id/close", op, "Close a tote (it takes no more units) and queue its label on the printer named", CloseToteInput{}, ClosedTote{}, s.closeTote},
 		{"GET", "/lookup", op, "What is this code? A station label, waybill, RMA or order number, tote or location", nil, LookupResult{}, s.lookup},
 		{"POST", "/returns", sup, "Enter or update an RMA by hand (higher version wins)", station.ReturnAuthorization{}, station.PutReturnResult{}, s.putReturn},
 		{"GET", "/returns/:rma", op, "An RMA with its parcels and units", nil, ReturnView{}, s.getReturn},
@@ -311,6 +314,9 @@ type LookupResult struct {
 	// Shipments is where the parcel's (or the RMA's) shipments are, for a
 	// parcel, unit or RMA.
 	Shipments []*station.Shipment `json:"shipments,omitempty"`
+	// Placement is where an inspected unit goes; Tote what a tote holds.
+	Placement *station.Placement `json:"placement,omitempty"`
+	Tote      *station.ToteView  `json:"tote,omitempty"`
 }
 
 // lookup answers "what is this?" for any scan: a station label, a waybill,
@@ -371,6 +377,9 @@ func (s *Server) lookup(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := s.lookupPlace(&res); err != nil {
+		return err
+	}
 	return c.JSON(res)
 }
 
@@ -395,6 +404,19 @@ func lookupTracking(tx station.Tx, res *LookupResult) (err error) {
 		return err
 	}
 	return err
+}
+
+// lookupPlace adds where an inspected unit should go, or what a tote holds.
+func (s *Server) lookupPlace(res *LookupResult) error {
+	return s.cfg.Store.View(func(tx station.Tx) (err error) {
+		switch {
+		case res.Unit != nil:
+			res.Placement, err = station.SuggestPlacement(tx, res.Unit)
+		case res.Kind == "tote":
+			res.Tote, err = station.LoadTote(tx, res.ID)
+		}
+		return err
+	})
 }
 
 func (s *Server) putReturn(c *fiber.Ctx) error {

@@ -164,12 +164,63 @@ func TestBrowserClerkTools(t *testing.T) {
 		if u.Status != station.UnitVoided || u.VoidReason != "重复扫描" || u.VoidedBy != "user:"+clerkUser {
 			t.Errorf("unit after voiding: status %s reason %q by %q", u.Status, u.VoidReason, u.VoidedBy)
 		}
-		b.wantText(".units", "已作废")
+		b.until("the unit list shows the voided unit", `document.querySelector('.units').innerText.includes('已作废')`)
 		b.until("product field has the focus after voiding", `document.activeElement && document.activeElement.id === 'unit-scan'`)
 		b.click("#close-parcel") // the first unit still needs its grade; the voided one no longer counts
 		b.until("close refused", `document.getElementById('close-msg').innerText.length > 0`)
 		if got := b.text("#close-msg"); strings.Contains(got, second) {
 			t.Errorf("closing still waits for the voided unit: %q", got)
 		}
+	})
+
+	t.Run("put away by disposition", func(t *testing.T) {
+		use(t)
+		two := rma("RMA-PUT-1", "SF7100000000001", "数码/耳机")
+		two.Lines[0].Qty, two.Lines[0].Serials = 2, nil
+		st.mustCall(201, "POST", "/api/v1/returns", two, nil)
+		var rec station.ReceiveResult
+		st.mustCall(201, "POST", "/api/v1/parcels/receive", map[string]any{"code": "SF7100000000001"}, &rec)
+		answers := map[string]any{"packaging": "opened", "used": false, "powers_on": true, "functions_ok": false, "cosmetic": "none",
+			"liquid_damage": false, "account_locked": false, "accessories_complete": true}
+		var ids []string
+		for i, body := range []map[string]any{{}, {"disposition": "open_box", "override_reason": "works after a reset"}} {
+			var ur station.UnitResult
+			st.mustCall(201, "POST", "/api/v1/parcels/"+rec.Parcel.ID+"/units", map[string]any{"code": "EAR-BT-01"}, &ur)
+			st.mustCall(200, "PUT", "/api/v1/units/"+ur.Unit.ID+"/inspection", map[string]any{"checklist": answers, "serial": fmt.Sprintf("SNPUT%d", i)}, nil)
+			st.mustCall(200, "POST", "/api/v1/units/"+ur.Unit.ID+"/confirm", body, nil)
+			ids = append(ids, ur.Unit.ID)
+		}
+		b.open("/putaway")
+		step := func(code, want string) {
+			t.Helper()
+			b.wedge(code)
+			b.until("answer to "+code, fmt.Sprintf(`document.querySelector('main').innerText.includes(%q) && document.getElementById('result').className !== 'result idle'`, want))
+			if active := eval[string](b, `document.activeElement.id`); active != "scan" {
+				t.Errorf("after %s the focus is on %q, want the scan field", code, active)
+			}
+		}
+		step("RS1:U:"+ids[0], ids[0])
+		b.wantText("#place", "请取一个空周转箱")
+		step("T-0101", "T-0101")
+		b.until("tote panel", `!!document.getElementById('tote') && document.getElementById('tote').innerText.includes('1 件')`)
+		step("RS1:U:"+ids[1], ids[1])
+		step("T-0101", "请放入 一个空周转箱")
+		b.wantText("#result", "周转箱 T-0101 装的是")
+		step("T-0102", "T-0102")
+		var v station.ToteView
+		st.mustCall(200, "GET", "/api/v1/totes/T-0101", nil, &v)
+		if len(v.UnitList) != 1 || v.UnitList[0].ID != ids[0] || v.Disposition != "repair" {
+			t.Fatalf("tote T-0101: %d units, disposition %q; want the repair unit alone", len(v.UnitList), v.Disposition)
+		}
+		step("T-0101", "周转箱内容")
+		b.wantText("#tote", "T-0101", ids[0], "1 件")
+		b.click("#tote-close")
+		b.until("closed", `document.getElementById('tote-msg').innerText.includes('已封箱')`)
+		b.wantText("#tote", "已封箱")
+		st.mustCall(200, "GET", "/api/v1/totes/T-0101", nil, &v)
+		if v.Status != station.ToteClosed {
+			t.Errorf("tote after closing from the page: %s", v.Status)
+		}
+		b.until("scan field has the focus after closing", `document.activeElement && document.activeElement.id === 'scan'`)
 	})
 }

@@ -817,7 +817,7 @@ func TestBrowser(t *testing.T) {
 			code, class string
 			want        []string
 		}{
-			{"T-0007", "result error", []string{"WRONG SCAN", "scan a unit label first"}},
+			{"T-0007", "result info", []string{"Tote contents", "scan a unit label first"}}, // a tote alone shows what it holds
 			{"NOT-A-CODE-42", "result error", []string{"WRONG SCAN", "neither a unit label"}},
 			{tracking, "result error", []string{"This is a parcel"}},
 			{"RS1:U:" + unitID, "result info", []string{"UNIT READY", "tote or location"}},

@@ -25,6 +25,7 @@
           h('div', { class: 'mono dim', text: unit.id }),
           h('div', { class: 'disp' }, t('putaway.goes_to') + ': ', h('b', { text: dispName(res.disposition) })),
           unit.location ? h('div', { class: 'dim', text: t('putaway.now_in', { loc: unit.location }) }) : null,
+          placeHint(unit.placement),
           h('button', { type: 'button', class: 'btn', onclick: cancel }, t('putaway.cancel'))));
     }
   }
@@ -57,7 +58,7 @@
       case 'unit': {
         if (d.unit.status !== 'inspected') { wrong('putaway.wrong', t('putaway.not_inspected', { id: d.unit.id })); return; }
         const switched = unit && unit.id !== d.unit.id;
-        unit = d.unit;
+        unit = Object.assign({}, d.unit, { placement: d.placement });
         step();
         show('info', 'putaway.unit_ok', [switched ? t('putaway.switched') : t('putaway.now_target')]);
         beep('ok');
@@ -65,10 +66,15 @@
       }
       case 'tote':
       case 'location': {
-        if (!unit) { wrong('putaway.wrong', t('putaway.unit_first', { code: d.id })); return; }
+        if (!unit) {
+          if (d.tote) { showTote(d.tote); show('info', 'putaway.tote_shown', [t('putaway.unit_first', { code: d.id })]); beep('ok'); return; }
+          wrong('putaway.wrong', t('putaway.unit_first', { code: d.id }));
+          return;
+        }
         const m = await api('POST', '/api/v1/units/' + enc(unit.id) + '/move', { to: code.trim() });
-        if (!m.ok) { wrong('putaway.wrong', m.problem.detail); return; }
+        if (!m.ok) { wrong('putaway.wrong', await moveRefusal(m.problem, d)); return; }
         const u = m.data;
+        if (u.location_kind === 'tote') refreshTote(u.location);
         show('ok', 'putaway.moved', [(u.name || u.sku) + ' → ' + u.location, t('putaway.next')]);
         beep('ok');
         saved.history.unshift({ at: new Date().toISOString(), unit: u.id, name: u.name || u.sku, to: u.location, kind: u.location_kind });
@@ -88,6 +94,72 @@
       default:
         wrong('putaway.wrong', t('putaway.unknown', { code: code.trim() }));
     }
+  }
+
+  // placeHint says where the station suggests the unit goes: a tote that
+  // already holds its disposition, an empty tote, or a quarantine location.
+  function placeHint(pl) {
+    if (!pl) return null;
+    let text;
+    if (pl.held) text = t('putaway.place_quarantine', { loc: (pl.locations || []).join('…, ') + '…' });
+    else if ((pl.totes || []).length) text = t('putaway.place_tote', { totes: pl.totes.join(', '), disp: dispName(pl.disposition) });
+    else text = t('putaway.place_empty', { disp: dispName(pl.disposition) });
+    return h('div', { class: 'place', id: 'place' }, icon('putaway'), h('b', { text }));
+  }
+
+  // moveRefusal words a refused move in the page's language when the
+  // station says why (a tote of another disposition, or a closed one).
+  async function moveRefusal(p, target) {
+    if (p.code === 'tote_closed') return t('putaway.tote_closed', { tote: target.id });
+    if (p.code !== 'tote_disposition') return p.detail;
+    const pl = unit.placement || { totes: [] };
+    const holds = target.tote ? dispName(target.tote.disposition) : '?';
+    const where = (pl.totes || []).length ? pl.totes.join(', ') : t('putaway.an_empty_tote');
+    return t('putaway.wrong_tote', { tote: target.id, holds, disp: dispName(unit.result.disposition), where });
+  }
+
+  // The tote panel: what a tote holds, printable, and closed with its label.
+  function totePanel() {
+    let el = $('#tote');
+    if (!el) {
+      el = h('div', { id: 'tote', class: 'panel tote', 'aria-live': 'polite' });
+      $('#current').after(el);
+    }
+    return el;
+  }
+
+  async function refreshTote(id) {
+    const r = await api('GET', '/api/v1/totes/' + enc(id));
+    if (r.ok) showTote(r.data);
+  }
+
+  function showTote(v) {
+    const list = v.unit_list || [];
+    const closed = v.status === 'closed';
+    const printers = RS.state.printers || [];
+    const sel = printers.length > 1 ? h('select', { id: 'tote-printer', 'aria-label': t('status.printers') }, printers.map((p) => h('option', { value: p.name }, p.name))) : null;
+    RS.put(totePanel(),
+      h('h2', {}, h('span', { class: 'mono', text: v.id }), ' ', h('span', { class: 'tag ' + (closed ? 'muted' : 'good'), text: t(closed ? 'putaway.tote_closed_tag' : 'putaway.tote_open_tag') })),
+      h('p', { class: 'disp' }, t('putaway.tote_holds', { n: list.length, disp: v.disposition ? dispName(v.disposition) : '—' })),
+      list.length ? h('ul', { class: 'tote-units' }, list.map((u) => h('li', {}, h('b', { text: (u.result || {}).grade || '?' }), ' ', u.name || u.sku, h('span', { class: 'mono dim', text: ' ' + u.id })))) : null,
+      h('div', { class: 'row' },
+        h('a', { class: 'btn', id: 'tote-list', href: '/api/v1/totes/' + enc(v.id) + '/list', target: '_blank', rel: 'noopener' }, icon('printer'), t('putaway.tote_print_list')),
+        !closed && list.length ? sel : null,
+        !closed && list.length ? h('button', { type: 'button', class: 'btn primary', id: 'tote-close', onclick: () => closeTote(v.id) }, icon('ok'), t('putaway.tote_close')) : null,
+        closed ? h('a', { class: 'btn', id: 'tote-label', href: '/api/v1/labels/sheet?size=50x25&code=' + enc(v.id), target: '_blank', rel: 'noopener' }, icon('printer'), t('putaway.tote_label')) : null),
+      h('div', { id: 'tote-msg', class: 'msg', role: 'status' }));
+  }
+
+  async function closeTote(id) {
+    const printers = RS.state.printers || [];
+    const pick = $('#tote-printer');
+    const printer = pick ? pick.value : printers.length ? printers[0].name : '';
+    const r = await api('POST', '/api/v1/totes/' + enc(id) + '/close', printer ? { printer } : {});
+    if (!r.ok) { RS.showProblem($('#tote-msg'), r.problem); beep('error'); return; }
+    showTote(r.data);
+    beep('ok');
+    RS.showMsg($('#tote-msg'), 'good', (r.data.jobs || []).length ? t('putaway.tote_label_queued', { printer }) : t('putaway.tote_label_print'));
+    $('#scan').focus();
   }
 
   function renderHistory() {
