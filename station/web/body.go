@@ -9,31 +9,30 @@ import (
 	"io"
 	"strings"
 
-	"github.com/andybalholm/brotli"
 	"github.com/gofiber/fiber/v2"
 
 	"returns-station/station"
 )
 
+// isPhotoUpload is POST /api/v1/units/{id}/photos, the one route whose body
+// may be larger than 1 MB.
+func isPhotoUpload(c *fiber.Ctx) bool {
+	return c.Method() == fiber.MethodPost && strings.HasPrefix(c.Path(), "/api/v1/units/") && strings.HasSuffix(strings.TrimSuffix(c.Path(), "/"), "/photos")
+}
+
 // maxEncodings bounds how many Content-Encoding layers one request may stack
 // ("gzip, gzip" is two). No client of the station needs more.
 const maxEncodings = 2
 
-// bodyLimit is the most a route accepts as its body once decoded: photos get
-// room for one picture and the multipart framing, everything else 1 MB.
-func bodyLimit(method, path string) int {
-	if method == fiber.MethodPost && strings.HasPrefix(path, "/api/v1/units/") && strings.HasSuffix(strings.TrimSuffix(path, "/"), "/photos") {
-		return maxPhoto + 1<<20
-	}
-	return maxJSON
-}
-
 // decodeBody runs before every route. A compressed body (Content-Encoding
-// gzip, deflate or br, stacked at most twice) is inflated here, never past
-// the route's limit, and the request then carries the plain body without the
+// gzip or deflate, stacked at most twice) is inflated here, never past the
+// route's 1 MB limit, and the request then carries the plain body without the
 // header, so nothing later (Fiber's Body, FormFile, MultipartForm) inflates
 // anything again. A body that would grow past the limit is refused with 413
-// as soon as the limit is crossed; an unknown encoding with 415.
+// as soon as the limit is crossed. Refused with 415: br (its decoder may need
+// a 16 MB window whatever the output limit, and no client of the station
+// sends it), unknown encodings, a third layer, and any encoding on the photo
+// upload (pictures are compressed already, and its limit is 9 MB).
 func (s *Server) decodeBody(c *fiber.Ctx) error {
 	raw := c.Request().Header.Peek(fiber.HeaderContentEncoding)
 	if len(raw) == 0 {
@@ -50,7 +49,10 @@ func (s *Server) decodeBody(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusUnsupportedMediaType,
 			fmt.Sprintf("Content-Encoding stacks %d encodings; the station accepts at most %d", len(codings), maxEncodings))
 	}
-	limit := bodyLimit(c.Method(), c.Path())
+	if len(codings) > 0 && isPhotoUpload(c) {
+		return fiber.NewError(fiber.StatusUnsupportedMediaType, "send the photo without Content-Encoding: pictures are compressed already")
+	}
+	limit := maxJSON
 	body := c.Request().Body()
 	// Encodings are listed in the order they were applied: undo the last first.
 	for i := len(codings) - 1; i >= 0; i-- {
@@ -79,11 +81,9 @@ func inflate(coding string, in []byte, limit int) ([]byte, error) {
 		r, err = gzip.NewReader(bytes.NewReader(in))
 	case "deflate":
 		r, err = zlib.NewReader(bytes.NewReader(in))
-	case "br":
-		r = brotli.NewReader(bytes.NewReader(in))
 	default:
 		return nil, fiber.NewError(fiber.StatusUnsupportedMediaType,
-			fmt.Sprintf("Content-Encoding %q is not supported; send the body plain, or as gzip, deflate or br", coding))
+			fmt.Sprintf("Content-Encoding %q is not supported; send the body plain, or as gzip or deflate", coding))
 	}
 	if err != nil {
 		return nil, err
