@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -117,9 +118,10 @@ func (d *DB) ResumeAfter(ctx context.Context, lastSeq uint64, lastID string) (*s
 					return nil, fmt.Errorf("decode event %d: %w", lastSeq, err)
 				}
 				if e.ID != lastID {
-					return nil, &station.Error{Code: station.EConflict, Err: ErrPositionConflict,
-						Message: fmt.Sprintf("central's last event from this station is seq %d with id %s, but this station's event %d has id %s",
-							lastSeq, lastID, lastSeq, e.ID)}
+					err := station.Errorf(station.EConflict, "central's last event from this station is seq %d with id %s, but this station's event %d has id %s",
+						lastSeq, lastID, lastSeq, e.ID).Coded("position_conflict", "seq", strconv.FormatUint(lastSeq, 10), "central_id", lastID, "station_id", e.ID)
+					err.Err = ErrPositionConflict
+					return nil, err
 				}
 			}
 		}
