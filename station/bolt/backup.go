@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -201,10 +202,12 @@ func isTar(path string) (bool, error) {
 	return string(blk[257:262]) == "ustar", nil
 }
 
-// extractBackup reads a backup tar from r into dir (dir/station.db,
-// dir/photos/AB/SHA), checking every name, every photo's hash and the
-// manifest's counts. It returns the manifest.
-func extractBackup(r io.Reader, dir string) (*BackupManifest, error) {
+// extractBackup reads a backup tar of size bytes from r into dir
+// (dir/station.db, dir/photos/AB/SHA), checking every name, every photo's
+// hash and the manifest's counts. It returns the manifest. No entry may be
+// larger than the archive itself: a sparse entry, which tar expands, would
+// otherwise fill the disk from a small file.
+func extractBackup(r io.Reader, size int64, dir string) (*BackupManifest, error) {
 	tr := tar.NewReader(r)
 	var manifest *BackupManifest
 	var dbBytes int64
@@ -219,6 +222,9 @@ func extractBackup(r io.Reader, dir string) (*BackupManifest, error) {
 		}
 		if manifest != nil {
 			return nil, fmt.Errorf("entry %q after %s: not a station backup", h.Name, backupManifestName)
+		}
+		if h.Size < 0 || h.Size > size {
+			return nil, fmt.Errorf("entry %q claims %d bytes in a %d-byte file: not a station backup", h.Name, h.Size, size)
 		}
 		if h.Typeflag != tar.TypeReg {
 			if h.Typeflag == tar.TypeDir && (h.Name == photosDir+"/" || isPhotoDir(h.Name)) {
@@ -281,8 +287,9 @@ func extractBackup(r io.Reader, dir string) (*BackupManifest, error) {
 	return manifest, nil
 }
 
-// writeEntry copies size bytes from r to a new file at path and flushes it.
-// With sha set, the content must hash to it.
+// writeEntry copies size bytes from r to a new file at path. With sha set,
+// the content must hash to it. The caller flushes the files (syncTree) once
+// the whole backup is in, before it relies on them.
 func writeEntry(r io.Reader, path string, size int64, sha *string) (int64, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
@@ -296,10 +303,6 @@ func writeEntry(r io.Reader, path string, size int64, sha *string) (int64, error
 	if err != nil {
 		f.Close()
 		return n, fmt.Errorf("the backup is cut short in %s (%v)", filepath.Base(path), err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return n, err
 	}
 	if err := f.Close(); err != nil {
 		return n, err
@@ -368,6 +371,24 @@ func (d *DB) photoFiles() ([]string, error) {
 
 func (d *DB) photoPath(sha string) string {
 	return filepath.Join(filepath.Dir(d.path), photosDir, sha[:2], sha)
+}
+
+// syncTree flushes every file and directory under root to disk.
+func syncTree(root string) error {
+	return filepath.WalkDir(root, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		err = f.Sync()
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
 }
 
 func syncDir(dir string) error {

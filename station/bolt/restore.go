@@ -118,7 +118,11 @@ func stage(from, staging string, res *RestoreResult) error {
 		if err != nil {
 			return fmt.Errorf("open the backup: %w", err)
 		}
-		res.Manifest, err = extractBackup(f, staging)
+		var size int64
+		if st, err := f.Stat(); err == nil {
+			size = st.Size()
+		}
+		res.Manifest, err = extractBackup(f, size, staging)
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("the backup %s is not usable: %w", from, err)
@@ -136,7 +140,8 @@ func stage(from, staging string, res *RestoreResult) error {
 	if err := checkStaged(db); err != nil {
 		return fmt.Errorf("the backup %s is damaged: %w", from, err)
 	}
-	return syncDir(staging)
+	// Everything staged reaches the disk before the marker commits to it.
+	return syncTree(staging)
 }
 
 // checkStaged runs bbolt's check on the staged database, makes sure it is a
