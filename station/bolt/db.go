@@ -269,6 +269,8 @@ func (d *DB) init(stationID string) error {
 			if err := meta.Put([]byte("rules"), raw); err != nil {
 				return err
 			}
+			d.log.Info("inspection rules brought to today's schema (edits kept; new templates, category table and refund texts added): review them with GET /api/v1/rules",
+				"component", "store", "rules_version", rs.Version, "schema", rs.Schema)
 		}
 		d.rules.Store(rs)
 		d.stationID = string(meta.Get(kStationID))
