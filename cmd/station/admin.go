@@ -162,6 +162,9 @@ func check(args []string, stdout, stderr io.Writer, getenv func(string) string) 
 		return explainDamage(&bolt.DamagedError{Path: dbPath(*data), Problems: []string{err.Error()}}, *data)
 	}
 	fmt.Fprintf(stdout, "%s: OK (station %s, last event seq %d)\n", dbPath(*data), db.StationID(), db.LastSeq())
+	if r, err := db.Restored(context.Background()); err == nil && r != nil && r.Waiting {
+		fmt.Fprintf(stdout, "restored from a backup ending at event seq %d: the events after it wait for central's position before they are sent\n", r.BackupLastSeq)
+	}
 	return nil
 }
 
@@ -291,5 +294,6 @@ func restoreCmd(args []string, stdout, stderr io.Writer, getenv func(string) str
 		fmt.Fprintf(stdout, "the replaced photos are kept in %s\n", res.KeptPhotos)
 	}
 	fmt.Fprintln(stdout, "the restored data has a new epoch: central's feed cursors are refused (410) so it resynchronises")
+	fmt.Fprintln(stdout, "before its first push the station asks central how far it holds this station's events; until then new events stay on the station, and GET /api/v1/sync then names the events that exist only on central")
 	return nil
 }

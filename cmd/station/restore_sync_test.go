@@ -2,11 +2,13 @@ package main_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,6 +88,9 @@ func TestRestoreNeverForksCentralsLog(t *testing.T) {
 		t.Fatalf("restore: %v %s %s", err, out, errOut)
 	}
 	b := maxSeq(stationLog(t, data))
+	if out, _, err := runCLI(t, "check", "--data", data); err != nil || !strings.Contains(out, fmt.Sprintf("restored from a backup ending at event seq %d", b)) {
+		t.Errorf("check after the restore: %v %q", err, out)
+	}
 	if b == 0 || b >= c {
 		t.Fatalf("the backup ends at seq %d, central holds up to %d: nothing to test", b, c)
 	}
