@@ -224,7 +224,7 @@ func extractBackup(r io.Reader, size int64, dir string) (*BackupManifest, error)
 			return nil, fmt.Errorf("entry %q after %s: not a station backup", h.Name, backupManifestName)
 		}
 		if h.Size < 0 || h.Size > size {
-			return nil, fmt.Errorf("entry %q claims %d bytes in a %d-byte file: not a station backup", h.Name, h.Size, size)
+			return nil, fmt.Errorf("entry %q claims %d bytes but the whole file has %d: the backup is cut short, or not a station backup", h.Name, h.Size, size)
 		}
 		if h.Typeflag != tar.TypeReg {
 			if h.Typeflag == tar.TypeDir && (h.Name == photosDir+"/" || isPhotoDir(h.Name)) {
