@@ -119,11 +119,13 @@ var (
 		"Consecutive failed push attempts (the backoff step).", nil, nil)
 	descLastOK = prometheus.NewDesc(namespace+"_push_last_success_timestamp_seconds",
 		"Unix time of the last accepted push; 0 if none.", nil, nil)
+	descWaiting = prometheus.NewDesc(namespace+"_push_waiting_for_position",
+		"1 while a station restored from a backup waits for central's position before pushing.", nil, nil)
 )
 
 func (linkCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descOnline, descAuth, descHalted, descBacklog, descOldest,
-		descAcked, descParked, descAttempts, descLastOK} {
+		descAcked, descParked, descAttempts, descLastOK, descWaiting} {
 		ch <- d
 	}
 }
@@ -156,6 +158,7 @@ func (c linkCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descParked, g, float64(st.Parked))
 	ch <- prometheus.MustNewConstMetric(descAttempts, g, float64(st.Attempts))
 	ch <- prometheus.MustNewConstMetric(descLastOK, g, lastOK)
+	ch <- prometheus.MustNewConstMetric(descWaiting, g, b(st.Restore != nil && st.Restore.Waiting))
 }
 
 type pullMetrics struct {

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"returns-station/station"
 	"returns-station/sync/central"
 	"returns-station/sync/fakecentral"
@@ -28,7 +30,8 @@ func restoredStore(n int) *memStore {
 func TestPusherWaitsForCentralsPositionAfterRestore(t *testing.T) {
 	fc, srv := startCentral(t, fakecentral.Knobs{Down: true})
 	store := restoredStore(30)
-	p := newPusher(t, newClient(t, srv.URL, testToken), store, central.PushOptions{Backoff: fastBackoff})
+	reg := prometheus.NewRegistry()
+	p := newPusher(t, newClient(t, srv.URL, testToken), store, central.PushOptions{Backoff: fastBackoff, Registerer: reg})
 	run(t, p.Run)
 	eventually(t, 5*time.Second, "asking for the position failed a few times", func() bool {
 		st, _, _ := store.snapshot()
@@ -40,6 +43,9 @@ func TestPusherWaitsForCentralsPositionAfterRestore(t *testing.T) {
 	if st := fc.Stats(); st.Batches != 0 || st.Positions != 0 {
 		t.Fatalf("central got something while down: %+v", st)
 	}
+	if v := gaugeValue(t, reg, "station_push_waiting_for_position"); v != 1 {
+		t.Errorf("station_push_waiting_for_position is %v while waiting, want 1", v)
+	}
 	fc.SetKnobs(fakecentral.Knobs{})
 	eventually(t, 5*time.Second, "the backlog drained", drained(store))
 	if d := sameEvents(fc.Events(), store.log()); d != "" {
@@ -47,6 +53,9 @@ func TestPusherWaitsForCentralsPositionAfterRestore(t *testing.T) {
 	}
 	if st := fc.Stats(); st.Positions != 1 {
 		t.Errorf("central was asked for the position %d times, want once", st.Positions)
+	}
+	if v := gaugeValue(t, reg, "station_push_waiting_for_position"); v != 0 {
+		t.Errorf("station_push_waiting_for_position is %v after resuming, want 0", v)
 	}
 	if len(store.resumes) != 1 || store.resumes[0] != 0 {
 		t.Errorf("ResumeAfter calls %v, want one with central's empty position", store.resumes)
