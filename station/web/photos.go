@@ -68,8 +68,8 @@ func (s *Server) addPhoto(c *fiber.Ctx) error {
 }
 
 // getPhoto serves a unit's photo with the type its bytes have, and tells
-// the browser not to guess another: a file that is no picture (stored before
-// uploads were sniffed) is only offered as a download.
+// the browser not to guess another. A file that is no picture (stored before
+// uploads were sniffed) is refused, never served as what it is.
 func (s *Server) getPhoto(c *fiber.Ctx) error {
 	found := false
 	err := s.cfg.Store.View(func(tx station.Tx) error {
@@ -92,13 +92,12 @@ func (s *Server) getPhoto(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Set("X-Content-Type-Options", "nosniff")
-	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; sandbox")
 	ct := station.SniffPhoto(data)
 	if ct == "" {
-		ct = "application/octet-stream"
-		c.Set(fiber.HeaderContentDisposition, "attachment")
+		return station.Errorf(station.EConflict, "the file stored for this photo is not a picture (it was stored before uploads were checked); a supervisor can remove it from the unit").Coded("photo_not_picture")
 	}
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; sandbox")
 	c.Set(fiber.HeaderContentType, ct)
 	c.Set(fiber.HeaderCacheControl, "private, max-age=31536000, immutable")
 	return c.Send(data)

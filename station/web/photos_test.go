@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"returns-station/station"
 )
@@ -174,6 +176,32 @@ func TestPhotoSharedByTwoUnitsStaysUntilBothDropIt(t *testing.T) {
 	h.must(200, h.do("supervisor", "DELETE", "/api/v1/units/"+a+"/photos/"+sha, map[string]any{"reason": "wrong unit"}))
 	h.must(200, h.do("operator", "GET", "/api/v1/units/"+b+"/photos/"+sha, nil))
 	h.must(200, h.do("supervisor", "DELETE", "/api/v1/units/"+b+"/photos/"+sha, map[string]any{"reason": "blurred"}))
+	if files := h.photoFiles(); len(files) != 0 {
+		t.Errorf("files left: %v", files)
+	}
+}
+
+// TestOldNonPictureIsNotServed: a file stored before uploads were sniffed
+// (HTML the client called image/png) is refused, not served as a page.
+func TestOldNonPictureIsNotServed(t *testing.T) {
+	h := newHarness(t)
+	unit := h.unitForPhotos()
+	sha := hexSHA(htmlBytes)
+	if _, err := h.db.PutPhoto(sha, htmlBytes); err != nil {
+		t.Fatal(err)
+	}
+	env := station.Env{StationID: "st-test", Actor: "user:old", Role: station.RoleOperator, Now: time.Now, NewID: func() string { return "x" }}
+	if _, err := h.db.Update(context.Background(), nil, func(tx station.Tx) (any, error) {
+		return station.AddPhoto(tx, env, unit, station.Photo{SHA256: sha, ContentType: "image/png", Size: len(htmlBytes)})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r := h.do("operator", "GET", "/api/v1/units/"+unit+"/photos/"+sha, nil)
+	if p := r.problem(t); r.status != 409 || p.Code != "photo_not_picture" || bytes.Contains(r.body, []byte("<script>")) {
+		t.Errorf("HTML stored as a photo answered %d %s", r.status, r.body)
+	}
+	// A supervisor removes it.
+	h.must(200, h.do("supervisor", "DELETE", "/api/v1/units/"+unit+"/photos/"+sha, map[string]any{"reason": "not a picture"}))
 	if files := h.photoFiles(); len(files) != 0 {
 		t.Errorf("files left: %v", files)
 	}
