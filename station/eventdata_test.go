@@ -2,6 +2,8 @@ package station_test
 
 import (
 	"os"
+	"path/filepath"
+	"regexp"
 	"reflect"
 	"strings"
 	"testing"
@@ -88,6 +90,25 @@ func TestEventTypesAreTheREADMETable(t *testing.T) {
 		if !seen[typ] {
 			t.Errorf("central's event type %s has no data type", typ)
 		}
+	}
+	// Every event type constant of the package has its data type listed.
+	files, _ := filepath.Glob("*.go")
+	constant := regexp.MustCompile(`(Event\w+)\s*=\s*"(returns\.[a-z_.]+)"`)
+	n := 0
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range constant.FindAllStringSubmatch(string(src), -1) {
+			n++
+			if !seen[m[2]] {
+				t.Errorf("%s (%s, in %s) has no data type in station.EventDataTypes", m[1], m[2], f)
+			}
+		}
+	}
+	if n < len(seen) {
+		t.Errorf("found %d event type constants for %d data types: the source scan is broken", n, len(seen))
 	}
 	const begin, end = "<!-- event table: generated from station.EventDataTypes -->\n", "<!-- end of event table -->"
 	raw, err := os.ReadFile("../README.md")
