@@ -3,8 +3,8 @@ package station_test
 import (
 	"os"
 	"path/filepath"
-	"regexp"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
