@@ -37,6 +37,13 @@
   async function loadParcel(id, focusUnit) {
     const r = await api('GET', '/api/v1/parcels/' + enc(id));
     if (!r.ok) { showProblem($('#parcel-msg'), r.problem); return false; }
+    if (S.unit && S.unit.parcel_id !== r.data.id) { // another parcel: put the last one's unit away
+      await flush();
+      S.unit = null;
+      $('#unit').hidden = true;
+      $('#unit-side').hidden = true;
+      clearMsg($('#unit-msg'));
+    }
     S.parcel = r.data;
     renderParcel();
     setURL();
@@ -120,6 +127,9 @@
     clearMsg(box);
     await flush();
     const r = await api('POST', '/api/v1/parcels/' + enc(S.parcel.id) + '/units', { code });
+    // The next parcel's waybill, scanned where a product was expected:
+    // open that parcel, as the parcel field would.
+    if (!r.ok && r.problem.code === 'unit_scan_is_waybill') { await findParcel(code); return; }
     if (!r.ok) { showProblem(box, r.problem, $('#unit-form')); RS.beep('error'); return; }
     setUnit(r.data.unit, r.data.template);
     const exs = r.data.exceptions || [];
