@@ -127,9 +127,13 @@ func TestRestoreNeverForksCentralsLog(t *testing.T) {
 		return maxSeq(reader.Events()) == linkState(t, p, admin).LastSeq
 	})
 	stopFeed()
+	audited := auditAll(t, p, admin)
 	p.kill(t)
 
 	local := stationLog(t, data)
+	if len(audited) != len(local) {
+		t.Errorf("the audit pages list %d events, the log holds %d", len(audited), len(local))
+	}
 	for _, r := range fc.Requests() {
 		if r.Status == http.StatusUnprocessableEntity {
 			t.Errorf("central answered 422 to %s %s (key %s)", r.Method, r.Path, r.IdempotencyKey)
@@ -241,4 +245,41 @@ func TestRestoreWithFeedOnly(t *testing.T) {
 	if want := len(local) + int(c-b); len(reader.Events()) != want {
 		t.Errorf("the reader holds %d events, want %d", len(reader.Events()), want)
 	}
+}
+
+// auditAll pages through GET /api/v1/audit, newest first, and returns the
+// seqs listed; it fails on an event listed twice.
+func auditAll(t *testing.T, p *proc, token string) []uint64 {
+	t.Helper()
+	var out []uint64
+	seen := map[uint64]bool{}
+	before := uint64(0)
+	for page := 0; page < 100; page++ {
+		path := "/api/v1/audit?limit=50"
+		if before > 0 {
+			path += fmt.Sprintf("&before=%d", before)
+		}
+		var a struct {
+			Entries []struct {
+				Seq uint64 `json:"seq"`
+			} `json:"entries"`
+			NextBefore uint64 `json:"next_before"`
+		}
+		if st, err := call(http.DefaultClient, p.url, token, "GET", path, nil, &a); err != nil || st != 200 {
+			t.Fatalf("audit: %d %v", st, err)
+		}
+		for _, e := range a.Entries {
+			if seen[e.Seq] {
+				t.Fatalf("the audit lists event %d twice", e.Seq)
+			}
+			seen[e.Seq] = true
+			out = append(out, e.Seq)
+		}
+		if a.NextBefore == 0 {
+			return out
+		}
+		before = a.NextBefore
+	}
+	t.Fatal("the audit pages never end")
+	return nil
 }

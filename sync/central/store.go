@@ -10,8 +10,9 @@ import (
 // implements it.
 type EventLog interface {
 	// EventsAfter returns up to limit events with seq > after, in seq
-	// order, with no gaps: the log is gap-free, so the first has seq
-	// after+1 unless it was pruned. It returns an empty slice, not an
+	// order. The log is gap-free except where it was pruned and, after a
+	// restore from backup, over the seqs that exist only on central
+	// (station.Restored), which central already holds. It returns an empty slice, not an
 	// error, when none is newer. Errors are storage failures (the Pusher
 	// retries with backoff).
 	EventsAfter(ctx context.Context, after uint64, limit int) ([]station.Event, error)
