@@ -125,7 +125,7 @@ func docRoutes() []route {
 }
 
 // errorStatuses are the error statuses every operation may answer.
-var errorStatuses = []int{400, 401, 403, 404, 409, 410, 413, 415, 422, 429, 500, 501, 503}
+var errorStatuses = []int{400, 401, 403, 404, 408, 409, 410, 413, 415, 422, 429, 431, 500, 501, 503}
 
 // openapi serves an OpenAPI 3.0 document built from the route table.
 func (s *Server) openapi(c *fiber.Ctx) error {

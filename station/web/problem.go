@@ -68,13 +68,16 @@ func (s *Server) writeProblem(c *fiber.Ctx, err error) error {
 	if len(fields) == 1 && fields[0].Field == "Idempotency-Key" {
 		status = fiber.StatusUnprocessableEntity
 	}
-	detail := station.ErrorMessage(err)
+	detail, instance := station.ErrorMessage(err), c.Path()
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
 		status, code, detail = fe.Code, "", fe.Message
 		switch status {
 		case fiber.StatusMethodNotAllowed:
 			detail = c.Method() + " is not one of the methods of " + c.Path() + " (the Allow header lists them; /api/v1/openapi.json describes every route)"
+		case fiber.StatusRequestHeaderFieldsTooLarge:
+			detail = "the request's headers are larger than the station reads (4 KB): a cookie, token or other header is too long"
+			instance = "" // the request was not read: its path is unknown
 		case fiber.StatusNotFound:
 			if strings.HasPrefix(c.Path(), "/api/") {
 				detail = "no route " + c.Method() + " " + c.Path() + "; /api/v1/openapi.json lists every route"
@@ -91,7 +94,7 @@ func (s *Server) writeProblem(c *fiber.Ctx, err error) error {
 	if key == "" && status == fiber.StatusInternalServerError {
 		key = "internal"
 	}
-	return sendProblem(c, Problem{Type: problemType(code), Status: status, Detail: detail, Instance: c.Path(), Errors: fields, Code: key, Args: args})
+	return sendProblem(c, Problem{Type: problemType(code), Status: status, Detail: detail, Instance: instance, Errors: fields, Code: key, Args: args})
 }
 
 // sendProblem writes p as application/problem+json. A type without a code

@@ -71,6 +71,7 @@ func TestEveryErrorIsACompleteProblem(t *testing.T) {
 		{"wrong method", h, "operator", "DELETE", "/api/v1/parcels/receive", nil, nil, 405, "method_not_allowed", "method not allowed", ""},
 		{"token name taken", h, "admin", "POST", "/api/v1/tokens", map[string]any{"name": "admin-1", "role": "admin"}, nil, 409, "conflict", "conflict", ""},
 		{"cursor from the future", h, "central", "GET", "/api/v1/feed?after=" + futureCursor(h, 1<<40), nil, nil, 410, "cursor_expired", "gone", "after"},
+		{"headers too large", h, "operator", "GET", "/api/v1/parcels", nil, []string{"X-Padding", strings.Repeat("x", 8<<10)}, 431, "request_header_fields_too_large", "request header fields too large", ""},
 		{"body too large", h, "operator", "POST", "/api/v1/parcels/receive", `{"code":"` + strings.Repeat("x", 1<<20) + `"}`, nil, 413, "request_too_large", "request too large", ""},
 		{"not JSON", h, "operator", "POST", "/api/v1/parcels/receive", "code=SF1", []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, "unsupported_media_type", "unsupported media type", ""},
 		{"key reused for another body", h, "operator", "POST", "/api/v1/parcels/receive", map[string]any{"code": "SF1000000000002"}, []string{"Idempotency-Key", "k-1"}, 422, "invalid", "unprocessable request", "Idempotency-Key"},
