@@ -60,9 +60,14 @@ type axeViolation struct {
 var mustFix = map[string]bool{"page-has-heading-one": true, "landmark-one-main": true}
 
 // axe runs axe-core on the page as it is now and fails the test for every
-// serious or critical violation, and for the rules in mustFix.
+// serious or critical violation, and for the rules in mustFix. The page must
+// not scroll sideways either.
 func (b *browser) axe(src, page string) {
 	b.t.Helper()
+	if w := eval[[]int](b, `[document.documentElement.scrollWidth, innerWidth]`); w[0] > w[1] {
+		wide := eval[string](b, `Array.from(document.querySelectorAll('main *')).filter((e) => e.getBoundingClientRect().right > innerWidth + 1).slice(-3).map((e) => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 40)).join(' | ')`)
+		b.t.Errorf("%s is %d px wide at %d px: %s", page, w[0], w[1], wide)
+	}
 	if !eval[bool](b, `typeof axe === 'object'`) {
 		eval[bool](b, src+";\ntrue")
 	}
