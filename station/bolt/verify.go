@@ -110,7 +110,8 @@ type verifier struct {
 	f        *os.File
 	size     int64
 	meta     boltMeta
-	seen     []bool // page id → reached by the walk or on the freelist
+	seen     []bool        // page id → reached by the walk or on the freelist
+	pages    []pageSummary // page id → what the scan found there
 	problems []string
 	warnings []string
 	ioErr    error
@@ -150,6 +151,10 @@ func (v *verifier) run() {
 	}
 	if m.root < 2 || m.root >= m.pgid {
 		v.problem("the root bucket points at page %d, outside the pages in use (2–%d)", m.root, m.pgid-1)
+		return
+	}
+	v.scan()
+	if v.stop() {
 		return
 	}
 	v.tree(m.root, 0)
@@ -299,7 +304,124 @@ func (v *verifier) freelist(id uint64) {
 	}
 }
 
-// tree walks a bucket's B+tree from page id.
+// scan reads every page in use once, sequentially in large reads (a walk
+// of the trees page by page costs a system call per page), and records for
+// each what the walk needs: its header and the pages its elements point at.
+// Free pages are scanned too; what they hold is only judged if the walk
+// reaches them.
+func (v *verifier) scan() {
+	ps := uint64(v.meta.pageSize)
+	v.pages = make([]pageSummary, v.meta.pgid)
+	chunk := max(uint64(1<<20)/ps, 1)
+	buf := make([]byte, chunk*ps)
+	for first := uint64(2); first < v.meta.pgid; first += chunk {
+		n := min(chunk, v.meta.pgid-first)
+		if _, err := v.f.ReadAt(buf[:n*ps], int64(first*ps)); err != nil {
+			v.ioErr = fmt.Errorf("read pages %d–%d: %w", first, first+n-1, err)
+			return
+		}
+		for i := uint64(0); i < n; i++ {
+			id := first + i
+			head := buf[i*ps : (i+1)*ps]
+			overflow := uint64(binary.LittleEndian.Uint32(head[12:]))
+			page := head
+			if overflow > 0 {
+				if overflow >= v.meta.pgid-id {
+					v.pages[id] = pageSummary{hdrID: binary.LittleEndian.Uint64(head), overflow: overflow}
+					continue
+				}
+				if i+overflow < n {
+					page = buf[i*ps : (i+1+overflow)*ps]
+				} else {
+					page = make([]byte, (overflow+1)*ps)
+					if _, err := v.f.ReadAt(page, int64(id*ps)); err != nil {
+						v.ioErr = fmt.Errorf("read page %d: %w", id, err)
+						return
+					}
+				}
+			}
+			v.pages[id] = summarize(page)
+		}
+	}
+}
+
+// pageSummary is what the walk needs of one page.
+type pageSummary struct {
+	hdrID    uint64
+	overflow uint64
+	flags    uint16
+	kids     []uint64 // branch: child pages; leaf: roots of sub-buckets
+	problem  string   // what is wrong inside the page, if it is a branch or leaf
+}
+
+func summarize(page []byte) pageSummary {
+	le := binary.LittleEndian
+	sum := pageSummary{hdrID: le.Uint64(page), flags: le.Uint16(page[8:]), overflow: uint64(le.Uint32(page[12:]))}
+	if sum.flags == flagBranch || sum.flags == flagLeaf {
+		sum.kids, sum.problem = elements(page, false, 0)
+	}
+	return sum
+}
+
+// elements checks the elements of one branch or leaf page (its overflow
+// pages included) and returns the pages they point at. inline is set for a
+// bucket stored in its parent's value.
+func elements(buf []byte, inline bool, depth int) (kids []uint64, problem string) {
+	le := binary.LittleEndian
+	flags, count := le.Uint16(buf[8:]), int(le.Uint16(buf[10:]))
+	where := "the page"
+	if inline {
+		where = "an inline bucket"
+	}
+	if flags != flagBranch && flags != flagLeaf {
+		return nil, fmt.Sprintf("%s should be a branch or leaf page but has type %#x", where, flags)
+	}
+	if inline && flags == flagBranch {
+		return nil, "an inline bucket holds a branch page"
+	}
+	if pageHeaderSize+count*elemSize > len(buf) {
+		return nil, fmt.Sprintf("%s claims %d elements, more than fit in it", where, count)
+	}
+	for i := 0; i < count; i++ {
+		off := pageHeaderSize + i*elemSize
+		e := buf[off : off+elemSize]
+		if flags == flagBranch {
+			pos, ksize := uint64(le.Uint32(e[0:])), uint64(le.Uint32(e[4:]))
+			if uint64(off)+pos+ksize > uint64(len(buf)) {
+				return nil, fmt.Sprintf("%s element %d points past the end of the page", where, i)
+			}
+			kids = append(kids, le.Uint64(e[8:]))
+			continue
+		}
+		eflags, pos, ksize, vsize := le.Uint32(e[0:]), uint64(le.Uint32(e[4:])), uint64(le.Uint32(e[8:])), uint64(le.Uint32(e[12:]))
+		start := uint64(off) + pos + ksize
+		if start+vsize > uint64(len(buf)) {
+			return nil, fmt.Sprintf("%s element %d points past the end of the page", where, i)
+		}
+		if eflags&bucketLeafFlag == 0 {
+			continue
+		}
+		val := buf[start : start+vsize]
+		if len(val) < inBucketSize {
+			return nil, fmt.Sprintf("%s element %d is a bucket with a %d-byte header", where, i, len(val))
+		}
+		if root := le.Uint64(val); root != 0 {
+			kids = append(kids, root)
+			continue
+		}
+		if len(val) < inBucketSize+pageHeaderSize || depth >= maxTreeDepth {
+			return nil, fmt.Sprintf("%s element %d is an inline bucket of %d bytes, too short for a page", where, i, len(val)-inBucketSize)
+		}
+		sub, p := elements(val[inBucketSize:], true, depth+1)
+		if p != "" {
+			return nil, p
+		}
+		kids = append(kids, sub...)
+	}
+	return kids, ""
+}
+
+// tree walks a bucket's B+tree from page id over the scanned summaries.
 func (v *verifier) tree(id uint64, depth int) {
 	if v.stop() {
 		return
@@ -308,70 +430,33 @@ func (v *verifier) tree(id uint64, depth int) {
 		v.problem("a bucket tree is deeper than %d levels at page %d", maxTreeDepth, id)
 		return
 	}
-	buf := v.page(id, "a bucket")
-	if buf == nil {
+	if id < 2 || id >= v.meta.pgid {
+		v.problem("a bucket points at page %d, outside the pages in use (2–%d)", id, v.meta.pgid-1)
 		return
 	}
-	v.elements(buf, id, depth)
-}
-
-// elements checks one branch or leaf page (buf holds it, its overflow pages
-// included) and walks what it points at. id is 0 for a bucket stored inline
-// in its parent's value.
-func (v *verifier) elements(buf []byte, id uint64, depth int) {
-	le := binary.LittleEndian
-	flags, count := le.Uint16(buf[8:]), int(le.Uint16(buf[10:]))
-	where := fmt.Sprintf("page %d", id)
-	if id == 0 {
-		where = "an inline bucket"
-	}
-	if flags != flagBranch && flags != flagLeaf {
-		v.problem("%s should be a branch or leaf page but has type %#x", where, flags)
+	p := &v.pages[id]
+	switch {
+	case p.hdrID != id:
+		v.problem("page %d (a bucket) has the header of page %d", id, p.hdrID)
+		return
+	case p.overflow >= v.meta.pgid-id:
+		v.problem("page %d (a bucket) claims %d overflow pages, past the pages in use", id, p.overflow)
+		return
+	case p.flags != flagBranch && p.flags != flagLeaf:
+		v.problem("page %d should be a branch or leaf page but has type %#x", id, p.flags)
+		return
+	case p.problem != "":
+		v.problem("page %d: %s", id, p.problem)
 		return
 	}
-	if pageHeaderSize+count*elemSize > len(buf) {
-		v.problem("%s claims %d elements, more than fit in it", where, count)
-		return
+	for q := id; q <= id+p.overflow; q++ {
+		if v.seen[q] {
+			v.problem("page %d is used twice (again by a bucket)", q)
+			return
+		}
+		v.seen[q] = true
 	}
-	for i := 0; i < count && !v.stop(); i++ {
-		off := pageHeaderSize + i*elemSize
-		e := buf[off : off+elemSize]
-		if flags == flagBranch {
-			pos, ksize, child := uint64(le.Uint32(e[0:])), uint64(le.Uint32(e[4:])), le.Uint64(e[8:])
-			if uint64(off)+pos+ksize > uint64(len(buf)) {
-				v.problem("%s element %d points past the end of the page", where, i)
-				return
-			}
-			if id == 0 {
-				v.problem("an inline bucket holds a branch element")
-				return
-			}
-			v.tree(child, depth+1)
-			continue
-		}
-		eflags, pos, ksize, vsize := le.Uint32(e[0:]), uint64(le.Uint32(e[4:])), uint64(le.Uint32(e[8:])), uint64(le.Uint32(e[12:]))
-		start := uint64(off) + pos + ksize
-		if start+vsize > uint64(len(buf)) {
-			v.problem("%s element %d points past the end of the page", where, i)
-			return
-		}
-		if eflags&bucketLeafFlag == 0 {
-			continue
-		}
-		val := buf[start : start+vsize]
-		if len(val) < inBucketSize {
-			v.problem("%s element %d is a bucket with a %d-byte header", where, i, len(val))
-			return
-		}
-		if root := le.Uint64(val); root != 0 {
-			v.tree(root, depth+1)
-			continue
-		}
-		inline := val[inBucketSize:]
-		if len(inline) < pageHeaderSize {
-			v.problem("%s element %d is an inline bucket of %d bytes, too short for a page", where, i, len(inline))
-			return
-		}
-		v.elements(inline, 0, depth+1)
+	for _, kid := range p.kids {
+		v.tree(kid, depth+1)
 	}
 }
