@@ -203,11 +203,15 @@ func (s *Server) audit(c *fiber.Ctx) error {
 	if err := p.Err("the audit query is not valid"); err != nil {
 		return err
 	}
-	user := c.Query("user")
-	if user != "" && !strings.Contains(user, ":") {
-		user = "user:" + user
+	user, err := s.auditActor(c.Query("user"))
+	if err != nil {
+		return err
 	}
-	want := map[string]string{"parcel_id": c.Query("parcel"), "unit_id": c.Query("unit"), "rma": c.Query("rma")}
+	parcel, err := s.auditParcel(c.Query("parcel"))
+	if err != nil {
+		return err
+	}
+	want := map[string]string{"parcel_id": parcel, "unit_id": c.Query("unit"), "rma": c.Query("rma")}
 	typ := c.Query("type")
 	match := func(e *station.Event) bool {
 		if user != "" && e.Actor != user || typ != "" && !strings.HasPrefix(e.Type, typ) {
@@ -290,4 +294,57 @@ func highlight(e *station.Event) string {
 		return "admin"
 	}
 	return ""
+}
+
+// auditActor turns the audit's user filter into an actor: "user:NAME" or
+// "token:NAME" as given, a user name, or a person's display name (李伟),
+// compared without case.
+func (s *Server) auditActor(q string) (string, error) {
+	q = strings.TrimSpace(q)
+	if q == "" || strings.Contains(q, ":") {
+		return q, nil
+	}
+	if a, ok := s.cfg.Store.(Accounts); ok {
+		users, err := a.Users()
+		if err != nil {
+			return "", err
+		}
+		for _, u := range users {
+			if strings.EqualFold(u.Username, q) {
+				return "user:" + u.Username, nil
+			}
+		}
+		for _, u := range users {
+			if u.DisplayName != "" && strings.EqualFold(strings.TrimSpace(u.DisplayName), q) {
+				return "user:" + u.Username, nil
+			}
+		}
+	}
+	return "user:" + q, nil
+}
+
+// auditParcel turns the audit's parcel filter into a parcel id: an id, a
+// parcel's station label, or its tracking number as scanned.
+func (s *Server) auditParcel(q string) (string, error) {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return "", nil
+	}
+	id := q
+	err := s.cfg.Store.View(func(tx station.Tx) error {
+		if p, err := tx.Parcel(q); err != nil || p != nil {
+			return err
+		}
+		sc := station.NormalizeScan(q)
+		if sc.Label != nil && sc.Label.Kind == station.LabelParcel {
+			id = sc.Label.ID
+			return nil
+		}
+		p, err := tx.ParcelByKey(sc.Code)
+		if p != nil {
+			id = p.ID
+		}
+		return err
+	})
+	return id, err
 }

@@ -71,6 +71,8 @@ var opDocs = map[string]opDoc{
 	"GET /labels/png":               {id: "getLabelPNG", media: "image/png", query: []param{labelCodeParam, sizeParam, dpiParam}},
 	"GET /labels/zpl":               {id: "getLabelZPL", media: "text/plain", query: []param{labelCodeParam, sizeParam, dpiParam, fontParam}},
 	"GET /labels/sheet":             {id: "getLabelSheet", media: "text/html", query: []param{{name: "code", typ: "[]string", required: true, desc: "1 to 200 label codes, repeated"}, sizeParam}},
+	"GET /search":                   {id: "search", query: []param{{name: "q", typ: "string", required: true, desc: "what was typed or scanned"}}},
+	"GET /queue":                    {id: "workQueue", query: []param{limitParam(500)}},
 	"GET /totes/:id":                {id: "getTote"},
 	"GET /totes/:id/list":           {id: "getToteList", media: "text/html"},
 	"POST /totes/:id/close":         {id: "closeTote"},

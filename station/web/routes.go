@@ -50,6 +50,8 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/totes/:id", op, "A tote: its disposition, state and the units in it", nil, station.ToteView{}, s.getTote},
 		{"GET", "/totes/:id/list", op, "A tote's contents as an A4 page to print", nil, nil, s.toteList},
 		{"POST", "/totes/:id/close", op, "Close a tote (it takes no more units) and queue its label on the printer named", CloseToteInput{}, ClosedTote{}, s.closeTote},
+		{"GET", "/search", op, "One box for everything: tracking, RMA, order, phone tail, serial, station label or id, tote or location (q=)", nil, SearchResult{}, s.search},
+		{"GET", "/queue", op, "Parcels received and not yet inspected (not closed), oldest first, with their age", nil, QueueResult{}, s.queue},
 		{"GET", "/lookup", op, "What is this code? A station label, waybill, RMA or order number, tote or location", nil, LookupResult{}, s.lookup},
 		{"POST", "/returns", sup, "Enter or update an RMA by hand (higher version wins)", station.ReturnAuthorization{}, station.PutReturnResult{}, s.putReturn},
 		{"GET", "/returns/:rma", op, "An RMA with its parcels and units", nil, ReturnView{}, s.getReturn},

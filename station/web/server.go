@@ -30,6 +30,8 @@ type Store interface {
 	View(fn func(station.Tx) error) error
 	ListParcels(f station.ParcelFilter, cursor string, limit int) ([]*station.Parcel, string, error)
 	ListExceptions(state string, limit int) ([]*station.Exception, error)
+	// WaitingParcels lists parcels received and not yet closed, oldest first.
+	WaitingParcels(limit int) ([]*station.Parcel, error)
 	EventsAfter(ctx context.Context, after uint64, limit int) ([]station.Event, error)
 	// FeedEventsAfter is EventsAfter for the feed central pulls: it notes
 	// that events left the station, and holds back the events whose seq

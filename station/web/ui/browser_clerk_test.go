@@ -223,4 +223,34 @@ func TestBrowserClerkTools(t *testing.T) {
 		}
 		b.until("scan field has the focus after closing", `document.activeElement && document.activeElement.id === 'scan'`)
 	})
+
+	t.Run("find and the work queue", func(t *testing.T) {
+		use(t)
+		b.open("/find")
+		b.until("work queue", `document.querySelectorAll('#queue li').length > 0`)
+		b.wantText("#queue", "SF7000000000001", "已等待")
+		first := eval[string](b, `document.querySelector('#queue li .mono').textContent`)
+		if first != "HELLOWORLD" { // the parcel kept on purpose arrived first
+			t.Errorf("the queue starts with %q, want the oldest parcel, HELLOWORLD", first)
+		}
+		if active := eval[string](b, `document.activeElement.id`); active != "scan" {
+			t.Errorf("focus on %q, want the search box", active)
+		}
+		b.wedge("rma-box-2")
+		b.until("hits for the RMA", `document.querySelectorAll('#hits li').length >= 3`)
+		b.wantText("#hits", "RMA-BOX-2", "SF7000000000001", "SF7000000000002", "按退货单号")
+		b.wedge("1234") // the customer's phone tail
+		b.until("hits for the phone tail", `document.getElementById('find-msg').innerText.includes('1234')`)
+		b.wantText("#hits", "按手机尾号", "RMA-BOX-2", "RMA-PUT-1")
+		b.wedge("T-0101")
+		b.until("the tote", `!!document.querySelector('#hits li[data-kind=tote]')`)
+		b.wantText("#hits", "T-0101", "1 件")
+		b.wedge("nothing-like-this-1")
+		b.until("nothing found", `document.getElementById('find-msg').innerText.includes('本站没有')`)
+		if active := eval[string](b, `document.activeElement.id`); active != "scan" {
+			t.Errorf("after searching the focus is on %q, want the search box", active)
+		}
+		b.click("#queue li a")
+		b.until("inspect page from the queue", `location.pathname === '/inspect' && document.body.dataset.ready === 'true'`)
+	})
 }

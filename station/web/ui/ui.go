@@ -61,6 +61,7 @@ var pages = []page{
 	{"/putaway", "putaway", "nav.putaway"},
 	{"/exceptions", "exceptions", "nav.exceptions"},
 	{"/inbound", "inbound", "nav.inbound"},
+	{"/find", "find", "nav.find"},
 	{"/audit", "audit", "nav.audit"},
 	{"/admin", "admin", "nav.admin"},
 }

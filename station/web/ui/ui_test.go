@@ -86,6 +86,7 @@ func TestPages(t *testing.T) {
 		"/putaway":    {"Scan the unit label", "扫描商品标签"},
 		"/exceptions": {"Exceptions", "异常"},
 		"/inbound":    {"Inbound", "在途"},
+		"/find":       {"Waiting for inspection", "待质检"},
 		"/audit":      {"Who did what, when, and why", "谁在何时做了什么"},
 		"/admin":      {"Machine tokens", "机器令牌"},
 	}
