@@ -116,7 +116,11 @@ func (env Env) openException(tx Tx, e *Exception) error {
 	if err := tx.PutException(e); err != nil {
 		return err
 	}
-	return env.emit(tx, "parcel/"+e.ParcelID, ParcelExceptionData{ParcelID: e.ParcelID, Code: e.Code, Note: e.Note, ExceptionID: e.ID,
+	subject := "parcel/" + e.ParcelID
+	if e.ParcelID == "" { // a shipment not received yet (stuck, not found at the dock, going back)
+		subject = "tracking/" + e.Tracking
+	}
+	return env.emit(tx, subject, ParcelExceptionData{ParcelID: e.ParcelID, Code: e.Code, Note: e.Note, ExceptionID: e.ID,
 		UnitID: e.UnitID, RMA: e.RMA, Tracking: e.Tracking})
 }
 

@@ -45,6 +45,10 @@ var centralValues = map[string][]string{
 	"decision":  {"full", "partial", "reject", "escalate"},
 }
 
+// shipmentExceptions are raised for a return shipment before it is received,
+// so they have no parcel: parcel_id is "" and the subject is tracking/….
+var shipmentExceptions = map[string]bool{station.ExNotFoundAtDock: true, station.ExStuck: true, station.ExReturnToSender: true}
+
 // rawBatches records the bodies of event pushes as they crossed the wire.
 type rawBatches struct {
 	mu     sync.Mutex
@@ -97,6 +101,12 @@ func TestPushedEventsMeetTheContract(t *testing.T) {
 	h.must(200, h.do("operator", "POST", "/api/v1/units/"+ur.Unit.ID+"/move", map[string]any{"to": "RS1:T:T-0007"}))
 	h.must(200, h.do("operator", "POST", "/api/v1/parcels/"+rec.Parcel.ID+"/close", nil))
 	h.must(201, h.do("operator", "POST", "/api/v1/parcels/receive", map[string]any{"code": "YT2412345678901", "packaging": "damaged"}))
+	// A shipment that never arrives: the carrier takes it back to the customer.
+	h.must(201, h.do("supervisor", "POST", "/api/v1/returns", sampleRMA("RMA-20261122-000778", "SF7770000000002", "no_reason_7d", "electronics",
+		time.Now().Add(-96*time.Hour), time.Now().Add(-48*time.Hour))))
+	back := `{"tracking":"SF7770000000002","status":"return_to_sender","occurred_at":"` + at.Format(time.RFC3339) + `"}`
+	sig, _ := stdwebhook.Sign(whSecret, "msg-back", at, []byte(back))
+	h.must(200, h.hook("webhook", http.Header{"Webhook-Id": {"msg-back"}, "Webhook-Timestamp": {strconv.FormatInt(at.Unix(), 10)}, "Webhook-Signature": {sig}}, []byte(back)))
 
 	// Push everything to a fake central platform.
 	fc := fakecentral.New(fakecentral.Options{Token: "central-secret", StationID: "st-test"})
@@ -142,7 +152,10 @@ func TestPushedEventsMeetTheContract(t *testing.T) {
 			if err := ce.Validate(); err != nil {
 				t.Errorf("not a valid CloudEvent: %v\n%s", err, raw)
 			}
-			if ce.SpecVersion() != "1.0" || ce.DataContentType() != "application/json" || ce.Source() != "urn:returns-station:st-test" || ce.Subject() == "" {
+			if kind, id, _ := strings.Cut(ce.Subject(), "/"); kind == "" || id == "" {
+				t.Errorf("event %s (%s) has subject %q, want kind/id", ce.ID(), ce.Type(), ce.Subject())
+			}
+			if ce.SpecVersion() != "1.0" || ce.DataContentType() != "application/json" || ce.Source() != "urn:returns-station:st-test" {
 				t.Errorf("event %s: specversion %q datacontenttype %q source %q subject %q", ce.ID(), ce.SpecVersion(), ce.DataContentType(), ce.Source(), ce.Subject())
 			}
 			for _, ext := range []string{"seq", "actor"} {
@@ -172,6 +185,12 @@ func TestPushedEventsMeetTheContract(t *testing.T) {
 					t.Errorf("%s lacks %s, which central requires: %s", typ, name, ce.Data())
 				case v == nil && !nullOK:
 					t.Errorf("%s has %s null: %s", typ, name, ce.Data())
+				case v == "" && name == "parcel_id" && typ == station.EventParcelException && shipmentExceptions[data["code"].(string)]:
+					// Raised for a shipment before any parcel exists: it names
+					// the shipment by tracking (and RMA) instead.
+					if data["tracking"] == "" || !strings.HasPrefix(ce.Subject(), "tracking/") {
+						t.Errorf("a shipment's exception names no tracking: %s (subject %s)", ce.Data(), ce.Subject())
+					}
 				case v == "" && strings.HasSuffix(name, "_id"):
 					t.Errorf("%s has an empty %s: %s", typ, name, ce.Data())
 				}
