@@ -162,6 +162,9 @@ func check(args []string, stdout, stderr io.Writer, getenv func(string) string) 
 		return explainDamage(&bolt.DamagedError{Path: dbPath(*data), Problems: []string{err.Error()}}, *data)
 	}
 	fmt.Fprintf(stdout, "%s: OK (station %s, last event seq %d)\n", dbPath(*data), db.StationID(), db.LastSeq())
+	for _, w := range db.OpenWarnings() {
+		fmt.Fprintf(stdout, "note: %s\n", w)
+	}
 	if r, err := db.Restored(context.Background()); err == nil && r != nil && r.Waiting {
 		fmt.Fprintf(stdout, "restored from a backup ending at event seq %d: the events after it wait for central's position before they are sent\n", r.BackupLastSeq)
 	}

@@ -115,6 +115,7 @@ type DB struct {
 	rules     atomic.Pointer[station.RuleSet]
 	ids       *station.IDSource
 
+	warnings   []string     // survivable findings of the structure check at Open
 	maxSize    int64        // --max-db-mb in bytes: the data file and the photos together (0: no cap)
 	photoBytes atomic.Int64 // bytes of the photos on disk
 }
@@ -149,8 +150,9 @@ func Open(path string, opts Options) (*DB, error) {
 	}
 	// The check runs under bbolt's own file lock, so it never reads a file
 	// another station process is writing.
+	var warnings []string
 	if lock, err := lockFile(path, opts.LockTimeout); err == nil {
-		warnings, err := VerifyFile(path)
+		warnings, err = VerifyFile(path)
 		lock.Close()
 		if err != nil {
 			return nil, err
@@ -165,6 +167,7 @@ func Open(path string, opts Options) (*DB, error) {
 	}
 	d := &DB{path: path, maxSize: int64(opts.MaxSize), log: opts.Logger, now: opts.Now, resumeFromFeed: opts.ResumeFromFeed, reqs: make(chan *request, 1024),
 		stop: make(chan struct{}), committed: make(chan struct{}), ids: station.NewIDSource(opts.Now, rand.Reader)}
+	d.warnings = warnings
 	if err := d.open(opts); err != nil {
 		return nil, err
 	}
@@ -292,6 +295,10 @@ var migrations = []func(*bolt.Tx) error{
 	func(*bolt.Tx) error { return nil },
 	indexPlaces, // 1 → 2: units by location, open parcels by age, RMAs by phone tail
 }
+
+// OpenWarnings returns what the structure check at Open found and bbolt
+// survives (one meta page torn by a crash, lost pages); the log has them too.
+func (d *DB) OpenWarnings() []string { return d.warnings }
 
 // StationID returns the station's id, generated once and kept in the file.
 func (d *DB) StationID() string { return d.stationID }
