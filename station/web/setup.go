@@ -74,7 +74,7 @@ func (s *Server) createFirstAdmin(c *fiber.Ctx) error {
 	}
 	now := s.now()
 	st := s.setup
-	client := []string{"ip:" + c.IP()}
+	client := []string{"ip:" + s.clientIP(c)}
 	all := []string{"all"}
 	// Every attempt counts at once (so parallel guesses cannot slip past the
 	// limit); all but a wrong code are given back at the end.
@@ -116,10 +116,10 @@ func (s *Server) createFirstAdmin(c *fiber.Ctx) error {
 	got := sha256.Sum256([]byte(normalizeSetupCode(in.Code)))
 	if subtle.ConstantTimeCompare(got[:], st.hash) != 1 {
 		wrong = true
-		s.log.Warn("wrong setup code", "component", "web", "client", c.IP())
+		s.log.Warn("wrong setup code", "component", "web", "client", s.clientIP(c))
 		return station.Invalid("code", "not the setup code: copy it from the line \"setup code\" in the station's log (printed when it started). 设置码不对：请从服务日志中“setup code”一行复制。").Coded("setup_code_wrong")
 	}
-	u, err := fa.AddFirstAdmin("setup:"+c.IP(), station.User{Username: strings.ToLower(strings.TrimSpace(in.Username)), DisplayName: strings.TrimSpace(in.DisplayName)}, in.PIN)
+	u, err := fa.AddFirstAdmin("setup:"+s.clientIP(c), station.User{Username: strings.ToLower(strings.TrimSpace(in.Username)), DisplayName: strings.TrimSpace(in.DisplayName)}, in.PIN)
 	if station.ErrorCode(err) == station.EConflict {
 		st.hash = nil // with no account, only an account made meanwhile conflicts
 	}
@@ -127,6 +127,6 @@ func (s *Server) createFirstAdmin(c *fiber.Ctx) error {
 		return err
 	}
 	st.hash = nil // used
-	s.log.Info("first admin created in the browser; the setup code is used up", "component", "web", "user", u.Username, "client", c.IP())
+	s.log.Info("first admin created in the browser; the setup code is used up", "component", "web", "user", u.Username, "client", s.clientIP(c))
 	return c.Status(fiber.StatusCreated).JSON(SetupResult{Username: u.Username, Role: u.Role})
 }
