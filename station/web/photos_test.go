@@ -125,6 +125,23 @@ func TestPhotoUploadIsCheckedBeforeItIsStored(t *testing.T) {
 	if files := h.photoFiles(); len(files) != 3 {
 		t.Errorf("%d photo files, want 3", len(files))
 	}
+	// A picture refused after it was stored (its Idempotency-Key was used
+	// for another photo) is deleted again.
+	other := append(bytes.Clone(pngBytes), 7)
+	body, ct = photoForm("photo", "image/png", other)
+	r := h.do("operator", "POST", "/api/v1/units/"+unit+"/photos", body, "Content-Type", ct, "Idempotency-Key", "photo-key-1")
+	h.must(200, r)
+	other2 := append(bytes.Clone(pngBytes), 8)
+	body, ct = photoForm("photo", "image/png", other2)
+	h.must(422, h.do("operator", "POST", "/api/v1/units/"+unit+"/photos", body, "Content-Type", ct, "Idempotency-Key", "photo-key-1"))
+	for _, f := range h.photoFiles() {
+		if f == hexSHA(other2) {
+			t.Error("the refused photo's file stays")
+		}
+	}
+	if files := h.photoFiles(); len(files) != 4 {
+		t.Errorf("%d photo files, want 4", len(files))
+	}
 }
 
 func TestSupervisorRemovesAPhoto(t *testing.T) {
