@@ -285,6 +285,9 @@ func (s *Server) reprint(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := pr.RetryNow(c.UserContext(), j.Printer); err != nil { // a reprint is "try now" too
+		s.log.Warn("cannot reset the printer's back-off", "component", "web", "printer", j.Printer, "err", err)
+	}
 	s.kick()
 	return c.Status(fiber.StatusCreated).JSON(j)
 }

@@ -62,6 +62,7 @@ var pages = []page{
 	{"/exceptions", "exceptions", "nav.exceptions"},
 	{"/inbound", "inbound", "nav.inbound"},
 	{"/find", "find", "nav.find"},
+	{"/printing", "printing", "nav.printing"},
 	{"/audit", "audit", "nav.audit"},
 	{"/admin", "admin", "nav.admin"},
 }

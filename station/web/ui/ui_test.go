@@ -87,6 +87,7 @@ func TestPages(t *testing.T) {
 		"/exceptions": {"Exceptions", "异常"},
 		"/inbound":    {"Inbound", "在途"},
 		"/find":       {"Waiting for inspection", "待质检"},
+		"/printing":   {"Label printers", "标签打印机"},
 		"/audit":      {"Who did what, when, and why", "谁在何时做了什么"},
 		"/admin":      {"Machine tokens", "机器令牌"},
 	}

@@ -425,6 +425,14 @@
     renderUnit();
     await loadParcel(S.parcel.id);
     RS.focusHome();
+    if (autoPrint.get()) {
+      // The network printer when the station has one, else this browser's
+      // print dialog.
+      if (RS.state.printers === undefined) await RS.refreshStatus();
+      if ((RS.state.printers || []).length) await printNetwork();
+      else await printLabel();
+      RS.focusHome();
+    }
   }
 
   function overrideForm(regrade) {
@@ -483,13 +491,17 @@
     if (u.status !== 'inspected') {
       parts.push(h('p', { id: 'missing', class: 'hint', hidden: true }));
       parts.push(h('button', { type: 'button', class: 'btn primary huge', id: 'confirm', onclick: () => confirm({}) }));
+      const auto = h('input', { type: 'checkbox', id: 'auto-print', onchange: (e) => autoPrint.set(e.target.checked) });
+      auto.checked = autoPrint.get();
+      parts.push(h('label', { class: 'check', for: 'auto-print' }, auto, ' ', t('label.auto')));
       parts.push(RS.isSupervisor() ? overrideForm(false) : h('p', { class: 'hint', text: t('inspect.ask_supervisor') }));
     } else {
       const printers = RS.state.printers || [];
       parts.push(h('div', { class: 'row' },
         h('button', { type: 'button', class: 'btn primary big', id: 'print-label', onclick: printLabel }, icon('printer'), t('label.print')),
         printers.length > 1 ? h('select', { id: 'printer-sel', 'aria-label': t('status.printers') }, printers.map((p) => h('option', { value: p.name }, p.name))) : null,
-        h('button', { type: 'button', class: 'btn big', id: 'print-net', onclick: printNetwork }, icon('printer'), t('label.print_net'))));
+        h('button', { type: 'button', class: 'btn big', id: 'print-net', onclick: printNetwork }, icon('printer'), t('label.print_net')),
+        h('a', { class: 'btn big', id: 'print-sheet-link', target: '_blank', rel: 'noopener', href: '/api/v1/labels/sheet?code=' + enc('RS1:U:' + u.id) }, t('label.sheet'))));
       parts.push(h('div', { id: 'label-msg', class: 'msg', role: 'status' }));
       parts.push(h('div', { class: 'row' },
         S.parcel && S.parcel.status === 'open' ? h('button', { type: 'button', class: 'btn big', id: 'next-unit', onclick: nextUnit }, t('inspect.next_unit')) : null,
@@ -591,14 +603,67 @@
     const r = await api('POST', '/api/v1/labels/print', body);
     if (r.ok) {
       const d = r.data || {};
-      const j = (Array.isArray(d.jobs) ? d.jobs[0] : Array.isArray(d) ? d[0] : d.job || d) || {};
-      showMsg(msg, j.state === 'failed' ? 'bad' : 'good', t('label.queued', { printer: j.printer || body.printer || '', state: known('job.' + j.state, j.state || '') }) + (j.last_error ? ' — ' + j.last_error : ''));
+      const j = (d.jobs || [])[0] || {};
+      printAnswer(msg, j.printer || body.printer || '', j, d.printer_error);
     } else if (RS.notConfigured(r.status)) {
       showMsg(msg, 'warn', both('label.net_not_configured'));
     } else {
       showProblem(msg, r.problem);
     }
   }
+
+  // printAnswer says what the printer did with job j: printed; refused or
+  // unreachable (the station answers after the printer's first answer), with
+  // Retry and the print jobs page; or still sending, and then asks again.
+  function printAnswer(msg, printer, j, err) {
+    if (j.state === 'done') {
+      showMsg(msg, 'good', t('label.printed', { printer }));
+      return;
+    }
+    if (err || j.state === 'failed') {
+      showMsg(msg, 'bad', t('label.printer_down', { printer, error: err || j.last_error || '' }));
+      msg.append(h('div', { class: 'row' },
+        h('button', { type: 'button', class: 'btn', id: 'print-retry', onclick: () => retryPrinter(printer, j) }, t('printing.retry')),
+        h('a', { class: 'btn', href: '/printing' }, icon('printer'), t('label.jobs_link'))));
+      RS.beep('error');
+      return;
+    }
+    showMsg(msg, 'warn', t('label.sending', { printer }));
+    watchJob(msg, printer, j);
+  }
+
+  // watchJob asks for job j every second, for up to 20 s, until it has
+  // printed or failed another attempt.
+  async function watchJob(msg, printer, j) {
+    if (!j.id) return;
+    for (let i = 0; i < 20; i++) {
+      await new Promise((ok) => setTimeout(ok, 1000));
+      if (!msg.isConnected) return;
+      const r = await api('GET', '/api/v1/labels/jobs?printer=' + enc(printer) + '&limit=100');
+      if (!r.ok) return;
+      const now = (r.data.jobs || []).find((x) => x.id === j.id);
+      if (!now) return;
+      if (now.state === 'done' || now.state === 'failed' || (now.attempts || 0) > (j.attempts || 0)) {
+        printAnswer(msg, printer, now, now.state === 'done' ? '' : now.last_error || ' ');
+        return;
+      }
+    }
+  }
+
+  async function retryPrinter(printer, j) {
+    const msg = $('#label-msg');
+    const r = await api('POST', '/api/v1/printers/' + enc(printer) + '/retry', {});
+    if (!r.ok) { showProblem(msg, r.problem); return; }
+    showMsg(msg, 'warn', t('label.sending', { printer }));
+    watchJob(msg, printer, j);
+    RS.focusHome();
+  }
+
+  // autoPrint is this browser's choice to print each label on confirm.
+  const autoPrint = {
+    get() { try { return localStorage.getItem('rs.autoprint') === '1'; } catch (e) { return false; } },
+    set(on) { try { localStorage.setItem('rs.autoprint', on ? '1' : ''); } catch (e) { /* private mode */ } },
+  };
 
   // ---- focus and keys -----------------------------------------------------
 
