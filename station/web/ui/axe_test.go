@@ -193,7 +193,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			b.until("wrong scan", `document.getElementById('result').classList.contains('error')`)
 			b.axe(src, at+"put-away wrong scan")
 
-			for _, p := range []string{"/exceptions", "/inbound", "/audit", "/admin"} {
+			for _, p := range []string{"/exceptions", "/inbound", "/printing", "/audit", "/admin"} {
 				b.open(p)
 				b.axe(src, at+p)
 			}

@@ -780,7 +780,7 @@ func TestBrowser(t *testing.T) {
 
 		b.click("#print-net")
 		b.until("network print answer", `document.getElementById('label-msg').innerText.length > 0`)
-		b.wantText("#label-msg", "Sent to printer desk-1", "queued")
+		b.wantText("#label-msg", "Sending to desk-1")
 		var jobs struct{ Jobs []station.PrintJob }
 		st.mustCall(200, "GET", "/api/v1/labels/jobs?printer=desk-1", nil, &jobs)
 		if len(jobs.Jobs) != 1 || jobs.Jobs[0].Content.Code.ID != unitID || jobs.Jobs[0].Actor != "user:"+supUser {

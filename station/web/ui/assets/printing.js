@@ -9,7 +9,7 @@
   function printers(list) {
     if (!list.length) return h('p', { class: 'hint', text: RS.both('printer.none') });
     return h('table', { class: 'tbl cards-sm' },
-      h('thead', {}, h('tr', {}, ['name', 'addr', 'queued', 'state', ''].map((k) => h('th', { text: k ? t('printing.col_' + k) : '' })))),
+      h('thead', {}, h('tr', {}, ['name', 'addr', 'queued', 'state', 'action'].map((k) => h('th', { text: t('printing.col_' + k) })))),
       h('tbody', {}, list.map((p) => h('tr', { 'data-printer': p.name, class: p.last_error ? 'flagged' : '' },
         h('td', { 'data-label': t('printing.col_name') }, h('b', { text: p.name })),
         h('td', { 'data-label': t('printing.col_addr'), class: 'mono', text: p.addr + ' · ' + p.size + ' · ' + p.dpi + ' dpi' }),
@@ -23,7 +23,7 @@
   function jobs(list) {
     if (!list.length) return h('p', { class: 'hint', text: t('printing.no_jobs') });
     return h('table', { class: 'tbl cards-sm' },
-      h('thead', {}, h('tr', {}, ['time', 'printer', 'label', 'state', 'error', ''].map((k) => h('th', { text: k ? t('printing.col_' + k) : '' })))),
+      h('thead', {}, h('tr', {}, ['time', 'printer', 'label', 'state', 'error', 'action'].map((k) => h('th', { text: t('printing.col_' + k) })))),
       h('tbody', {}, list.map((j) => {
         const c = j.content || {};
         return h('tr', { 'data-job': j.id, 'data-state': j.state, class: j.last_error && j.state !== 'done' ? 'flagged' : '' },
