@@ -20,22 +20,11 @@ import (
 	"returns-station/station/web"
 )
 
-// realLabels renders with the labels package, as the station does.
-type realLabels struct{}
-
-func (realLabels) PNG(c station.LabelContent, size string, dpi int) ([]byte, error) {
-	return labels.PNG(c, size, dpi)
-}
-func (realLabels) ZPL(c station.LabelContent, size string, dpi int, font string) ([]byte, error) {
-	return labels.ZPL(c, size, dpi, font)
-}
-func (realLabels) Sheet(w io.Writer, l []station.LabelContent, size string) error {
-	return labels.Sheet(w, l, size)
-}
-
 // lateSpooler is the server's spooler, set once the store it works on
 // exists.
-type lateSpooler struct{ s atomic.Pointer[labels.Spooler] }
+type lateSpooler struct {
+	s atomic.Pointer[labels.Spooler]
+}
 
 func (k *lateSpooler) Kick() {
 	if s := k.s.Load(); s != nil {
