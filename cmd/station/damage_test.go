@@ -403,6 +403,10 @@ func TestRestoreInterruptedAtEachStep(t *testing.T) {
 		state    func(data, suffix string) // leaves data as the kill did
 	}{
 		{"killed while unpacking", false, func(data, _ string) { stageBackup(t, f.backup, data, false) }},
+		{"killed while writing the commit marker", false, func(data, _ string) {
+			stageBackup(t, f.backup, data, false)
+			os.WriteFile(filepath.Join(data, "restore.json.tmp"), []byte(`{"from":`), 0o600)
+		}},
 		{"killed after the commit marker", true, func(data, _ string) { stageBackup(t, f.backup, data, true) }},
 		{"killed between the database renames", true, func(data, sfx string) {
 			stageBackup(t, f.backup, data, true)
@@ -534,4 +538,48 @@ func TestOneTornMetaPage(t *testing.T) {
 	if n := f.parcels(t, data); n != f.after {
 		t.Errorf("%d parcels, want all %d", n, f.after)
 	}
+}
+
+// TestRestoreKilled SIGKILLs the real `station restore` at spread-out
+// moments and starts the station after each: it serves the old data or the
+// restored data, whole, never an empty or mixed station.
+func TestRestoreKilled(t *testing.T) {
+	f := newFixture(t)
+	// How long an uninterrupted restore takes on this machine.
+	probe := f.copyData(t)
+	start := time.Now()
+	if _, errOut, err := runCLI(t, "restore", "--data", probe, f.backup); err != nil {
+		t.Fatalf("restore: %v %s", err, errOut)
+	}
+	full := time.Since(start)
+	const runs = 10
+	seen := map[int]int{}
+	for i := 0; i < runs; i++ {
+		data := f.copyData(t)
+		cmd := exec.Command(stationBin, "restore", "--data", data, f.backup)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(full * time.Duration(i) / runs)
+		cmd.Process.Kill()
+		cmd.Wait()
+		p := startStation(t, data)
+		var list struct {
+			Parcels []station.Parcel `json:"parcels"`
+		}
+		call(http.DefaultClient, p.url, f.op, "GET", "/api/v1/parcels?limit=500", nil, &list)
+		n := len(list.Parcels)
+		seen[n]++
+		photo1 := photoStatus(t, p.url, f.op, f.unit, f.photo1)
+		photo2 := photoStatus(t, p.url, f.op, f.unit, f.photo2)
+		p.kill(t)
+		switch {
+		case n == f.after && photo1 == 200 && photo2 == 200: // the old data
+		case n == f.before && photo1 == 200 && photo2 == 404: // the restored data
+		default:
+			t.Errorf("killed after %v: %d parcels, photos %d/%d; want the old (%d) or the restored (%d) station\n%s",
+				full*time.Duration(i)/runs, n, photo1, photo2, f.after, f.before, p.logs)
+		}
+	}
+	t.Logf("an uninterrupted restore took %v; after the kills the station served %v (parcels → times)", full, seen)
 }

@@ -210,6 +210,7 @@ func writeMarker(dir string, st restoreState) error {
 func finishRestore(dataPath string, log *slog.Logger) (*RestoreResult, error) {
 	dir := filepath.Dir(dataPath)
 	staging := filepath.Join(dir, restoreStaging)
+	os.Remove(filepath.Join(dir, restoreMarker+".tmp")) // a marker never committed
 	raw, err := os.ReadFile(filepath.Join(dir, restoreMarker))
 	if errors.Is(err, os.ErrNotExist) {
 		if _, err := os.Stat(staging); err == nil {
