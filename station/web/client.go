@@ -39,12 +39,19 @@ func (s *Server) trusted(a netip.Addr) bool {
 // left of it was written by the client and is never believed.
 func (s *Server) clientIP(c *fiber.Ctx) string {
 	peer, _ := netip.AddrFromSlice(c.Context().RemoteIP())
-	client := peer.Unmap()
-	if !s.trusted(client) {
-		return client.String()
+	return forwardedClient(peer.Unmap(), c.Request().Header.PeekAll(fiber.HeaderXForwardedFor), s.trusted).String()
+}
+
+// forwardedClient walks the X-Forwarded-For headers from the right while the
+// address in hand is a trusted proxy, and returns the first one that is not
+// (or the last good one, when the chain ends or an entry is not an address).
+func forwardedClient(peer netip.Addr, headers [][]byte, trusted func(netip.Addr) bool) netip.Addr {
+	client := peer
+	if !trusted(client) {
+		return client
 	}
 	var hops []string
-	for _, v := range c.Request().Header.PeekAll(fiber.HeaderXForwardedFor) {
+	for _, v := range headers {
 		hops = append(hops, strings.Split(string(v), ",")...)
 	}
 	for i := len(hops) - 1; i >= 0; i-- {
@@ -53,11 +60,11 @@ func (s *Server) clientIP(c *fiber.Ctx) string {
 			break // not an address: the proxy that passed it on is the best we know
 		}
 		client = a
-		if !s.trusted(a) {
+		if !trusted(a) {
 			break
 		}
 	}
-	return client.String()
+	return client
 }
 
 // parseHop reads one X-Forwarded-For entry: an IP, or an IP with a port.
