@@ -24,7 +24,7 @@ func EventDataTypes() []EventData {
 	return []EventData{
 		&ParcelReceivedData{}, &ParcelMatchedData{}, &ParcelExceptionData{}, &UnitInspectedData{}, &UnitRegradedData{},
 		&UnitMovedData{}, &ParcelClosedData{}, &TrackingUpdatedData{},
-		&UnitStartedData{}, &UnitPhotoAddedData{}, &UnitPhotoRemovedData{}, &UnitVoidedData{}, &ToteClosedData{}, &ExceptionResolvedData{}, &RMAUpsertedData{}, &RulesReplacedData{},
+		&UnitStartedData{}, &UnitPhotoAddedData{}, &UnitPhotoRemovedData{}, &UnitVoidedData{}, &ToteClosedData{}, &ParcelPhotoAddedData{}, &ExceptionResolvedData{}, &RMAUpsertedData{}, &RulesReplacedData{},
 		&LabelPrintedData{}, &UserAddedData{}, &UserChangedData{}, &TokenCreatedData{}, &TokenRevokedData{},
 		&PrinterSavedData{}, &PrinterRemovedData{},
 	}

@@ -37,6 +37,8 @@ type Parcel struct {
 	// BoxOf is the first parcel of the same return when a clerk added this
 	// one as another box of it.
 	BoxOf string `json:"box_of,omitempty"`
+	// Photos of the parcel as it arrived (a damaged box, for the carrier claim).
+	Photos []Photo `json:"photos,omitempty"`
 	// Keys are every normalised code that finds this parcel (tracking, and the
 	// RMA or order number when the clerk scanned one of those instead).
 	Keys []string `json:"keys"`

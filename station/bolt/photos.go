@@ -96,8 +96,8 @@ func (d *DB) Photo(sha string) ([]byte, error) {
 	return b, err
 }
 
-// DropPhoto deletes a photo's file unless a unit still shows it (the same
-// picture can be on two units). It is called after the photo was taken off
+// DropPhoto deletes a photo's file unless a unit or parcel still shows it
+// (the same picture can be on two). It is called after the photo was taken off
 // a unit, or when the upload that stored it was refused.
 func (d *DB) DropPhoto(sha string) error {
 	if len(sha) != 64 || !isHex(sha) {
@@ -107,13 +107,19 @@ func (d *DB) DropPhoto(sha string) error {
 	err := d.bolt.View(func(tx *bolt.Tx) error {
 		// The hash in a unit's JSON is the only way these 64 hex digits get
 		// there, so a byte search finds every unit that shows the photo.
-		return tx.Bucket(bUnits).ForEach(func(_, v []byte) error {
-			if bytes.Contains(v, []byte(sha)) {
-				inUse = true
-				return errStopScan
+		for _, b := range [][]byte{bUnits, bParcels} {
+			err := tx.Bucket(b).ForEach(func(_, v []byte) error {
+				if bytes.Contains(v, []byte(sha)) {
+					inUse = true
+					return errStopScan
+				}
+				return nil
+			})
+			if err != nil {
+				return err
 			}
-			return nil
-		})
+		}
+		return nil
 	})
 	if err != nil && !errors.Is(err, errStopScan) {
 		return err

@@ -14,10 +14,11 @@ import (
 	"returns-station/station"
 )
 
-// isPhotoUpload is POST /api/v1/units/{id}/photos, the one route whose body
-// may be larger than 1 MB.
+// isPhotoUpload is POST /api/v1/units/{id}/photos or /parcels/{id}/photos,
+// the routes whose body may be larger than 1 MB.
 func isPhotoUpload(c *fiber.Ctx) bool {
-	return c.Method() == fiber.MethodPost && strings.HasPrefix(c.Path(), "/api/v1/units/") && strings.HasSuffix(strings.TrimSuffix(c.Path(), "/"), "/photos")
+	return c.Method() == fiber.MethodPost && (strings.HasPrefix(c.Path(), "/api/v1/units/") || strings.HasPrefix(c.Path(), "/api/v1/parcels/")) &&
+		strings.HasSuffix(strings.TrimSuffix(c.Path(), "/"), "/photos")
 }
 
 // maxEncodings bounds how many Content-Encoding layers one request may stack

@@ -61,6 +61,8 @@ var opDocs = map[string]opDoc{
 	"POST /parcels/:id/close":       {id: "closeParcel"},
 	"GET /units/:id":                {id: "getUnit"},
 	"PUT /units/:id/inspection":     {id: "inspectUnit"},
+	"POST /parcels/:id/photos":      {id: "addParcelPhoto", reqType: "multipart/form-data"},
+	"GET /parcels/:id/photos/:sha":  {id: "getParcelPhoto", media: "image/*"},
 	"POST /units/:id/photos":        {id: "addPhoto", reqType: "multipart/form-data"},
 	"GET /units/:id/photos/:sha":    {id: "getPhoto", media: "image/*"},
 	"DELETE /units/:id/photos/:sha": {id: "removePhoto"},

@@ -10,20 +10,42 @@ import (
 	"returns-station/station"
 )
 
-// addPhoto attaches a photo to a unit. Everything that can refuse the
-// upload (the unit, the picture's type, the size cap) is checked before the
-// file is stored, and a file this request stored is dropped again if the
-// command fails, so a refused upload leaves nothing in data/photos.
+// addPhoto attaches a photo to a unit.
 func (s *Server) addPhoto(c *fiber.Ctx) error {
 	id := c.Params("id")
-	err := s.cfg.Store.View(func(tx station.Tx) error {
+	return s.uploadPhoto(c, func(tx station.Tx) error {
 		u, err := tx.Unit(id)
 		if err == nil && u == nil {
 			err = station.Errorf(station.ENotFound, "no unit %q on this station", id).Coded("not_found_unit")
 		}
 		return err
+	}, func(env station.Env, tx station.Tx, ph station.Photo) (any, error) {
+		return station.AddPhoto(tx, env, id, ph)
 	})
-	if err != nil {
+}
+
+// addParcelPhoto attaches a photo to a parcel: its damaged box, for the
+// carrier claim.
+func (s *Server) addParcelPhoto(c *fiber.Ctx) error {
+	id := c.Params("id")
+	return s.uploadPhoto(c, func(tx station.Tx) error {
+		p, err := tx.Parcel(id)
+		if err == nil && p == nil {
+			err = station.Errorf(station.ENotFound, "no parcel %q on this station", id).Coded("not_found_parcel")
+		}
+		return err
+	}, func(env station.Env, tx station.Tx, ph station.Photo) (any, error) {
+		return station.AddParcelPhoto(tx, env, id, ph)
+	})
+}
+
+// uploadPhoto is the one way a photo is stored, whatever it is of. Everything
+// that can refuse the upload (the thing it is for, the picture's type, the
+// size cap) is checked before the file is stored, and a file this request
+// stored is dropped again if the command fails, so a refused upload leaves
+// nothing in data/photos.
+func (s *Server) uploadPhoto(c *fiber.Ctx, exists func(station.Tx) error, attach func(station.Env, station.Tx, station.Photo) (any, error)) error {
+	if err := s.cfg.Store.View(exists); err != nil {
 		return err
 	}
 	fh, err := c.FormFile("photo")
@@ -58,7 +80,7 @@ func (s *Server) addPhoto(c *fiber.Ctx) error {
 		return err
 	}
 	ph := station.Photo{SHA256: sha, ContentType: ct, Size: len(data)}
-	err = s.command(c, func(env station.Env, tx station.Tx) (any, error) { return station.AddPhoto(tx, env, id, ph) })
+	err = s.command(c, func(env station.Env, tx station.Tx) (any, error) { return attach(env, tx, ph) })
 	if err != nil && created {
 		if derr := s.cfg.Store.DropPhoto(sha); derr != nil {
 			s.log.Warn("could not delete the photo of a refused upload", "component", "web", "sha256", sha, "err", derr)
@@ -67,26 +89,52 @@ func (s *Server) addPhoto(c *fiber.Ctx) error {
 	return err
 }
 
-// getPhoto serves a unit's photo with the type its bytes have, and tells
-// the browser not to guess another. A file that is no picture (stored before
-// uploads were sniffed) is refused, never served as what it is.
+// getPhoto serves a unit's photo.
 func (s *Server) getPhoto(c *fiber.Ctx) error {
-	found := false
-	err := s.cfg.Store.View(func(tx station.Tx) error {
+	return s.servePhoto(c, func(tx station.Tx, sha string) (bool, error) {
 		u, err := tx.Unit(c.Params("id"))
 		if err != nil || u == nil {
-			return err
+			return false, err
 		}
-		for _, p := range u.Photos {
-			found = found || p.SHA256 == c.Params("sha")
+		return hasPhoto(u.Photos, sha), nil
+	})
+}
+
+// getParcelPhoto serves a parcel's photo.
+func (s *Server) getParcelPhoto(c *fiber.Ctx) error {
+	return s.servePhoto(c, func(tx station.Tx, sha string) (bool, error) {
+		p, err := tx.Parcel(c.Params("id"))
+		if err != nil || p == nil {
+			return false, err
 		}
-		return nil
+		return hasPhoto(p.Photos, sha), nil
+	})
+}
+
+func hasPhoto(list []station.Photo, sha string) bool {
+	for _, p := range list {
+		if p.SHA256 == sha {
+			return true
+		}
+	}
+	return false
+}
+
+// servePhoto serves a photo the thing it belongs to shows, with the type its
+// bytes have, and tells the browser not to guess another. A file that is no
+// picture (stored before uploads were sniffed) is refused, never served as
+// what it is.
+func (s *Server) servePhoto(c *fiber.Ctx, shows func(station.Tx, string) (bool, error)) error {
+	found := false
+	err := s.cfg.Store.View(func(tx station.Tx) (err error) {
+		found, err = shows(tx, c.Params("sha"))
+		return err
 	})
 	if err != nil {
 		return err
 	}
 	if !found {
-		return station.Errorf(station.ENotFound, "no such photo on this unit").Coded("not_found_photo")
+		return station.Errorf(station.ENotFound, "no such photo here").Coded("not_found_photo")
 	}
 	data, err := s.cfg.Store.Photo(c.Params("sha"))
 	if err != nil {

@@ -22,6 +22,8 @@ func (s *Server) apiRoutes() []route {
 	const op, sup = station.RoleOperator, station.RoleSupervisor
 	return []route{
 		{"POST", "/parcels/receive", op, "Receive a parcel by its scanned waybill, RMA or order number; 201 new, 200 duplicate", station.ReceiveInput{}, station.ReceiveResult{}, s.receive},
+		{"POST", "/parcels/:id/photos", op, "Attach a photo of the parcel as it arrived, e.g. a damaged box for the carrier claim (multipart field \"photo\", at most 8 MB)", nil, station.Parcel{}, s.addParcelPhoto},
+		{"GET", "/parcels/:id/photos/:sha", op, "A parcel's photo", nil, nil, s.getParcelPhoto},
 		{"POST", "/parcels/:id/boxes", op, "Receive another box of the same return (its own waybill); 201 with the new parcel", station.AddBoxInput{}, station.ReceiveResult{}, s.addBox},
 		{"GET", "/parcels", op, "List parcels, newest first (filters: status, rma, tracking; paged by cursor)", nil, ParcelPage{}, s.listParcels},
 		{"GET", "/parcels/:id", op, "A parcel with its RMA, units and exceptions", nil, station.ParcelView{}, s.getParcel},

@@ -2,6 +2,8 @@ package ui_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -252,5 +254,26 @@ func TestBrowserClerkTools(t *testing.T) {
 		}
 		b.click("#queue li a")
 		b.until("inspect page from the queue", `location.pathname === '/inspect' && document.body.dataset.ready === 'true'`)
+	})
+
+	t.Run("photo of a damaged box", func(t *testing.T) {
+		use(t)
+		b.open("/receive")
+		b.do(chromedp.KeyEvent(kb.F4)) // the box is damaged
+		before := eval[string](b, `document.getElementById('result').dataset.seq || '0'`)
+		b.wedge("SF7200000000001")
+		b.until("answer", fmt.Sprintf(`document.getElementById('result').dataset.seq !== %q && !!document.getElementById('damage-photo')`, before))
+		pic := filepath.Join(t.TempDir(), "box.jpg")
+		if err := os.WriteFile(pic, []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		b.do(chromedp.SetUploadFiles(chromedp.CSS("#damage-photo"), []string{pic}))
+		b.until("photo kept", `document.getElementById('damage-photo-msg').innerText.includes('1')`)
+		var list struct{ Parcels []station.Parcel }
+		st.mustCall(200, "GET", "/api/v1/parcels?tracking=SF7200000000001", nil, &list)
+		if len(list.Parcels) != 1 || list.Parcels[0].Packaging != "damaged" || len(list.Parcels[0].Photos) != 1 {
+			t.Fatalf("damaged parcel in the API: %+v, want one with its photo", list.Parcels)
+		}
+		b.until("scan field has the focus after the photo", `document.activeElement && document.activeElement.id === 'scan'`)
 	})
 }

@@ -56,6 +56,7 @@
       for (const l of rma.lines || []) lines.append(h('li', {}, h('b', { text: l.qty + ' × ' }), l.name || l.sku, h('span', { class: 'mono dim', text: ' ' + l.sku })));
       out.push(lines);
     }
+    if (p.id && p.packaging === 'damaged') out.push(damagePhoto(p.id, (p.photos || []).length));
     for (const e of d.exceptions || []) {
       if (e.code === 'unmatched') continue;
       out.push(h('p', { class: 'rd exc' }, icon('warn'), h('b', { text: known('ex.' + e.code, e.code) + ': ' }), e.note));
@@ -75,6 +76,28 @@
     if (!/^scan_/.test(p.code || '') || known(key, null) === null) return null;
     return [h('p', { class: 'rd big', text: t(key) }), h('p', { class: 'rd alt', text: ta(key) }),
       softReasons.includes(p.code.slice(5)) ? h('p', { class: 'rd act' }, h('button', { type: 'button', class: 'btn', id: 'keep', onclick: () => keep(code) }, icon('warn'), t('receive.keep_anyway'))) : null];
+  }
+
+  // damagePhoto photographs a box damaged in transit, for the carrier claim:
+  // the camera on a handheld, a picture file on a desk.
+  function damagePhoto(parcelId, n) {
+    const file = h('input', { type: 'file', id: 'damage-photo', accept: 'image/*', capture: 'environment', multiple: true, class: 'visually-hidden' });
+    const msg = h('span', { id: 'damage-photo-msg', class: 'dim', role: 'status', text: n ? t('receive.photos_n', { n }) : '' });
+    file.addEventListener('change', async () => {
+      let count = n;
+      for (const f of Array.from(file.files)) {
+        const fd = new FormData();
+        fd.append('photo', f);
+        const r = await api('POST', '/api/v1/parcels/' + encodeURIComponent(parcelId) + '/photos', fd);
+        if (!r.ok) { msg.textContent = r.problem.detail; beep('error'); return; }
+        count = (r.data.photos || []).length;
+      }
+      file.value = '';
+      msg.textContent = t('receive.photos_n', { n: count });
+      beep('ok');
+      $('#scan').focus();
+    });
+    return h('p', { class: 'rd act' }, h('label', { for: 'damage-photo', class: 'btn' }, icon('camera'), t('receive.photo_damage')), file, ' ', msg);
   }
 
   // keep sends the same code again, kept as an unknown parcel on purpose.
@@ -127,7 +150,7 @@
     const d = r.data, p = d.parcel || {}, rma = d.rma;
     return { ok: true, data: {
       duplicate: d.duplicate, matched: d.matched, matched_by: d.matched_by,
-      parcel: { id: p.id, tracking: p.tracking, carrier: p.carrier, received_at: p.received_at, received_by: p.received_by },
+      parcel: { id: p.id, tracking: p.tracking, carrier: p.carrier, received_at: p.received_at, received_by: p.received_by, packaging: p.packaging, photos: p.photos },
       rma: rma ? { rma: rma.rma, order_id: rma.order_id, reason: rma.reason, lines: (rma.lines || []).map((l) => ({ qty: l.qty, name: l.name, sku: l.sku })) } : null,
       exceptions: (d.exceptions || []).map((e) => ({ code: e.code, note: e.note })),
     } };
