@@ -106,7 +106,8 @@ func overrideRefund(rs *RuleSet, gi GradeInput, advised RefundAdvice, in Confirm
 
 // consistent refuses a confirmed result whose parts contradict each other: a
 // refund left to a person keeps the unit in quarantine, a refused refund sends
-// the goods back to the customer, and goods refunded are neither.
+// the goods back to the customer, and goods refunded are not sent back (they
+// may still be held for review).
 func consistent(rs *RuleSet, disp string, refund RefundAdvice) error {
 	hold, back := rs.HoldDisposition(), rs.RejectDisposition()
 	switch {
@@ -114,7 +115,7 @@ func consistent(rs *RuleSet, disp string, refund RefundAdvice) error {
 		return Invalid("disposition", "the refund is left to a person, so the unit stays in "+hold+" until a supervisor decides; to release it, decide the refund too (refund_decision)").Coded("disposition_held", "disposition", hold)
 	case refund.Decision == RefundReject && disp != back:
 		return Invalid("disposition", "the refund is refused, so the goods are still the customer's: "+back+"; to keep them, decide the refund too (refund_decision)").Coded("disposition_refused", "disposition", back)
-	case (refund.Decision == RefundFull || refund.Decision == RefundPartial) && (disp == hold || disp == back):
+	case (refund.Decision == RefundFull || refund.Decision == RefundPartial) && disp == back:
 		return Invalid("disposition", "the customer is refunded, so the goods are ours: choose where they go, not "+disp).Coded("disposition_refunded", "disposition", disp)
 	}
 	return nil

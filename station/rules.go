@@ -429,6 +429,8 @@ func (rs *RuleSet) Validate() error {
 		for _, g := range rs.Grades {
 			if d, ok := c.Dispositions[g.Code]; !ok || !disp[d] {
 				p.Add(cf+".dispositions."+g.Code, "every grade needs a known disposition")
+			} else if d == rs.RejectDisposition() {
+				p.Add(cf+".dispositions."+g.Code, d+" is for refused refunds only: a refunded unit is ours")
 			}
 		}
 	}

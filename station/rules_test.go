@@ -26,6 +26,7 @@ func TestRulesValidation(t *testing.T) {
 		{"unknown finding", `"findings":["not_working"]`, `"findings":["broken"]`, ".findings"},
 		{"unknown field", `"version":`, `"versoin":`, "body"},
 		{"disposition missing", `"A":"restock","B":"open_box","C":"refurbish","D":"repair","X":"recycle"`, `"A":"restock","B":"open_box","C":"refurbish","D":"repair"`, "dispositions.X"},
+		{"refunded goods sent back", `"A":"restock","B":"open_box","C":"refurbish","D":"repair","X":"recycle"`, `"A":"return_to_customer","B":"open_box","C":"refurbish","D":"repair","X":"recycle"`, "dispositions.A"},
 		{"a single character as a word", `"words":["electronics"`, `"words":["衣","electronics"`, "words[0]"},
 		{"upper-case word", `"words":["electronics"`, `"words":["Electronics"`, "words[0]"},
 		{"a word of two templates", `"words":["accessories"`, `"words":["手机","accessories"`, "words[0]"},
