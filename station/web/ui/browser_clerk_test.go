@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -275,5 +276,31 @@ func TestBrowserClerkTools(t *testing.T) {
 			t.Fatalf("damaged parcel in the API: %+v, want one with its photo", list.Parcels)
 		}
 		b.until("scan field has the focus after the photo", `document.activeElement && document.activeElement.id === 'scan'`)
+	})
+
+	t.Run("audit by tracking number and Chinese name", func(t *testing.T) {
+		use(t)
+		sup := b.tab(t, st.url)
+		sup.open("/audit")
+		sup.until("sign-in page", `location.pathname === '/' && !document.getElementById('signin').hidden`)
+		sup.typeInto("#username", supUser)
+		sup.typeInto("#pin", supPIN+kb.Enter)
+		sup.until("audit page after sign-in", `location.pathname === '/audit' && document.body.dataset.ready === 'true'`)
+		sup.typeInto("#f-parcel", "sf 7000 0000 0000 1"+kb.Enter)
+		sup.until("the parcel's history asked for", `performance.getEntriesByType('resource').some((e) => e.name.includes('/api/v1/audit?') && e.name.includes('parcel=sf'))`)
+		time.Sleep(300 * time.Millisecond) // the answer's rendering
+		sup.until("entries of that parcel only", `[...document.querySelectorAll('#audit-list li')].some((li) => li.innerText.includes('SF7000000000001'))`)
+		if n := eval[int](sup, `[...document.querySelectorAll('#audit-list li')].filter((li) => li.innerText.includes('SF7000000000002')).length`); n != 0 {
+			t.Errorf("the history of SF7000000000001 shows %d entries of the other box: %s", n, eval[string](sup, `[...document.querySelectorAll('#audit-list li')].filter((li) => li.innerText.includes('SF7000000000002')).map((li) => li.innerText).join('\n---\n')`))
+		}
+		sup.do(chromedp.Evaluate[chromedp.Void](`document.getElementById('f-parcel').value = ''`))
+		sup.typeInto("#f-user", "李伟"+kb.Enter)
+		sup.until("the clerk's entries asked for", `performance.getEntriesByType('resource').some((e) => e.name.includes('/api/v1/audit?') && decodeURIComponent(e.name).includes('李伟'))`)
+		time.Sleep(300 * time.Millisecond)
+		sup.until("the clerk's entries", `document.querySelectorAll('#audit-list li').length > 5`)
+		if n := eval[int](sup, `[...document.querySelectorAll('#audit-list li')].filter((li) => !li.innerText.includes('li.wei') && !li.innerText.includes('李伟')).length`); n != 0 {
+			t.Errorf("%d entries for 李伟 are by someone else", n)
+		}
+		sup.wantText("#audit-list", "Voided")
 	})
 }

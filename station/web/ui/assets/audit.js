@@ -7,7 +7,7 @@
   // Event type prefixes offered in the type filter; any other prefix from an
   // address is added as it is.
   const types = ['returns.parcel.', 'returns.parcel.received', 'returns.unit.', 'returns.unit.inspected', 'returns.unit.regraded',
-    'returns.unit.moved', 'returns.exception.resolved', 'returns.parcel.exception', 'returns.label.printed', 'returns.rma.',
+    'returns.unit.moved', 'returns.unit.voided', 'returns.exception.resolved', 'returns.parcel.exception', 'returns.label.printed', 'returns.rma.',
     'returns.tracking.', 'returns.rules.', 'returns.admin.'];
   const hlIcon = { override: 'warn', regrade: 'warn', exception_resolved: 'ok', admin: 'admin' };
   let rules = { grades: [], dispositions: [] };
@@ -48,6 +48,9 @@
     'returns.unit.regraded': (d) => [t('audit.s.regraded', { from: d.previous_grade || '?', to: d.grade }), disp(d.disposition), refund(d.refund), quote(d.override_reason)],
     'returns.unit.moved': (d) => [t('audit.s.moved', { to: d.to })],
     'returns.unit.photo_added': () => [t('audit.s.photo')],
+    'returns.unit.voided': (d) => [t('audit.s.voided', { sku: d.sku || '?' }), d.grade ? t('audit.s.voided_grade', { grade: d.grade }) : '', quote(d.reason)],
+    'returns.tote.closed': (d) => [t('audit.s.tote_closed', { tote: d.tote_id, n: (d.units || []).length }), disp(d.disposition)],
+    'returns.parcel.photo_added': (d) => [t('audit.s.parcel_photo', { tracking: d.tracking || '?' }), d.packaging ? known('pack.' + d.packaging, d.packaging) : ''],
     'returns.exception.resolved': (d) => [t('audit.s.resolved', { code: known('ex.' + d.code, d.code), action: known('act.' + d.action, d.action) }), quote(d.note)],
     'returns.rma.upserted': (d) => [t('audit.s.rma', { rma: d.rma, version: d.version }), known('rma.' + d.status, d.status)],
     'returns.rules.replaced': (d) => [t('audit.s.rules', { version: d.version })],
