@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"returns-station/station"
 	"returns-station/station/bolt"
 )
 
@@ -36,6 +37,8 @@ type Config struct {
 	TLSCert      string
 	TLSKey       string
 	Proxies      []string
+	AgeTarget    time.Duration
+	AgeAlarm     time.Duration
 }
 
 // common flags shared by every subcommand.
@@ -75,6 +78,8 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (Co
 	fs.IntVar(&c.MaxDBMB, "max-db-mb", envInt(getenv, "STATION_MAX_DB_MB", 0), "cap the data file at this many MB; 0 means no cap (env STATION_MAX_DB_MB)")
 	fs.StringVar(&c.TLSCert, "tls-cert", getenv("STATION_TLS_CERT"), "serve HTTPS with this certificate (PEM; env STATION_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", getenv("STATION_TLS_KEY"), "the certificate's private key (PEM; env STATION_TLS_KEY)")
+	fs.DurationVar(&c.AgeTarget, "age-target", envDuration(getenv, "STATION_AGE_TARGET", station.DefaultAgeTarget), "a parcel is late once this long after receipt without every unit confirmed and the parcel closed (env STATION_AGE_TARGET)")
+	fs.DurationVar(&c.AgeAlarm, "age-alarm", envDuration(getenv, "STATION_AGE_ALARM", station.DefaultAgeAlarm), "a late parcel this long after receipt raises the alarm on the dashboard (env STATION_AGE_ALARM)")
 	proxies := fs.String("trusted-proxies", getenv("STATION_TRUSTED_PROXIES"), "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For/-Proto to believe (env STATION_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return c, usageError{err.Error()}
@@ -127,6 +132,9 @@ func (c Config) Validate() error {
 	}
 	if c.DockGrace <= 0 || c.StuckAfter <= 0 || c.PollQuiet <= 0 || c.PullEvery <= 0 || c.SyncBackoff <= 0 {
 		errs = append(errs, errors.New("--dock-grace, --stuck-after, --poll-quiet, --pull-interval and --sync-max-backoff must be positive durations such as 4h or 30s"))
+	}
+	if err := (station.AgeTargets{Target: c.AgeTarget, Alarm: c.AgeAlarm}).Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("--age-target, --age-alarm: %w", err))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

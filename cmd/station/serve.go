@@ -68,7 +68,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	spooler := labels.NewSpooler(db, log)
 	w.start(wctx, "print", log, func(ctx context.Context) { spooler.Run(ctx) })
 	webCfg := web.Config{Store: db, Sessions: db, Logger: log, Registry: reg, Hooks: hooks, Location: loc, Sync: link,
-		Labels: labelRenderer{}, Spooler: spooler, TrustedProxies: cfg.Proxies}
+		Labels: labelRenderer{}, Spooler: spooler, TrustedProxies: cfg.Proxies,
+		Ageing: station.AgeTargets{Target: cfg.AgeTarget, Alarm: cfg.AgeAlarm}}
 	if cfg.CentralURL != "" {
 		webCfg.Lookup = client
 	}

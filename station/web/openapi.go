@@ -75,6 +75,8 @@ var opDocs = map[string]opDoc{
 	"GET /labels/sheet":             {id: "getLabelSheet", media: "text/html", query: []param{{name: "code", typ: "[]string", required: true, desc: "1 to 200 label codes, repeated"}, sizeParam}},
 	"GET /search":                   {id: "search", query: []param{{name: "q", typ: "string", required: true, desc: "what was typed or scanned"}}},
 	"GET /queue":                    {id: "workQueue", query: []param{limitParam(500)}},
+	"GET /stats/ageing":             {id: "getAgeingBoard"},
+	"GET /stats/ageing.csv":         {id: "getAgeingCSV", media: "text/csv", query: []param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "headings and texts (default en)"}}},
 	"GET /totes/:id":                {id: "getTote"},
 	"GET /totes/:id/list":           {id: "getToteList", media: "text/html"},
 	"POST /totes/:id/close":         {id: "closeTote"},

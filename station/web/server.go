@@ -106,6 +106,8 @@ type Config struct {
 	// browser (POST /api/v1/setup) by whoever has it: the caller makes it
 	// only while no account exists and prints it in the log at start.
 	SetupCode string
+	// Ageing is the 24-hour clock's target and alarm (zero: 24 h and 48 h).
+	Ageing station.AgeTargets
 }
 
 // DefaultIdleTimeout ends a staff session nobody used for this long.
