@@ -16,6 +16,18 @@ const RS = (() => {
   const txa = (o) => (o ? o[alt] || '' : '');
   // known returns the message for key if there is one, else fallback.
   const known = (k, fallback) => (M[k] ? t(k) : fallback);
+  // note shows a station-written note that carries both languages (English,
+  // then Chinese: "Damaged in transit · 运输途中破损") with the page's
+  // language first and the other smaller; any other text as it is.
+  function note(s) {
+    s = s || '';
+    const i = s.search(/\p{Script=Han}/u);
+    if (i <= 0 || /\p{Script=Han}/u.test(s.slice(0, i))) return s;
+    const en = s.slice(0, i).replace(/[\s·]+$/, ''), zh = s.slice(i);
+    if (!/[A-Za-z]/.test(en)) return s;
+    const [p1, p2] = lang === 'zh' ? [zh, en] : [en, zh];
+    return h('span', { class: 'note2' }, h('span', { text: p1 }), h('span', { class: 'alt', text: ' ' + p2 }));
+  }
   // list joins words as the page's language writes a list.
   const list = (a) => a.filter((x) => x != null && x !== '').join(lang === 'zh' ? '、' : ', ');
 
@@ -384,7 +396,7 @@ const RS = (() => {
     set(k, v) { try { sessionStorage.setItem(k, JSON.stringify(v)); } catch (e) { /* full or private */ } },
   };
 
-  return { lang, alt, t, ta, both, tx, txa, known, list, localize, h, put, icon, pair, $, $$, time, api, notConfigured, showProblem, showMsg, clearMsg, clearFields, beep, scanField, holdFocus, refocus, focusHome, typing, start, state, isSupervisor, isAdmin, store, refreshStatus };
+  return { lang, alt, t, ta, both, tx, txa, known, list, localize, note, h, put, icon, pair, $, $$, time, api, notConfigured, showProblem, showMsg, clearMsg, clearFields, beep, scanField, holdFocus, refocus, focusHome, typing, start, state, isSupervisor, isAdmin, store, refreshStatus };
 })();
 
 // RS.shipments draws where each return shipment is by its carrier: the

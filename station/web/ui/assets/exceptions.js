@@ -20,7 +20,7 @@
   function card(e) {
     const c = h('article', { class: 'card ex', 'data-ex': e.id, 'data-code': e.code });
     c.append(h('h2', {}, icon('warn'), h('span', { text: known('ex.' + e.code, e.code) }), h('span', { class: 'alt', text: ' ' + ta('ex.' + e.code) })),
-      h('p', { class: 'note', text: e.note }), meta(e));
+      h('p', { class: 'note' }, RS.note(e.note)), meta(e));
     if (e.state !== 'open') {
       c.classList.add('done');
       c.append(h('p', { class: 'msg good' }, icon('ok'), t('ex.resolved_by', { action: known('act.' + e.action, e.action), who: who(e.resolved_by), t: time(e.resolved_at, true) }), e.resolution ? ' — ' + e.resolution : ''));

@@ -97,7 +97,7 @@
         u.location ? h('span', { class: 'tag', text: u.location }) : null))));
 
     const exs = (v.exceptions || []).filter((e) => e.state === 'open');
-    const exl = exs.length ? h('div', { class: 'excs' }, exs.map((e) => h('p', { class: 'exc' }, icon('warn'), h('b', { text: known('ex.' + e.code, e.code) + ': ' }), e.note))) : null;
+    const exl = exs.length ? h('div', { class: 'excs' }, exs.map((e) => h('p', { class: 'exc' }, icon('warn'), h('b', { text: known('ex.' + e.code, e.code) + ': ' }), RS.note(e.note)))) : null;
     const close = v.status === 'open'
       ? h('button', { type: 'button', class: 'btn big', id: 'close-parcel', onclick: closeParcel }, icon('ok'), t('inspect.close'))
       : h('p', { class: 'msg good' }, icon('ok'), t('inspect.closed_at', { t: time(v.closed_at, true), who: who(v.closed_by) }));
@@ -136,7 +136,7 @@
     RS.beep(exs.length ? 'warn' : 'ok');
     if (exs.length) {
       box.className = 'msg warn';
-      put(box, ...exs.map((e) => h('p', {}, icon('warn'), h('b', { text: known('ex.' + e.code, e.code) + ': ' }), e.note)));
+      put(box, ...exs.map((e) => h('p', {}, icon('warn'), h('b', { text: known('ex.' + e.code, e.code) + ': ' }), RS.note(e.note))));
     }
     await loadParcel(S.parcel.id);
     RS.focusHome();

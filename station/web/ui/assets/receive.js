@@ -59,7 +59,7 @@
     if (p.id && p.packaging === 'damaged') out.push(damagePhoto(p.id, (p.photos || []).length));
     for (const e of d.exceptions || []) {
       if (e.code === 'unmatched') continue;
-      out.push(h('p', { class: 'rd exc' }, icon('warn'), h('b', { text: known('ex.' + e.code, e.code) + ': ' }), e.note));
+      out.push(h('p', { class: 'rd exc' }, icon('warn'), h('b', { text: known('ex.' + e.code, e.code) + ': ' }), RS.note(e.note)));
     }
     if (p.id) {
       out.push(h('p', { class: 'rd act' }, h('a', { class: 'btn', href: '/inspect?parcel=' + encodeURIComponent(p.id) }, icon('inspect'), t('receive.inspect_it'), ' ', h('kbd', { text: 'F9' })),

@@ -42,7 +42,9 @@
     }
     $('#signin').hidden = false;
     const badge = $('#badge');
-    badge.focus();
+    // The badge field is this page's scan field: it keeps the focus unless
+    // someone is typing a user name and PIN.
+    RS.holdFocus(() => badge);
     $('#badge-form').addEventListener('submit', (e) => {
       e.preventDefault();
       const v = badge.value.trim();
