@@ -193,6 +193,11 @@ func TestBrowserAccessibility(t *testing.T) {
 			b.until("wrong scan", `document.getElementById('result').classList.contains('error')`)
 			b.axe(src, at+"put-away wrong scan")
 
+			b.open("/find")
+			b.axe(src, at+"find")
+			b.wedge("rma-x002")
+			b.until("found", `document.querySelector('main').innerText.includes('RMA-X002')`)
+			b.axe(src, at+"find RMA-X002")
 			for _, p := range []string{"/exceptions", "/inbound", "/printing", "/audit", "/admin"} {
 				b.open(p)
 				b.axe(src, at+p)
