@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"returns-station/station"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"returns-station/station"
 
 	bbolt "go.etcd.io/bbolt"
 )
@@ -77,4 +80,44 @@ func BenchmarkCycle64(b *testing.B) {
 	})
 	b.ReportMetric(float64(4*n.Load())/b.Elapsed().Seconds(), "cmds/s")
 	b.ReportMetric(float64(4*n.Load())/float64(db.Commits()-c0), "cmds/commit")
+}
+
+// BenchmarkFailureIsolation64 runs the same receive workload from 64
+// concurrent callers three times in one run: all valid, 10% refused before
+// writing (a parcel label of a parcel this station never had), and 10%
+// failing after writing (evicted from their group). It prints each
+// throughput and its ratio to the all-valid run.
+func BenchmarkFailureIsolation64(b *testing.B) {
+	const callers = 64
+	run := func(fail func(i int) func(station.Tx) (any, error)) float64 {
+		db := openDB(b)
+		var next atomic.Int64
+		n := int64(b.N)
+		var wg sync.WaitGroup
+		start := time.Now()
+		for range callers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := next.Add(1); i <= n; i = next.Add(1) {
+					fn := receive(fmt.Sprintf("SF%013d", i))
+					if i%10 == 0 && fail != nil {
+						fn = fail(int(i))
+					}
+					db.Update(context.Background(), nil, fn)
+				}
+			}()
+		}
+		wg.Wait()
+		return float64(n) / time.Since(start).Seconds()
+	}
+	b.ResetTimer()
+	valid := run(nil)
+	before := run(unknownLabel)
+	after := run(func(i int) func(station.Tx) (any, error) { return failAfterWrite(fmt.Sprintf("SF%013d", i)) })
+	b.ReportMetric(valid, "valid_cmds/s")
+	b.ReportMetric(before, "refused10%_cmds/s")
+	b.ReportMetric(before/valid, "refused10%/valid")
+	b.ReportMetric(after, "failing_after_write10%_cmds/s")
+	b.ReportMetric(after/valid, "failing_after_write10%/valid")
 }

@@ -44,7 +44,9 @@ func (d *DB) Update(ctx context.Context, idem *station.Idempotency, fn func(stat
 // store's own bookkeeping (sync cursors, print jobs, accounts) that is not a
 // domain command. It shares commits with the domain's commands.
 func (d *DB) write(ctx context.Context, fn func(t *txn) (any, error)) (any, error) {
-	return d.submit(ctx, &request{run: fn})
+	// Its writes bypass station.Tx, so its failure always counts as one
+	// after writing (see commit).
+	return d.submit(ctx, &request{run: func(t *txn) (any, error) { t.dirty = true; return fn(t) }})
 }
 
 // submit queues r for the committer and waits for its durable commit.
@@ -105,21 +107,33 @@ func (d *DB) drainOnStop() {
 	}
 }
 
-var errSolo = errors.New("a command in the group failed")
+var errEvict = errors.New("a command failed after writing")
 
-// commit runs a group in one transaction. If any command fails, the whole
-// transaction rolls back and every command runs again on its own, so one bad
-// request never takes the others' work with it.
+// commit runs a group in one transaction, as one sequential run of its
+// commands. A command that fails before writing anything (most refusals:
+// validation, not found, wrong state) simply returns its error and the
+// group goes on. A command that fails after writing is evicted: the
+// transaction rolls back and the rest of the group runs again together,
+// as bbolt's own DB.Batch does, so the committed transaction holds no
+// write of any failed command and one bad request never serialises the
+// others. Only a failure of the commit itself (disk, size cap) makes every
+// command run on its own, so each gets its own answer.
 func (d *DB) commit(group []*request) {
-	if len(group) > 1 {
+	for len(group) > 0 {
 		var seq uint64
 		var rules *station.RuleSet
+		evict := -1
 		err := d.update(func(tx *bolt.Tx) error {
-			for _, r := range group {
+			for i, r := range group {
 				t := &txn{tx: tx, db: d, write: true}
 				r.result, r.err = d.runOne(t, r)
 				if r.err != nil {
-					return errSolo
+					r.result = nil
+					if t.dirty {
+						evict = i
+						return errEvict
+					}
+					continue
 				}
 				if t.lastSeq > seq {
 					seq = t.lastSeq
@@ -130,6 +144,12 @@ func (d *DB) commit(group []*request) {
 			}
 			return nil
 		})
+		if errors.Is(err, errEvict) {
+			d.evictions.Add(1)
+			close(group[evict].done)
+			group = append(group[:evict:evict], group[evict+1:]...)
+			continue
+		}
 		if err == nil {
 			d.publishRules(rules)
 			d.committedUpTo(seq)
@@ -138,9 +158,12 @@ func (d *DB) commit(group []*request) {
 			}
 			return
 		}
-		if !errors.Is(err, errSolo) {
-			d.log.Error("commit failed", "component", "store", "err", err, "commands", len(group))
+		d.log.Error("commit failed", "component", "store", "err", err, "commands", len(group))
+		if len(group) == 1 {
+			d.fail(group[0], err)
+			return
 		}
+		break
 	}
 	for _, r := range group {
 		var seq uint64
@@ -153,17 +176,21 @@ func (d *DB) commit(group []*request) {
 		})
 		if err == nil {
 			d.publishRules(rules)
-		}
-		if err != nil && r.err == nil {
-			r.err = d.storageError(err)
-		}
-		if err == nil {
 			d.committedUpTo(seq)
-		} else {
-			r.result = nil
+			close(r.done)
+			continue
 		}
-		close(r.done)
+		d.fail(r, err)
 	}
+}
+
+// fail answers r after its transaction did not commit.
+func (d *DB) fail(r *request, err error) {
+	if r.err == nil {
+		r.err = d.storageError(err)
+	}
+	r.result = nil
+	close(r.done)
 }
 
 // update runs one bbolt write transaction. A panic inside bbolt (a page
@@ -222,6 +249,7 @@ func (d *DB) runOne(t *txn, r *request) (res any, err error) {
 	if c, ok := res.(interface{ Created() bool }); ok {
 		created = c.Created()
 	}
+	t.dirty = true
 	if err := put(b, k, idemRecord{Fingerprint: r.idem.Fingerprint, Created: created, Body: body, At: d.now()}); err != nil {
 		return nil, err
 	}

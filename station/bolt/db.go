@@ -112,6 +112,7 @@ type DB struct {
 	mu        sync.Mutex
 	committed chan struct{}
 	commits   atomic.Uint64 // number of bbolt commits, for metrics and benchmarks
+	evictions atomic.Uint64 // group transactions rolled back to evict a command that failed after writing
 	rules     atomic.Pointer[station.RuleSet]
 	ids       *station.IDSource
 
@@ -314,6 +315,11 @@ func (d *DB) LastSeq() uint64 { return d.lastSeq.Load() }
 
 // Commits returns how many write transactions were committed since Open.
 func (d *DB) Commits() uint64 { return d.commits.Load() }
+
+// Evictions returns how many times a group's transaction was rolled back
+// since Open to drop a command that failed after writing; the rest of the
+// group then ran again together.
+func (d *DB) Evictions() uint64 { return d.evictions.Load() }
 
 // Committed returns a channel closed at the next commit that appends events.
 func (d *DB) Committed() <-chan struct{} {

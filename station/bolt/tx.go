@@ -19,6 +19,9 @@ type txn struct {
 	write    bool
 	lastSeq  uint64
 	newRules *station.RuleSet // replaced in this transaction; published after commit
+	// dirty is set before the command's first write: a command that fails
+	// while it is false has changed nothing, so its group need not roll back.
+	dirty bool
 
 	// What index maintenance needs from records already read in this
 	// transaction, so a Put does not decode the old record a second time.
@@ -58,6 +61,7 @@ func (t *txn) mustWrite() error {
 	if !t.write {
 		return errReadOnly
 	}
+	t.dirty = true
 	return nil
 }
 

@@ -1,0 +1,187 @@
+package bolt_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"returns-station/station"
+	"returns-station/station/bolt"
+)
+
+// errAfterWrite is a command failing after it has written: the receive
+// went through, then something later in the command refused.
+var errAfterWrite = errors.New("refused after writing")
+
+// failAfterWrite receives code for real, then fails.
+func failAfterWrite(code string) func(station.Tx) (any, error) {
+	return func(tx station.Tx) (any, error) {
+		if _, err := station.Receive(tx, env(station.RoleOperator), station.ReceiveInput{Code: code}); err != nil {
+			return nil, err
+		}
+		return nil, errAfterWrite
+	}
+}
+
+// unknownLabel is refused before any write: a parcel label of a parcel
+// this station never had.
+func unknownLabel(i int) func(station.Tx) (any, error) {
+	return receive(fmt.Sprintf("RS1:P:01JD2Z6W8Q3M5T7V9X%06d", i))
+}
+
+type outcome struct {
+	code string
+	kind int // 0 valid, 1 refused before writing, 2 failed after writing
+}
+
+// plan returns command i of a workload where every tenth command fails,
+// alternately before and after writing.
+func plan(i int) (outcome, func(station.Tx) (any, error)) {
+	code := fmt.Sprintf("SF%013d", i)
+	switch {
+	case i%20 == 0:
+		return outcome{code, 1}, unknownLabel(i)
+	case i%10 == 0:
+		return outcome{code, 2}, failAfterWrite(code)
+	}
+	return outcome{code, 0}, receive(code)
+}
+
+func parcelExists(t *testing.T, db *bolt.DB, code string) bool {
+	t.Helper()
+	var p *station.Parcel
+	if err := db.View(func(tx station.Tx) (err error) { p, err = tx.ParcelByKey(code); return }); err != nil {
+		t.Fatal(err)
+	}
+	return p != nil
+}
+
+// checkOutcomes verifies each command's answer and that the file holds the
+// valid commands' work and nothing of any failed one.
+func checkOutcomes(t *testing.T, db *bolt.DB, outs []outcome, errs []error, seq0 uint64) (valid int) {
+	t.Helper()
+	for i, o := range outs {
+		switch o.kind {
+		case 0:
+			valid++
+			if errs[i] != nil {
+				t.Errorf("valid command %d failed: %v", i, errs[i])
+			}
+		case 1:
+			if station.ErrorCode(errs[i]) != station.ENotFound {
+				t.Errorf("unknown label %d: %v, want not found", i, errs[i])
+			}
+		case 2:
+			if !errors.Is(errs[i], errAfterWrite) {
+				t.Errorf("command %d failing after its write: %v", i, errs[i])
+			}
+		}
+		if got := parcelExists(t, db, o.code); got != (o.kind == 0) {
+			t.Errorf("command %d (kind %d): parcel %s stored = %v", i, o.kind, o.code, got)
+		}
+	}
+	// Each valid receive of an unknown parcel appends exactly two events,
+	// gap-free; a failed command appends none.
+	evs, err := db.EventsAfter(context.Background(), seq0, 10*len(outs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 2*valid || db.LastSeq() != seq0+uint64(len(evs)) {
+		t.Errorf("%d new events, last seq %d; want %d after %d", len(evs), db.LastSeq(), 2*valid, seq0)
+	}
+	for i, e := range evs {
+		if e.Seq != seq0+uint64(i+1) {
+			t.Fatalf("gap at %d: seq %d", seq0+uint64(i+1), e.Seq)
+		}
+	}
+	return valid
+}
+
+// A group queued behind a busy committer shares one commit, and the
+// commands in it that fail (before or after writing) leave no trace in it.
+func TestGroupSharesOneCommitDespiteFailures(t *testing.T) {
+	db := openDB(t)
+	release, started := make(chan struct{}), make(chan struct{})
+	gateDone := make(chan error, 1)
+	c0, e0 := db.Commits(), db.Evictions()
+	go func() {
+		_, err := db.Update(context.Background(), nil, func(station.Tx) (any, error) {
+			close(started)
+			<-release
+			return nil, nil
+		})
+		gateDone <- err
+	}()
+	const n = 63
+	outs, errs := make([]outcome, n), make([]error, n)
+	var wg sync.WaitGroup
+	<-started // the gate holds the committer; everything below queues behind it
+	for i := range n {
+		var fn func(station.Tx) (any, error)
+		outs[i], fn = plan(i + 1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = db.Update(context.Background(), nil, fn)
+		}()
+	}
+	for deadline := time.Now().Add(5 * time.Second); db.Queued() < n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of %d commands queued", db.Queued(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	wg.Wait()
+	if err := <-gateDone; err != nil {
+		t.Fatal(err)
+	}
+	valid := checkOutcomes(t, db, outs, errs, 0)
+	afterWrite := 0
+	for _, o := range outs {
+		if o.kind == 2 {
+			afterWrite++
+		}
+	}
+	if got := db.Commits() - c0; got != 2 {
+		t.Errorf("%d commits for the gate and one group of %d (%d valid); want 2", got, n, valid)
+	}
+	if got := db.Evictions() - e0; got != uint64(afterWrite) {
+		t.Errorf("%d evictions, want one per command failing after its write (%d)", got, afterWrite)
+	}
+}
+
+// 64 concurrent callers with 10% of commands failing: the valid ones still
+// share commits, and no failed one leaves a write behind.
+func TestConcurrentFailuresStayIsolated(t *testing.T) {
+	db := openDB(t)
+	const callers, each = 64, 20
+	n := callers * each
+	outs, errs := make([]outcome, n), make([]error, n)
+	c0 := db.Commits()
+	var wg sync.WaitGroup
+	for c := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range each {
+				i := c*each + j
+				var fn func(station.Tx) (any, error)
+				outs[i], fn = plan(i + 1)
+				_, errs[i] = db.Update(context.Background(), nil, fn)
+			}
+		}()
+	}
+	wg.Wait()
+	valid := checkOutcomes(t, db, outs, errs, 0)
+	commits := db.Commits() - c0
+	t.Logf("%d commands (%d valid) in %d commits, %d evictions", n, valid, commits, db.Evictions())
+	// With 64 callers waiting on each fsync, groups form; one commit per
+	// valid command would mean failures serialise the station again.
+	if commits*4 > uint64(valid) {
+		t.Errorf("%d commits for %d valid commands from %d callers: commands no longer share commits", commits, valid, callers)
+	}
+}
