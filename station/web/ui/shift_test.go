@@ -421,12 +421,25 @@ func TestBrowserShift(t *testing.T) {
 	}
 	b.open("/putaway")
 	b.focusOn("opening Put away", "scan")
-	for _, id := range units {
+	wrongTried := false
+	for i, id := range units {
 		before := b.text("#result")
 		b.wedge("RS1:U:" + id)
 		b.until("unit in hand", fmt.Sprintf(`document.getElementById('result').innerText !== %q`, before))
 		b.focusOn("the unit scan", "scan")
 		b.inChinese("the unit scan", "#result")
+		if first := tote[disp[units[0]]]; i > 0 && !wrongTried && disp[id] != disp[units[0]] && strings.HasPrefix(first, "T-") {
+			// Into the tote of another disposition: refused, saying where it goes.
+			wrongTried = true
+			before = b.text("#result")
+			b.wedge(first)
+			b.until("wrong tote refused", fmt.Sprintf(`document.getElementById('result').innerText !== %q`, before))
+			if cls := eval[string](b, `document.getElementById('result').className`); cls != "result error" {
+				t.Errorf("putting a %s unit into %s (%s): %q, want refused", disp[id], first, disp[units[0]], cls)
+			}
+			b.focusOn("the wrong tote", "scan")
+			b.inChinese("the wrong tote", "#result")
+		}
 		before = b.text("#result")
 		b.wedge(tote[disp[id]])
 		b.until("put away", fmt.Sprintf(`document.getElementById('result').innerText !== %q`, before))
@@ -435,6 +448,9 @@ func TestBrowserShift(t *testing.T) {
 		}
 		b.focusOn("the tote scan", "scan")
 		b.inChinese("the tote scan", "#result")
+	}
+	if !wrongTried && len(tote) >= 2 && strings.HasPrefix(tote[disp[units[0]]], "T-") {
+		t.Error("no unit was tried in a tote of another disposition")
 	}
 	inTote := map[string]map[string]bool{}
 	for _, id := range units {
@@ -464,6 +480,6 @@ func TestBrowserShift(t *testing.T) {
 			b.screenshot("zh-handheld-too-wide", 360, 740)
 		}
 	}
-	t.Logf("shift: %d receive scans (%d parcels), %d units inspected, voided one, printed %d labels, %d totes/locations",
-		scans, len(list.Parcels), len(units), len(z.printed()), len(inTote))
+	t.Logf("shift: %d receive scans (%d parcels), %d units inspected, voided one, printed %d labels, places by disposition %v, wrong tote tried: %v",
+		scans, len(list.Parcels), len(units), len(z.printed()), tote, wrongTried)
 }

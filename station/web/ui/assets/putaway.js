@@ -102,7 +102,7 @@
     if (!pl) return null;
     let text;
     if (pl.held) text = t('putaway.place_quarantine', { loc: (pl.locations || []).join('…, ') + '…' });
-    else if ((pl.totes || []).length) text = t('putaway.place_tote', { totes: pl.totes.join(', '), disp: dispName(pl.disposition) });
+    else if ((pl.totes || []).length) text = t('putaway.place_tote', { totes: RS.list(pl.totes), disp: dispName(pl.disposition) });
     else text = t('putaway.place_empty', { disp: dispName(pl.disposition) });
     return h('div', { class: 'place', id: 'place' }, icon('putaway'), h('b', { text }));
   }
@@ -114,7 +114,7 @@
     if (p.code !== 'tote_disposition') return p.detail;
     const pl = unit.placement || { totes: [] };
     const holds = target.tote ? dispName(target.tote.disposition) : '?';
-    const where = (pl.totes || []).length ? pl.totes.join(', ') : t('putaway.an_empty_tote');
+    const where = (pl.totes || []).length ? RS.list(pl.totes) : t('putaway.an_empty_tote');
     return t('putaway.wrong_tote', { tote: target.id, holds, disp: dispName(unit.result.disposition), where });
   }
 
