@@ -167,7 +167,7 @@ func (s *searcher) label(c LabelCode) ([]SearchHit, error) {
 
 func (s *searcher) container(id, kind string) ([]SearchHit, error) {
 	if kind == "tote" {
-		v, err := LoadTote(s.tx, id)
+		v, err := toteView(s.tx, id)
 		if err != nil {
 			return nil, err
 		}

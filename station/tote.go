@@ -170,6 +170,11 @@ func LoadTote(tx Tx, code string) (*ToteView, error) {
 	if !ok || kind != "tote" {
 		return nil, Invalid("id", "a tote code such as T-0007").Coded("tote_code")
 	}
+	return toteView(tx, id)
+}
+
+// toteView assembles the ToteView of a tote by canonical id.
+func toteView(tx Tx, id string) (*ToteView, error) {
 	t, err := loadTote(tx, id)
 	if err != nil {
 		return nil, err

@@ -33,12 +33,13 @@ func FuzzJSONInputs(f *testing.F) {
 		{"POST", "/api/v1/parcels/" + rec.Parcel.ID + "/boxes"},
 		{"POST", "/api/v1/units/" + ur.Unit.ID + "/void"},
 		{"POST", "/api/v1/setup"},
+		{"POST", "/api/v1/totes/T-0001/close"},
 	}
 	for i, seed := range []string{
 		`{"code":"]C1sf 1234"}`, `{"checklist":{"packaging":"sealed","used":1e400}}`, `{"grade":"Z"}`, `{"to":"T-1"}`,
 		`{"rma":"R","version":1,"status":"approved","order_id":"O","policy":"quality","lines":[{"line":1,"sku":"A","qty":1,"unit_price":"1.00"}]}`,
 		`{"action":"match","note":"n","rma":"R"}`, `{"version":1}`, `[]`, `null`, `{"code":null}`, "\xff\xfe",
-		`{"code":"hello world","force":true}`, `{"reason":"scanned twice"}`, `{"code":"ABCD-EFGH-JKLM","username":"a","pin":"1234"}`,
+		`{"code":"hello world","force":true}`, `{"reason":"scanned twice"}`, `{"code":"ABCD-EFGH-JKLM","username":"a","pin":"1234"}`, `{"printer":"desk-1"}`,
 	} {
 		f.Add(uint8(i), []byte(seed))
 	}
