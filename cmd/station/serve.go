@@ -66,9 +66,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	spooler := labels.NewSpooler(db, log)
-	w.start(wctx, "print", log, func(ctx context.Context) { spooler.Run(ctx) })
+	w.start(wctx, "print", log, spooler.Run)
 	webCfg := web.Config{Store: db, Sessions: db, Logger: log, Registry: reg, Hooks: hooks, Location: loc, Sync: link,
-		Labels: labelRenderer{}, Spooler: spooler, TrustedProxies: cfg.Proxies,
+		Labels: labelRenderer{}, Spooler: spooler, TrustedProxies: cfg.Proxies, Ready: w.ready,
 		Ageing: station.AgeTargets{Target: cfg.AgeTarget, Alarm: cfg.AgeAlarm}}
 	if cfg.CentralURL != "" {
 		webCfg.Lookup = client
@@ -79,10 +79,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		webCfg.SetupCode = newSetupCode()
 	}
 	srv := web.New(webCfg)
-	w.start(wctx, "prune", log, pruneState(db, log))
-	w.start(wctx, "inbound", log, sweepInbound(db, station.InboundPolicy{DockGrace: cfg.DockGrace, StuckAfter: cfg.StuckAfter}, log))
+	w.start(wctx, "prune", log, pruneState(db, log, func(err error) { w.report("prune", err) }))
+	w.start(wctx, "inbound", log, sweepInbound(db, station.InboundPolicy{DockGrace: cfg.DockGrace, StuckAfter: cfg.StuckAfter}, log,
+		func(err error) { w.report("inbound", err) }))
 	if p := carrierPoller(db, getenv, cfg.PollQuiet, log); p != nil {
-		w.start(wctx, "poll", log, func(ctx context.Context) { p.Run(ctx) })
+		w.start(wctx, "poll", log, p.Run)
 	}
 	for name := range hooks {
 		log.Info("carrier webhook enabled", "component", "carriers", "provider", name, "route", "/hooks/carriers/"+name)

@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -22,27 +25,71 @@ import (
 )
 
 // workers owns the station's background loops; Stop waits for all of them.
+// A loop that ends before shutdown, or keeps failing, is reported in the log
+// and by /readyz (ready), so the station never looks healthy with its push,
+// printing or pruning silently gone.
 type workers struct {
 	wg     sync.WaitGroup
 	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	problems map[string]error // worker name → why it is not working
 }
 
-func (w *workers) start(ctx context.Context, name string, log *slog.Logger, run func(context.Context)) {
+func (w *workers) start(ctx context.Context, name string, log *slog.Logger, run func(context.Context) error) {
 	w.wg.Add(1)
 	go func() {
 		defer w.wg.Done()
-		defer func() {
-			// A panic here (a bug, or a page damaged on disk) stops this one
-			// loop, not the station that desks are using; the log says why.
-			if p := recover(); p != nil {
-				log.Error("background work stopped after a panic; restart the station, and if it repeats run `station check`",
-					"component", name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			}
-		}()
 		log.Debug("worker started", "component", name)
-		run(ctx)
-		log.Debug("worker stopped", "component", name)
+		err := w.runSafe(ctx, run)
+		if ctx.Err() != nil { // shutting down: ending is expected
+			log.Debug("worker stopped", "component", name)
+			return
+		}
+		if err == nil {
+			err = errors.New("it returned without an error")
+		}
+		log.Error("background work stopped; restart the station, and if it repeats run `station check`",
+			"component", name, "err", err)
+		w.report(name, fmt.Errorf("stopped: %w", err))
 	}()
+}
+
+// runSafe runs one loop; a panic in it (a bug, or a page damaged on disk)
+// stops this loop, not the station that desks are using.
+func (w *workers) runSafe(ctx context.Context, run func(context.Context) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return run(ctx)
+}
+
+// report records the state of worker name (nil: working again).
+func (w *workers) report(name string, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err == nil {
+		delete(w.problems, name)
+		return
+	}
+	if w.problems == nil {
+		w.problems = map[string]error{}
+	}
+	w.problems[name] = err
+}
+
+// ready is nil while every background loop works, else what is wrong
+// (web.Config.Ready, shown by /readyz).
+func (w *workers) ready() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var errs []error
+	for _, name := range slices.Sorted(maps.Keys(w.problems)) {
+		errs = append(errs, fmt.Errorf("background work %q %w", name, w.problems[name]))
+	}
+	return errors.Join(errs...)
 }
 
 func (w *workers) stop() {
@@ -50,6 +97,14 @@ func (w *workers) stop() {
 		w.cancel()
 	}
 	w.wg.Wait()
+}
+
+// passError is what a periodic loop reports after one pass.
+func passError(err error) error {
+	if err != nil {
+		return fmt.Errorf("failing (retried every minute; see the log): %w", err)
+	}
+	return nil
 }
 
 // carrierHooks builds a verifier for every provider with a secret configured.
@@ -72,13 +127,14 @@ func systemEnv(db *bolt.DB, actor string) station.Env {
 }
 
 // sweepInbound raises "not found at dock" and "stuck" exceptions every minute.
-func sweepInbound(db *bolt.DB, pol station.InboundPolicy, log *slog.Logger) func(context.Context) {
+func sweepInbound(db *bolt.DB, pol station.InboundPolicy, log *slog.Logger, report func(error)) func(context.Context) error {
 	env := systemEnv(db, "system:inbound")
-	return func(ctx context.Context) {
+	return func(ctx context.Context) error {
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
 		for {
 			n, err := db.Update(ctx, nil, func(tx station.Tx) (any, error) { return station.SweepInbound(tx, env, pol) })
+			report(passError(err))
 			if err != nil {
 				log.Error("inbound sweep failed; retrying in a minute", "component", "inbound", "err", err)
 			} else if n.(int) > 0 {
@@ -86,7 +142,7 @@ func sweepInbound(db *bolt.DB, pol station.InboundPolicy, log *slog.Logger) func
 			}
 			select {
 			case <-ctx.Done():
-				return
+				return nil
 			case <-t.C:
 			}
 		}
@@ -180,8 +236,8 @@ func startSync(w *workers, ctx context.Context, db *bolt.DB, cfg Config, reg pro
 	if err != nil {
 		return nil, syncLink{}, err
 	}
-	w.start(ctx, "push", log, func(ctx context.Context) { pusher.Run(ctx) })
-	w.start(ctx, "pull", log, func(ctx context.Context) { puller.Run(ctx) })
+	w.start(ctx, "push", log, pusher.Run)
+	w.start(ctx, "pull", log, puller.Run)
 	return client, syncLink{db: db, pusher: pusher, puller: puller}, nil
 }
 
@@ -203,13 +259,14 @@ func (labelRenderer) Sheet(w io.Writer, list []station.LabelContent, size string
 // pruneState removes expired sessions, idempotency records (kept two days,
 // never under one) and carrier delivery keys (kept 30 days) once a minute, a
 // bounded batch of each per pass, so the data file does not grow with them.
-func pruneState(db *bolt.DB, log *slog.Logger) func(context.Context) {
+func pruneState(db *bolt.DB, log *slog.Logger, report func(error)) func(context.Context) error {
 	p := db.NewPruner(bolt.PrunePolicy{SessionIdle: web.DefaultIdleTimeout, Idempotency: 48 * time.Hour, TrackingSeen: 30 * 24 * time.Hour})
-	return func(ctx context.Context) {
+	return func(ctx context.Context) error {
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
 		for {
 			res, err := p.Pass(time.Now())
+			report(passError(err))
 			if err != nil {
 				log.Error("pruning expired records failed; retrying in a minute", "component", "prune", "err", err)
 			} else if res.Total() > 0 {
@@ -217,7 +274,7 @@ func pruneState(db *bolt.DB, log *slog.Logger) func(context.Context) {
 			}
 			select {
 			case <-ctx.Done():
-				return
+				return nil
 			case <-t.C:
 			}
 		}

@@ -52,17 +52,33 @@ func (d *DB) write(ctx context.Context, fn func(t *txn) (any, error)) (any, erro
 // submit queues r for the committer and waits for its durable commit.
 func (d *DB) submit(ctx context.Context, r *request) (any, error) {
 	r.done = make(chan struct{})
-	select {
-	case d.reqs <- r:
-	case <-ctx.Done():
-		return nil, station.Errorf(station.EUnavailable, "the station is too busy to take the command; try again").Coded("busy")
-	case <-d.stop:
-		return nil, station.Errorf(station.EUnavailable, "the station is shutting down").Coded("shutting_down")
+	// Close takes the write lock before it stops the committer, so a command
+	// is either queued while the committer still answers the queue, or
+	// refused here: never left waiting for an answer that cannot come.
+	d.closing.RLock()
+	if d.closed {
+		d.closing.RUnlock()
+		return nil, errClosed()
 	}
+	select {
+	case d.reqs <- r: // room in the queue: taken even if ctx has just ended
+	default:
+		select {
+		case d.reqs <- r:
+		case <-ctx.Done():
+			d.closing.RUnlock()
+			return nil, station.Errorf(station.EUnavailable, "the station is too busy to take the command; try again").Coded("busy")
+		}
+	}
+	d.closing.RUnlock()
 	// Once queued, the command will run; wait for its commit even if the
 	// client goes away, so an answer is never "maybe".
 	<-r.done
 	return r.result, r.err
+}
+
+func errClosed() error {
+	return station.Errorf(station.EUnavailable, "the station is shutting down; nothing was saved, try again once it is back").Coded("shutting_down")
 }
 
 // View runs fn in a read-only transaction. Keep it short and never write to
@@ -99,7 +115,7 @@ func (d *DB) drainOnStop() {
 	for {
 		select {
 		case r := <-d.reqs:
-			r.err = station.Errorf(station.EUnavailable, "the station is shutting down").Coded("shutting_down")
+			r.err = errClosed()
 			close(r.done)
 		default:
 			return

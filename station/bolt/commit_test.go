@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -183,5 +185,54 @@ func TestConcurrentFailuresStayIsolated(t *testing.T) {
 	// valid command would mean failures serialise the station again.
 	if commits*4 > uint64(valid) {
 		t.Errorf("%d commits for %d valid commands from %d callers: commands no longer share commits", commits, valid, callers)
+	}
+}
+
+// Close is idempotent; a command submitted after it, or racing it, gets
+// "shutting down" at once instead of waiting forever.
+func TestCloseTwiceAndSubmitAfterClose(t *testing.T) {
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "station.db"), bolt.Options{StationID: "st-t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Commands racing Close: each either commits or is refused, none hangs.
+	var wg sync.WaitGroup
+	results := make(chan error, 200)
+	for i := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := db.Update(context.Background(), nil, receive(fmt.Sprintf("SF%013d", i)))
+			results <- err
+		}()
+	}
+	if err := db.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("commands submitted during Close are still waiting 10 s later")
+	}
+	close(results)
+	for err := range results {
+		if err != nil && station.ErrorCode(err) != station.EUnavailable {
+			t.Errorf("a command racing Close: %v, want success or unavailable", err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Errorf("second close: %v", err)
+	}
+	start := time.Now()
+	_, err = db.Update(context.Background(), nil, receive("SF9999999999999"))
+	took := time.Since(start)
+	if station.ErrorCode(err) != station.EUnavailable || !strings.Contains(station.ErrorMessage(err), "shutting down") {
+		t.Errorf("submit after close: %v, want unavailable \"shutting down\"", err)
+	}
+	t.Logf("submit after close answered in %v", took)
+	if took > 2*time.Second {
+		t.Errorf("submit after close took %v", took)
 	}
 }

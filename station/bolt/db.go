@@ -97,10 +97,15 @@ type DB struct {
 	log       *slog.Logger
 	now       func() time.Time
 
-	reqs    chan *request
-	stop    chan struct{}
-	wg      sync.WaitGroup
-	lastSeq atomic.Uint64
+	reqs     chan *request
+	stop     chan struct{}
+	closing  sync.RWMutex // held for reading while a command is queued; Close takes it to refuse new ones
+	closed   bool
+	closeMu  sync.Mutex // makes Close idempotent
+	bolted   bool       // the bbolt file is closed
+	closeErr error
+	wg       sync.WaitGroup
+	lastSeq  atomic.Uint64
 	// feedRead is set once the feed has handed out an event.
 	feedRead atomic.Bool
 	// holding is set after a restore until central's position is known;
@@ -331,11 +336,23 @@ func (d *DB) Committed() <-chan struct{} {
 // Stats exposes bbolt's statistics.
 func (d *DB) Stats() bolt.Stats { return d.bolt.Stats() }
 
-// Close stops the committer and closes the file. Commands still queued fail.
+// Close stops the committer and closes the file. Commands still queued, and
+// any submitted during or after Close, fail at once with "shutting down".
+// Calling Close again does nothing and returns the first call's result.
 func (d *DB) Close() error {
+	d.closeMu.Lock()
+	defer d.closeMu.Unlock()
+	if d.bolted {
+		return d.closeErr
+	}
+	d.closing.Lock()
+	d.closed = true
+	d.closing.Unlock()
 	close(d.stop)
 	d.wg.Wait()
-	return d.bolt.Close()
+	d.closeErr = d.bolt.Close()
+	d.bolted = true
+	return d.closeErr
 }
 
 // Check runs bbolt's consistency check and returns every problem found. A

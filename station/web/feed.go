@@ -95,7 +95,9 @@ func (s *Server) feed(c *fiber.Ctx) error {
 			return sendProblem(c, *p)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(wait)*time.Second+5*time.Second)
+	// Longer than the handler timeout, so not the request's context; it
+	// still ends at shutdown.
+	ctx, cancel := context.WithTimeout(s.life, time.Duration(wait)*time.Second+5*time.Second)
 	defer cancel()
 	deadline := time.NewTimer(time.Duration(wait) * time.Second)
 	defer deadline.Stop()

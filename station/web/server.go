@@ -126,6 +126,11 @@ type Server struct {
 
 	ids *station.IDSource
 
+	// life ends when Shutdown begins: every request's context derives from
+	// it, so a long poll answers at once instead of holding the shutdown.
+	life    context.Context
+	endLife context.CancelFunc
+
 	touchMu sync.Mutex
 	touched map[string]time.Time
 	sweepAt int // sweep touched once it reaches this size
@@ -170,6 +175,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, logins: newLimiter(5, time.Minute), setup: newSetup(cfg.SetupCode), touched: map[string]time.Time{},
 		ids: station.NewIDSource(cfg.Now, rand.Reader), proxies: parseProxies(cfg.TrustedProxies)}
+	s.life, s.endLife = context.WithCancel(context.Background())
 	s.metrics = &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "station_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "station_http_request_duration_seconds", Help: "HTTP request latency by route.",
@@ -203,8 +209,12 @@ func (s *Server) App() *fiber.App { return s.app }
 // Serve answers on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
 
-// Shutdown stops accepting connections and waits for requests in flight.
-func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+// Shutdown ends every request's context (a long poll answers what it has),
+// stops accepting connections and waits for requests in flight.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.endLife()
+	return s.app.ShutdownWithContext(ctx)
+}
 
 // identity is who is calling.
 type identity struct {
@@ -217,7 +227,7 @@ const localIdentity = "identity"
 
 func (s *Server) observe(c *fiber.Ctx) error {
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.HandlerTimeout)
+	ctx, cancel := context.WithTimeout(s.life, s.cfg.HandlerTimeout)
 	defer cancel()
 	c.SetUserContext(ctx)
 	if err := c.Next(); err != nil {
