@@ -67,11 +67,13 @@ type AgedParcel struct {
 	Exceptions   []string  `json:"exceptions,omitempty"` // codes of its open exceptions
 }
 
-// AgeBucket counts open parcels of one age band; To is 0 for the last, open band.
+// AgeBucket counts open parcels of one age band, from receipt: on time, due
+// soon, late and alarm. ToSeconds is 0 for the last, open band.
 type AgeBucket struct {
-	FromHours int `json:"from_hours"`
-	ToHours   int `json:"to_hours"`
-	Count     int `json:"count"`
+	State       string `json:"state"`
+	FromSeconds int64  `json:"from_seconds"`
+	ToSeconds   int64  `json:"to_seconds"`
+	Count       int    `json:"count"`
 }
 
 // AgeingBoard is what is late now and what will be late soon, oldest first.
@@ -89,20 +91,17 @@ type AgeingBoard struct {
 	Parcels          []AgedParcel `json:"parcels"` // late and due soon, oldest first
 }
 
-// AgeBucketHours are the bands of the age chart, in hours from receipt.
-var AgeBucketHours = []int{0, 12, 24, 48}
-
 // Ageing ages open parcels (as the open-parcel index lists them) at now. It
 // reads only each parcel's units and exceptions.
 func Ageing(tx Tx, open []*Parcel, now time.Time, t AgeTargets) (*AgeingBoard, error) {
 	b := &AgeingBoard{At: now, TargetSeconds: secs(t.Target), AlarmSeconds: secs(t.Alarm),
 		DueWindowSeconds: secs(AgeingDueWindow), Parcels: []AgedParcel{}}
-	for i, h := range AgeBucketHours {
-		bk := AgeBucket{FromHours: h}
-		if i+1 < len(AgeBucketHours) {
-			bk.ToHours = AgeBucketHours[i+1]
-		}
-		b.Buckets = append(b.Buckets, bk)
+	due := max(t.Target-AgeingDueWindow, 0)
+	b.Buckets = []AgeBucket{
+		{State: AgeOnTime, ToSeconds: secs(due)},
+		{State: AgeDue, FromSeconds: secs(due), ToSeconds: b.TargetSeconds},
+		{State: AgeLate, FromSeconds: b.TargetSeconds, ToSeconds: b.AlarmSeconds},
+		{State: AgeAlarm, FromSeconds: b.AlarmSeconds},
 	}
 	for _, p := range open {
 		if p.Status != ParcelOpen {
@@ -113,24 +112,23 @@ func Ageing(tx Tx, open []*Parcel, now time.Time, t AgeTargets) (*AgeingBoard, e
 		if s := secs(age); s > b.OldestSeconds {
 			b.OldestSeconds = s
 		}
-		for i := len(b.Buckets) - 1; i >= 0; i-- {
-			if age >= time.Duration(b.Buckets[i].FromHours)*time.Hour || i == 0 {
-				b.Buckets[i].Count++
-				break
-			}
-		}
 		state := AgeOnTime
 		switch {
 		case age >= t.Alarm:
 			state = AgeAlarm
 			b.Alarm++
 			b.Late++
+			b.Buckets[3].Count++
 		case age >= t.Target:
 			state = AgeLate
 			b.Late++
-		case age >= t.Target-AgeingDueWindow:
+			b.Buckets[2].Count++
+		case age >= due:
 			state = AgeDue
 			b.DueSoon++
+			b.Buckets[1].Count++
+		default:
+			b.Buckets[0].Count++
 		}
 		if state == AgeOnTime {
 			continue

@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"encoding/csv"
+	"encoding/xml"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -166,23 +168,24 @@ func TestAgeingBoard(t *testing.T) {
 					t.Errorf("row %d waits on an exception but names none", i)
 				}
 			}
-			// Age bands of every open parcel: 0–12, 12–24, 24–48, 48+.
+			// Age bands of every open parcel: on time, due within 4 h, late, alarm.
 			bands := make([]int, 4)
 			for _, p := range ps {
 				switch a := now.Sub(p.received); {
-				case a >= 48*time.Hour:
+				case a >= alarm:
 					bands[3]++
-				case a >= 24*time.Hour:
+				case a >= target:
 					bands[2]++
-				case a >= 12*time.Hour:
+				case a >= target-4*time.Hour:
 					bands[1]++
 				default:
 					bands[0]++
 				}
 			}
+			edges := []int64{0, int64((target - 4*time.Hour) / time.Second), int64(target / time.Second), int64(alarm / time.Second), 0}
 			for i, bk := range b.Buckets {
-				if bk.Count != bands[i] {
-					t.Errorf("band %d–%d h: %d parcels, want %d", bk.FromHours, bk.ToHours, bk.Count, bands[i])
+				if bk.Count != bands[i] || bk.FromSeconds != edges[i] || bk.ToSeconds != edges[i+1] {
+					t.Errorf("band %d: %+v, want %d parcels from %d to %d s", i, bk, bands[i], edges[i], edges[i+1])
 				}
 			}
 
@@ -203,6 +206,21 @@ func TestAgeingBoard(t *testing.T) {
 				if rows[i+1][0] != g.ParcelID || rows[i+1][5] != zh[g.State] || rows[i+1][4] != strconv.FormatFloat(now.Sub(want[i].received).Hours(), 'f', 1, 64) {
 					t.Errorf("CSV row %d: %v, board %+v", i+1, rows[i+1], g)
 				}
+			}
+			// The chart: well-formed SVG with each band's count and the words in Chinese.
+			r = h.must(200, h.do("supervisor", "GET", "/api/v1/stats/ageing.svg?lang=zh", nil))
+			if err := xml.Unmarshal(r.body, new(struct{})); err != nil {
+				t.Fatalf("chart is not well-formed SVG: %v", err)
+			}
+			svg := string(r.body)
+			for i, n := range bands {
+				want := fmt.Sprintf(">%d</text>", n)
+				if !strings.Contains(svg, want) {
+					t.Errorf("chart lacks band %d count %d", i, n)
+				}
+			}
+			if !strings.Contains(svg, "告警") || !strings.Contains(svg, "已超时") || strings.Contains(svg, "<script") {
+				t.Errorf("chart in Chinese lacks its words or carries a script: %s", svg)
 			}
 			p := h.must(400, h.do("supervisor", "GET", "/api/v1/stats/ageing.csv?lang=fr", nil)).problem(t)
 			if len(p.Errors) == 0 || p.Errors[0].Field != "lang" {

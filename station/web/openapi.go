@@ -77,6 +77,7 @@ var opDocs = map[string]opDoc{
 	"GET /queue":                    {id: "workQueue", query: []param{limitParam(500)}},
 	"GET /stats/ageing":             {id: "getAgeingBoard"},
 	"GET /stats/ageing.csv":         {id: "getAgeingCSV", media: "text/csv", query: []param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "headings and texts (default en)"}}},
+	"GET /stats/ageing.svg":         {id: "getAgeingChart", media: "image/svg+xml", query: []param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "the chart's words (default en)"}}},
 	"GET /totes/:id":                {id: "getTote"},
 	"GET /totes/:id/list":           {id: "getToteList", media: "text/html"},
 	"POST /totes/:id/close":         {id: "closeTote"},

@@ -56,6 +56,7 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/queue", op, "Parcels received and not yet inspected (not closed), oldest first, with their age", nil, QueueResult{}, s.queue},
 		{"GET", "/stats/ageing", sup, "The 24-hour clock: open parcels late now and late within 4 hours, oldest first, with why each waits; counts and age bands of all open parcels", nil, station.AgeingBoard{}, s.ageing},
 		{"GET", "/stats/ageing.csv", sup, "The ageing board as CSV (UTF-8 with BOM for Excel; lang=zh|en)", nil, nil, s.ageingCSV},
+		{"GET", "/stats/ageing.svg", sup, "Open parcels by age band as an SVG bar chart (lang=zh|en)", nil, nil, s.ageingSVG},
 		{"GET", "/lookup", op, "What is this code? A station label, waybill, RMA or order number, tote or location", nil, LookupResult{}, s.lookup},
 		{"POST", "/returns", sup, "Enter or update an RMA by hand (higher version wins)", station.ReturnAuthorization{}, station.PutReturnResult{}, s.putReturn},
 		{"GET", "/returns/:rma", op, "An RMA with its parcels and units", nil, ReturnView{}, s.getReturn},

@@ -198,7 +198,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			b.wedge("rma-x002")
 			b.until("found", `document.querySelector('main').innerText.includes('RMA-X002')`)
 			b.axe(src, at+"find RMA-X002")
-			for _, p := range []string{"/exceptions", "/inbound", "/printing", "/audit", "/admin"} {
+			for _, p := range []string{"/exceptions", "/inbound", "/printing", "/audit", "/admin", "/dashboard"} {
 				b.open(p)
 				b.axe(src, at+p)
 			}

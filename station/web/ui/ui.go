@@ -64,6 +64,7 @@ var pages = []page{
 	{"/find", "find", "nav.find"},
 	{"/printing", "printing", "nav.printing"},
 	{"/audit", "audit", "nav.audit"},
+	{"/dashboard", "dashboard", "nav.dashboard"},
 	{"/admin", "admin", "nav.admin"},
 }
 

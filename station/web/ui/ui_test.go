@@ -90,6 +90,7 @@ func TestPages(t *testing.T) {
 		"/printing":   {"Label printers", "标签打印机"},
 		"/audit":      {"Who did what, when, and why", "谁在何时做了什么"},
 		"/admin":      {"Machine tokens", "机器令牌"},
+		"/dashboard":  {"Late and due soon", "已超时和即将超时"},
 	}
 	if got := len(u.Pages()); got != len(titles) {
 		t.Fatalf("got %d pages, want %d", got, len(titles))
