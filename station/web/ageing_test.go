@@ -222,6 +222,19 @@ func TestAgeingBoard(t *testing.T) {
 			if !strings.Contains(svg, "告警") || !strings.Contains(svg, "已超时") || strings.Contains(svg, "<script") {
 				t.Errorf("chart in Chinese lacks its words or carries a script: %s", svg)
 			}
+			// The gauges say the same.
+			metrics := string(h.must(200, h.do("", "GET", "/metrics", nil)).body)
+			for _, want := range []string{
+				fmt.Sprintf("station_parcels_open %d\n", len(ps)),
+				fmt.Sprintf("station_parcels_late %d\n", late),
+				fmt.Sprintf("station_parcels_alarm %d\n", alarms),
+				fmt.Sprintf("station_parcels_due_soon %d\n", due),
+				fmt.Sprintf("station_parcel_oldest_age_seconds %d\n", 50*3600),
+			} {
+				if !strings.Contains(metrics, want) {
+					t.Errorf("/metrics lacks %q; it has:\n%s", want, grepLines(metrics, "station_parcel", 20))
+				}
+			}
 			p := h.must(400, h.do("supervisor", "GET", "/api/v1/stats/ageing.csv?lang=fr", nil)).problem(t)
 			if len(p.Errors) == 0 || p.Errors[0].Field != "lang" {
 				t.Errorf("bad lang: %+v, want the field lang named", p)
