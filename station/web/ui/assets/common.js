@@ -317,7 +317,7 @@ const RS = (() => {
         const bits = [];
         if (x.queued) bits.push(t('printer.queued_n', { n: x.queued }));
         if (x.last_error) bits.push(t('printer.error'));
-        return (x.name || '?') + (bits.length ? ' (' + list(bits) + ')' : ' ' + t('printer.ok'));
+        return (x.name || '?') + (bits.length ? ' (' + bits.join(lang === 'zh' ? '、' : ', ') + ')' : ' ' + t('printer.ok'));
       }).join(' · ');
       ps.classList.add(list.some((x) => x.last_error) ? 'warn' : 'good');
       ps.title = list.filter((x) => x.last_error).map((x) => x.name + ': ' + x.last_error).join('\n');
