@@ -1,8 +1,10 @@
 package main_test
 
 import (
+	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -19,6 +21,19 @@ func TestShutdownWithOpenLongPoll(t *testing.T) {
 	}
 	if st, err := call(http.DefaultClient, p.url, feedTok, "GET", "/api/v1/feed?limit=1000", nil, &page); err != nil || st != 200 {
 		t.Fatalf("feed: %d %v", st, err)
+	}
+	// The committer's health is on /metrics: commits, and evictions of
+	// commands that failed after writing (none here).
+	res, err := http.Get(p.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{"\nstation_store_commits_total ", "\nstation_store_evictions_total 0\n"} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 	polled := make(chan error, 1)
 	go func() {

@@ -52,6 +52,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		func() float64 { return float64(db.LastSeq()) }))
 	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "station_store_commits_total", Help: "Durable write transactions (commands share them under load)."},
 		func() float64 { return float64(db.Commits()) }))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "station_store_evictions_total",
+		Help: "Group transactions rolled back to drop one command that failed after writing; the rest of the group then committed together."},
+		func() float64 { return float64(db.Evictions()) }))
 	hooks, err := carrierHooks(getenv)
 	if err != nil {
 		return err
