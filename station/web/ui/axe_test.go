@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -130,18 +129,9 @@ func TestBrowserAccessibility(t *testing.T) {
 	seedTracking(t, st.db)
 
 	b := newBrowser(t, st.url)
-	t.Cleanup(func() {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		for _, p := range b.problems {
-			t.Error(p)
-		}
-	})
+	b.reportProblems(t)
 	for _, lang := range []string{"zh", "en"} {
-		if _, err := chromedp.Call(b.ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
-			Headers: network.Headers{"Accept-Language": lang}}); err != nil {
-			t.Fatal(err)
-		}
+		b.acceptLanguage(lang)
 		for _, s := range []struct {
 			name string
 			w, h int64

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -42,10 +41,7 @@ func TestBrowserClerkTools(t *testing.T) {
 	st.mustCall(201, "POST", "/api/v1/returns", two, nil)
 
 	b := newBrowser(t, st.url)
-	if _, err := chromedp.Call(b.ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
-		Headers: network.Headers{"Accept-Language": "zh-CN,zh;q=0.9"}}); err != nil {
-		t.Fatal(err)
-	}
+	b.acceptLanguage("zh-CN,zh;q=0.9")
 	use := func(t *testing.T) { b.t, st.t = t, t }
 	t.Cleanup(func() {
 		use(t)

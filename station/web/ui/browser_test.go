@@ -228,6 +228,28 @@ type watch struct {
 	requests int
 }
 
+// acceptLanguage makes the browser ask for pages in accept (an
+// Accept-Language value), as a person's browser set to that language does.
+func (b *browser) acceptLanguage(accept string) {
+	b.t.Helper()
+	if _, err := chromedp.Call(b.ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+		Headers: network.Headers{"Accept-Language": accept}}); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// reportProblems fails t, when it ends, with everything the pages logged as
+// broken on the way (script errors, failed requests).
+func (b *browser) reportProblems(t *testing.T) {
+	t.Cleanup(func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for _, p := range b.problems {
+			t.Error(p)
+		}
+	})
+}
+
 func newBrowser(t *testing.T, base string) *browser {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
@@ -488,10 +510,7 @@ func TestBrowser(t *testing.T) {
 	}
 
 	b := newBrowser(t, st.url)
-	if _, err := chromedp.Call(b.ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
-		Headers: network.Headers{"Accept-Language": "en-US,en;q=0.9"}}); err != nil {
-		t.Fatal(err)
-	}
+	b.acceptLanguage("en-US,en;q=0.9")
 
 	var parcelID, unitID string
 	use := func(t *testing.T) { b.t, st.t = t, t }
@@ -1060,10 +1079,7 @@ func TestBrowserAdmin(t *testing.T) {
 	}
 
 	b := newBrowser(t, st.url)
-	if _, err := chromedp.Call(b.ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
-		Headers: network.Headers{"Accept-Language": "en-US,en;q=0.9"}}); err != nil {
-		t.Fatal(err)
-	}
+	b.acceptLanguage("en-US,en;q=0.9")
 	use := func(t *testing.T) { b.t, st.t = t, t }
 	t.Cleanup(func() {
 		use(t)

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -57,17 +56,8 @@ func TestBrowserDashboard(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := newBrowser(t, st.url)
-	if _, err := chromedp.Call(b.ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
-		Headers: network.Headers{"Accept-Language": "en-US,en;q=0.9"}}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		for _, p := range b.problems {
-			t.Error(p)
-		}
-	})
+	b.acceptLanguage("en-US,en;q=0.9")
+	b.reportProblems(t)
 	b.do(chromedp.Navigate(st.url + "/dashboard"))
 	b.until("sign-in page", `location.pathname === '/' && !document.getElementById('signin').hidden`)
 	b.typeInto("#username", supUser)

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -58,17 +57,8 @@ func TestBrowserFocus(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := newBrowser(t, st.url)
-	if _, err := chromedp.Call(b.ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
-		Headers: network.Headers{"Accept-Language": "en-US,en;q=0.9"}}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		for _, p := range b.problems {
-			t.Error(p)
-		}
-	})
+	b.acceptLanguage("en-US,en;q=0.9")
+	b.reportProblems(t)
 	b.viewport(1366, 768)
 
 	// A typed URL: sign in with the badge, back at Inspect, ready to scan.

@@ -6,9 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/chromedp"
-
 	"returns-station/station"
 )
 
@@ -36,17 +33,9 @@ func TestBrowserRefundOverride(t *testing.T) {
 		"liquid_damage": false, "account_locked": false, "accessories_complete": false}}, nil)
 
 	b := newBrowser(t, st.url)
-	if _, err := chromedp.Call(b.ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
-		Headers: network.Headers{"Accept-Language": "en-US,en;q=0.9"}}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { // nothing breaks in the page (the refused override is an answer, not an error)
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		for _, p := range b.problems {
-			t.Error(p)
-		}
-	})
+	b.acceptLanguage("en-US,en;q=0.9")
+	// nothing breaks in the page (the refused override is an answer, not an error)
+	b.reportProblems(t)
 	b.viewport(1366, 900)
 	b.open(fmt.Sprintf("/inspect?parcel=%s&unit=%s", rec.Parcel.ID, ur.Unit.ID))
 	b.until("sign-in page", `location.pathname === '/' && !document.getElementById('signin').hidden`)

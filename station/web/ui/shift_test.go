@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -224,17 +223,8 @@ func TestBrowserShift(t *testing.T) {
 	}
 
 	b := newBrowser(t, st.url)
-	if _, err := chromedp.Call(b.ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
-		Headers: network.Headers{"Accept-Language": "zh-CN,zh;q=0.9"}}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		for _, p := range b.problems {
-			t.Error(p)
-		}
-	})
+	b.acceptLanguage("zh-CN,zh;q=0.9")
+	b.reportProblems(t)
 	b.viewport(1366, 768)
 	b.open("/receive")
 	b.until("sign-in page", `location.pathname === '/' && !document.getElementById('signin').hidden`)
