@@ -50,17 +50,7 @@ func (t *txn) UnitsAt(location string) ([]*station.Unit, error) {
 }
 
 func (t *txn) RMAsByPhone(tail string) ([]*station.ReturnAuthorization, error) {
-	var out []*station.ReturnAuthorization
-	for _, id := range t.prefixIDs(bRMAPhone, strings.TrimSpace(tail)) {
-		r, err := t.RMA(id)
-		if err != nil {
-			return nil, err
-		}
-		if r != nil {
-			out = append(out, r)
-		}
-	}
-	return out, nil
+	return t.rmasIndexed(bRMAPhone, strings.TrimSpace(tail))
 }
 
 // indexUnitLocation moves u's entry in the location index from where it was

@@ -93,8 +93,13 @@ func (t *txn) RMAByTracking(tracking string) (*station.ReturnAuthorization, erro
 }
 
 func (t *txn) RMAsByOrder(orderID string) ([]*station.ReturnAuthorization, error) {
+	return t.rmasIndexed(bRMAOrder, station.NormalizeTracking(orderID))
+}
+
+// rmasIndexed loads the RMAs that an index lists under key.
+func (t *txn) rmasIndexed(index []byte, key string) ([]*station.ReturnAuthorization, error) {
 	var out []*station.ReturnAuthorization
-	for _, id := range t.prefixIDs(bRMAOrder, station.NormalizeTracking(orderID)) {
+	for _, id := range t.prefixIDs(index, key) {
 		r, err := t.RMA(id)
 		if err != nil {
 			return nil, err
