@@ -173,6 +173,7 @@ func TestReceiveTable(t *testing.T) {
 		carrier  string
 		events   []string
 		excs     []string // open exceptions in the answer
+		how      string   // how the parcel matched; "" = scan
 	}{
 		{name: "known waybill as the carrier prints it, lower case with spaces",
 			setup: func(t *testing.T, f *fixture) { f.put(t, waitingRMA(1, station.RMAApproved)) },
@@ -208,6 +209,10 @@ func TestReceiveTable(t *testing.T) {
 			in:    station.ReceiveInput{Code: waybill}, matched: true, by: "tracking", tracking: waybill, keys: []string{waybill}, carrier: "SF",
 			events: []string{station.EventParcelReceived, station.EventParcelMatched, station.EventParcelException},
 			excs:   []string{station.ExRMACancelled}},
+		{name: "unknown here but found by central's online look-up: stored and matched",
+			in:      station.ReceiveInput{Code: waybill, LookedUp: waitingRMA(1, station.RMAApproved)},
+			matched: true, by: "tracking", tracking: waybill, keys: []string{waybill}, carrier: "SF", how: "lookup",
+			events: []string{station.EventRMAUpserted, station.EventParcelReceived, station.EventParcelMatched}},
 		{name: "short code is refused unless the clerk insists",
 			in: station.ReceiveInput{Code: "AB12"}, errCode: station.EInvalid, errKey: "scan_too_short"},
 		{name: "short code kept with force, unmatched",
@@ -297,7 +302,14 @@ func TestReceiveTable(t *testing.T) {
 				checkField(t, "parcel.received", d, "rma", rmaID)
 				m := f.data(t, station.EventParcelMatched)
 				checkField(t, "parcel.matched", m, "rma", rmaID)
-				checkField(t, "parcel.matched", m, "how", "scan")
+				how := c.how
+				if how == "" {
+					how = "scan"
+				}
+				checkField(t, "parcel.matched", m, "how", how)
+				if stored.MatchedHow != how {
+					t.Errorf("parcel matched how: got %q, want %q", stored.MatchedHow, how)
+				}
 			} else {
 				if stored.RMA != "" {
 					t.Errorf("parcel RMA: got %q, want none", stored.RMA)
@@ -355,6 +367,14 @@ func TestAddUnitTable(t *testing.T) {
 			unknown: true, code: "MUG-77", line: 0, sku: "MUG77", category: "default"},
 		{name: "the waybill scanned at the bench is refused", code: waybill, errCode: station.EInvalid, errKey: "unit_scan_is_waybill"},
 		{name: "an empty scan is refused", code: " ", errCode: station.EInvalid, errKey: "unit_scan_empty"},
+		{name: "a closed parcel takes no more units",
+			setup: func(t *testing.T, f *fixture, p *station.Parcel) {
+				p.Status = station.ParcelClosed
+				if err := f.tx.PutParcel(p); err != nil {
+					t.Fatal(err)
+				}
+			},
+			code: caseSKU, errCode: station.EConflict, errKey: "parcel_closed"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
