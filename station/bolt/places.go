@@ -36,21 +36,11 @@ func (t *txn) Totes(visit func(*station.Tote) error) error {
 }
 
 func (t *txn) UnitsAt(location string) ([]*station.Unit, error) {
-	var out []*station.Unit
-	for _, id := range t.prefixIDs(bUnitLoc, location) {
-		u, err := t.Unit(id)
-		if err != nil {
-			return nil, err
-		}
-		if u != nil {
-			out = append(out, u)
-		}
-	}
-	return out, nil
+	return loadIndexed(t, bUnitLoc, location, t.Unit)
 }
 
 func (t *txn) RMAsByPhone(tail string) ([]*station.ReturnAuthorization, error) {
-	return t.rmasIndexed(bRMAPhone, strings.TrimSpace(tail))
+	return loadIndexed(t, bRMAPhone, strings.TrimSpace(tail), t.RMA)
 }
 
 // indexUnitLocation moves u's entry in the location index from where it was

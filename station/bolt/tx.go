@@ -93,19 +93,20 @@ func (t *txn) RMAByTracking(tracking string) (*station.ReturnAuthorization, erro
 }
 
 func (t *txn) RMAsByOrder(orderID string) ([]*station.ReturnAuthorization, error) {
-	return t.rmasIndexed(bRMAOrder, station.NormalizeTracking(orderID))
+	return loadIndexed(t, bRMAOrder, station.NormalizeTracking(orderID), t.RMA)
 }
 
-// rmasIndexed loads the RMAs that an index lists under key.
-func (t *txn) rmasIndexed(index []byte, key string) ([]*station.ReturnAuthorization, error) {
-	var out []*station.ReturnAuthorization
+// loadIndexed loads with load every record that index lists under key,
+// passing over ids whose record is gone.
+func loadIndexed[T any](t *txn, index []byte, key string, load func(id string) (*T, error)) ([]*T, error) {
+	var out []*T
 	for _, id := range t.prefixIDs(index, key) {
-		r, err := t.RMA(id)
+		v, err := load(id)
 		if err != nil {
 			return nil, err
 		}
-		if r != nil {
-			out = append(out, r)
+		if v != nil {
+			out = append(out, v)
 		}
 	}
 	return out, nil
@@ -176,17 +177,7 @@ func (t *txn) ParcelByKey(code string) (*station.Parcel, error) {
 }
 
 func (t *txn) ParcelsByRMA(rma string) ([]*station.Parcel, error) {
-	var out []*station.Parcel
-	for _, id := range t.prefixIDs(bParcelRMA, rma) {
-		p, err := t.Parcel(id)
-		if err != nil {
-			return nil, err
-		}
-		if p != nil {
-			out = append(out, p)
-		}
-	}
-	return out, nil
+	return loadIndexed(t, bParcelRMA, rma, t.Parcel)
 }
 
 func (t *txn) PutParcel(p *station.Parcel) error {
@@ -235,17 +226,7 @@ func (t *txn) Unit(id string) (*station.Unit, error) {
 }
 
 func (t *txn) UnitsByParcel(parcelID string) ([]*station.Unit, error) {
-	var out []*station.Unit
-	for _, id := range t.prefixIDs(bUnitParcel, parcelID) {
-		u, err := t.Unit(id)
-		if err != nil {
-			return nil, err
-		}
-		if u != nil {
-			out = append(out, u)
-		}
-	}
-	return out, nil
+	return loadIndexed(t, bUnitParcel, parcelID, t.Unit)
 }
 
 func (t *txn) UnitsBySerial(serial string) ([]string, error) {
@@ -288,17 +269,7 @@ func (t *txn) Exception(id string) (*station.Exception, error) {
 }
 
 func (t *txn) ExceptionsByParcel(parcelID string) ([]*station.Exception, error) {
-	var out []*station.Exception
-	for _, id := range t.prefixIDs(bExcParcel, parcelID) {
-		e, err := t.Exception(id)
-		if err != nil {
-			return nil, err
-		}
-		if e != nil {
-			out = append(out, e)
-		}
-	}
-	return out, nil
+	return loadIndexed(t, bExcParcel, parcelID, t.Exception)
 }
 
 func (t *txn) PutException(e *station.Exception) error {
