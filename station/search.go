@@ -116,18 +116,24 @@ type searcher struct {
 	seen map[string]bool
 }
 
-func (s *searcher) add(h SearchHit) {
-	id := h.Location
+// ObjectID is the id of what the hit found: the parcel's, unit's, tote's or
+// location's id, or the RMA number.
+func (h SearchHit) ObjectID() string {
 	switch {
 	case h.Parcel != nil:
-		id = h.Parcel.ID
+		return h.Parcel.ID
 	case h.Unit != nil:
-		id = h.Unit.ID
+		return h.Unit.ID
 	case h.RMA != nil:
-		id = h.RMA.RMA
+		return h.RMA.RMA
 	case h.Tote != nil:
-		id = h.Tote.ID
+		return h.Tote.ID
 	}
+	return h.Location
+}
+
+func (s *searcher) add(h SearchHit) {
+	id := h.ObjectID()
 	if s.seen[h.Kind+"/"+id] || len(s.hits) >= MaxSearchHits {
 		return
 	}

@@ -31,18 +31,7 @@ func TestSearch(t *testing.T) {
 	}
 	has := func(hits []station.SearchHit, kind, id, by string) bool {
 		for _, x := range hits {
-			got := ""
-			switch {
-			case x.Parcel != nil:
-				got = x.Parcel.ID
-			case x.Unit != nil:
-				got = x.Unit.ID
-			case x.RMA != nil:
-				got = x.RMA.RMA
-			case x.Tote != nil:
-				got = x.Tote.ID
-			}
-			if x.Kind == kind && got == id && (by == "" || x.MatchedBy == by) {
+			if x.Kind == kind && x.ObjectID() == id && (by == "" || x.MatchedBy == by) {
 				return true
 			}
 		}
