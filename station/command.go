@@ -72,6 +72,13 @@ type Tx interface {
 
 	// Append gives e the next gap-free seq and stores it in the event log.
 	Append(e *Event) error
+
+	// Count adds delta to the running aggregate under key (a missing key
+	// counts from 0; a counter back at 0 may be removed).
+	Count(key string, delta int64) error
+	// Counts visits the running aggregates whose keys start with prefix, in
+	// key order; visit must not write.
+	Counts(prefix string, visit func(Counter) error) error
 }
 
 // Env is who runs a command and with which clock and ID source.
@@ -90,17 +97,21 @@ func (env Env) emit(tx Tx, subject string, d EventData) error {
 	if err != nil {
 		return fmt.Errorf("encode %s event: %w", typ, err)
 	}
-	return tx.Append(&Event{
+	at := env.Now()
+	if err := tx.Append(&Event{
 		SpecVersion:     "1.0",
 		ID:              env.NewID(),
 		Source:          Source(env.StationID),
 		Type:            typ,
 		Subject:         subject,
-		Time:            env.Now(),
+		Time:            at,
 		DataContentType: "application/json",
 		Actor:           env.Actor,
 		Data:            raw,
-	})
+	}); err != nil {
+		return err
+	}
+	return tallyEvent(env, tx, at, d)
 }
 
 func (env Env) require(role, what string) error {

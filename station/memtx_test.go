@@ -36,13 +36,14 @@ type memTx struct {
 	excParcel   map[string]map[string]bool // parcel id → exception ids
 
 	events []*station.Event
+	counts map[string]int64
 }
 
 func newMemTx() *memTx {
 	return &memTx{
 		rmas: map[string][]byte{}, parcels: map[string][]byte{}, units: map[string][]byte{}, totes: map[string][]byte{},
 		exceptions: map[string][]byte{}, shipments: map[string][]byte{}, seen: map[string]time.Time{},
-		rules:       station.DefaultRules(),
+		rules: station.DefaultRules(), counts: map[string]int64{},
 		rmaTracking: map[string]string{}, rmaOrder: map[string]map[string]bool{}, rmaPhone: map[string]map[string]bool{},
 		parcelKey: map[string]string{}, parcelRMA: map[string]map[string]bool{}, unitParcel: map[string]map[string]bool{},
 		unitSerial: map[string]map[string]bool{}, unitLoc: map[string]map[string]bool{}, excParcel: map[string]map[string]bool{},
@@ -307,5 +308,29 @@ func (t *memTx) Append(e *station.Event) error {
 	e.Seq = uint64(len(t.events)) + 1
 	c := *e
 	t.events = append(t.events, &c)
+	return nil
+}
+
+func (t *memTx) Count(key string, delta int64) error {
+	t.counts[key] += delta
+	if t.counts[key] == 0 {
+		delete(t.counts, key)
+	}
+	return nil
+}
+
+func (t *memTx) Counts(prefix string, visit func(station.Counter) error) error {
+	var keys []string
+	for k := range t.counts {
+		if strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := visit(station.Counter{Key: k, N: t.counts[k]}); err != nil {
+			return err
+		}
+	}
 	return nil
 }

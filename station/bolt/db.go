@@ -58,9 +58,10 @@ var (
 	bUnitLoc     = []byte("idx_unit_location")
 	bParcelOpen  = []byte("idx_parcel_open")
 	bRMAPhone    = []byte("idx_rma_phone")
+	bStats       = []byte("stats") // running aggregates: key → 8-byte big-endian int64
 	allBuckets   = [][]byte{bMeta, bRMAs, bRMATracking, bRMAOrder, bParcels, bParcelKey, bParcelRMA, bUnits, bUnitParcel,
 		bUnitSerial, bExceptions, bExcParcel, bExcOpen, bShipments, bEvents, bIdem, bTokens, bSync, bPrinters, bPrintJobs,
-		bUsers, bBadges, bSessions, bTrackSeen, bParked, bJobQueue, bTotes, bUnitLoc, bParcelOpen, bRMAPhone}
+		bUsers, bBadges, bSessions, bTrackSeen, bParked, bJobQueue, bTotes, bUnitLoc, bParcelOpen, bRMAPhone, bStats}
 )
 
 // ErrLocked is returned by Open when another process holds the data file.

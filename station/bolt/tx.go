@@ -361,3 +361,34 @@ func (t *txn) MarkTrackingSeen(key string, at time.Time) error {
 	}
 	return t.b(bTrackSeen).Put([]byte(key), u64(uint64(at.Unix())))
 }
+
+func (t *txn) Count(key string, delta int64) error {
+	if err := t.mustWrite(); err != nil {
+		return err
+	}
+	b := t.b(bStats)
+	n := delta
+	if v := b.Get([]byte(key)); len(v) == 8 {
+		n += int64(binary.BigEndian.Uint64(v))
+	}
+	if n == 0 {
+		return b.Delete([]byte(key))
+	}
+	v := make([]byte, 8)
+	binary.BigEndian.PutUint64(v, uint64(n))
+	return b.Put([]byte(key), v)
+}
+
+func (t *txn) Counts(prefix string, visit func(station.Counter) error) error {
+	c := t.b(bStats).Cursor()
+	p := []byte(prefix)
+	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+		if len(v) != 8 {
+			return fmt.Errorf("decode counter %q: %d bytes, want 8", k, len(v))
+		}
+		if err := visit(station.Counter{Key: string(k), N: int64(binary.BigEndian.Uint64(v))}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
