@@ -3,8 +3,6 @@ package web
 import (
 	"bufio"
 	"encoding/csv"
-	"fmt"
-	"html"
 	"strconv"
 	"strings"
 	"time"
@@ -144,38 +142,16 @@ func (s *Server) ageingSVG(c *fiber.Ctx) error {
 // ageingChart renders the chart: one bar per band, its count above it, the
 // band and whether it is late under it.
 func ageingChart(b *station.AgeingBoard, text map[string]string) string {
-	const w, h, top, base, barW = 640, 260, 48, 200, 96
-	most := 1
+	colour := map[string]string{station.AgeOnTime: colourOK, station.AgeDue: colourInfo, station.AgeLate: colourWarn, station.AgeAlarm: colourAlarm}
+	c := barChart{Title: text["title"]}
 	for _, bk := range b.Buckets {
-		most = max(most, bk.Count)
-	}
-	var sb strings.Builder
-	esc := func(s string) string { return html.EscapeString(s) }
-	var desc []string
-	for _, bk := range b.Buckets {
-		desc = append(desc, bandName(bk, text)+": "+strconv.Itoa(bk.Count))
-	}
-	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" aria-labelledby="t d" font-family="system-ui, 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif">`, w, h)
-	fmt.Fprintf(&sb, `<title id="t">%s</title><desc id="d">%s</desc>`, esc(text["title"]), esc(strings.Join(desc, "; ")))
-	fmt.Fprintf(&sb, `<rect width="%d" height="%d" fill="#fff"/>`, w, h)
-	fmt.Fprintf(&sb, `<text x="16" y="28" font-size="18" font-weight="600" fill="#1a1a1a">%s</text>`, esc(text["title"]))
-	fmt.Fprintf(&sb, `<line x1="16" y1="%d" x2="%d" y2="%d" stroke="#555"/>`, base, w-16, base)
-	slot := (w - 32) / len(b.Buckets)
-	colour := map[string]string{station.AgeOnTime: "#2e7d32", station.AgeDue: "#1f5fa8", station.AgeLate: "#a34f00", station.AgeAlarm: "#b71c1c"}
-	for i, bk := range b.Buckets {
-		x := 16 + i*slot + (slot-barW)/2
-		bh := bk.Count * (base - top - 24) / most
-		fill := colour[bk.State]
-		fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s"/>`, x, base-bh, barW, bh, fill)
-		fmt.Fprintf(&sb, `<text x="%d" y="%d" font-size="18" font-weight="700" text-anchor="middle" fill="#1a1a1a">%d</text>`, x+barW/2, base-bh-8, bk.Count)
-		fmt.Fprintf(&sb, `<text x="%d" y="%d" font-size="15" text-anchor="middle" fill="#1a1a1a">%s</text>`, x+barW/2, base+22, esc(bandName(bk, text)))
-		fmt.Fprintf(&sb, `<text x="%d" y="%d" font-size="15" font-weight="600" text-anchor="middle" fill="%s">%s</text>`, x+barW/2, base+44, fill, esc(text[bk.State]))
+		c.Bars = append(c.Bars, bar{Label: bandName(bk, text), Note: text[bk.State], Value: float64(bk.Count),
+			Text: strconv.Itoa(bk.Count), Colour: colour[bk.State]})
 	}
 	if b.Open == 0 {
-		fmt.Fprintf(&sb, `<text x="%d" y="%d" font-size="16" text-anchor="middle" fill="#1a1a1a">%s</text>`, w/2, (top+base)/2, esc(text["none"]))
+		c.Empty = text["none"]
 	}
-	sb.WriteString(`</svg>`)
-	return sb.String()
+	return c.svg()
 }
 
 // bandName is "20–24 h", or "≥ 48 h" for the last band.

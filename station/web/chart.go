@@ -1,0 +1,93 @@
+package web
+
+import (
+	"fmt"
+	"html"
+	"strings"
+)
+
+// The dashboard's pictures are SVG made on the server: no script, no chart
+// library, no outside request, words in the language asked. One bar chart
+// serves every figure that is a count or an amount per band, day, hour or
+// category.
+
+// barChart is a titled bar chart.
+type barChart struct {
+	Title string
+	Empty string // said instead of bars when every value is 0
+	Bars  []bar
+}
+
+// bar is one bar: its value, the words under it and its colour.
+type bar struct {
+	Label  string  // under the bar (band, hour, category)
+	Note   string  // a second line under the bar, in the bar's colour; optional
+	Value  float64 // the bar's height
+	Text   string  // written above the bar (the value as a person reads it)
+	Colour string  // fill; default a dark blue with 4.5:1 contrast on white
+}
+
+// Colours with at least 4.5:1 contrast on white, for bars and their notes.
+const (
+	colourOK    = "#2e7d32"
+	colourInfo  = "#1f5fa8"
+	colourWarn  = "#a34f00"
+	colourAlarm = "#b71c1c"
+)
+
+// svg renders the chart. With many bars (hours of a day), only every few
+// labels are written, so the words never overlap.
+func (c barChart) svg() string {
+	const w, h, top, base = 640, 260, 48, 200
+	most := 0.0
+	for _, b := range c.Bars {
+		most = max(most, b.Value)
+	}
+	esc := html.EscapeString
+	var sb strings.Builder
+	var desc []string
+	for _, b := range c.Bars {
+		desc = append(desc, strings.TrimSpace(b.Label+" "+b.Note)+": "+b.Text)
+	}
+	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" aria-labelledby="t d" font-family="system-ui, 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif">`, w, h)
+	fmt.Fprintf(&sb, `<title id="t">%s</title><desc id="d">%s</desc>`, esc(c.Title), esc(strings.Join(desc, "; ")))
+	fmt.Fprintf(&sb, `<rect width="%d" height="%d" fill="#fff"/>`, w, h)
+	fmt.Fprintf(&sb, `<text x="16" y="28" font-size="18" font-weight="600" fill="#1a1a1a">%s</text>`, esc(c.Title))
+	fmt.Fprintf(&sb, `<line x1="16" y1="%d" x2="%d" y2="%d" stroke="#555"/>`, base, w-16, base)
+	if len(c.Bars) > 0 {
+		slot := float64(w-32) / float64(len(c.Bars))
+		barW := min(96, slot*0.7)
+		every := 1 + (len(c.Bars)-1)/8 // at most about eight labels
+		size := 15
+		if len(c.Bars) > 8 {
+			size = 13
+		}
+		for i, b := range c.Bars {
+			fill := b.Colour
+			if fill == "" {
+				fill = colourInfo
+			}
+			x := 16 + float64(i)*slot + (slot-barW)/2
+			bh := 0.0
+			if most > 0 {
+				bh = b.Value * float64(base-top-24) / most
+			}
+			mid := x + barW/2
+			fmt.Fprintf(&sb, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>`, x, base-bh, barW, bh, fill)
+			if i%every == 0 || len(c.Bars) <= 8 {
+				if b.Text != "" {
+					fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" font-size="%d" font-weight="700" text-anchor="middle" fill="#1a1a1a">%s</text>`, mid, base-bh-8, size+3, esc(b.Text))
+				}
+				fmt.Fprintf(&sb, `<text x="%.1f" y="%d" font-size="%d" text-anchor="middle" fill="#1a1a1a">%s</text>`, mid, base+22, size, esc(b.Label))
+				if b.Note != "" {
+					fmt.Fprintf(&sb, `<text x="%.1f" y="%d" font-size="%d" font-weight="600" text-anchor="middle" fill="%s">%s</text>`, mid, base+44, size, fill, esc(b.Note))
+				}
+			}
+		}
+	}
+	if most == 0 && c.Empty != "" {
+		fmt.Fprintf(&sb, `<text x="%d" y="%d" font-size="16" text-anchor="middle" fill="#1a1a1a">%s</text>`, w/2, (top+base)/2, esc(c.Empty))
+	}
+	sb.WriteString(`</svg>`)
+	return sb.String()
+}
