@@ -70,7 +70,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	}
 	spooler := labels.NewSpooler(db, log)
 	w.start(wctx, "print", log, spooler.Run)
-	webCfg := web.Config{Store: db, Sessions: db, Logger: log, Registry: reg, Hooks: hooks, Location: loc, Sync: link,
+	webCfg := web.Config{Store: db, Sessions: db, Accounts: db, FirstAdmin: db, Printing: db, Backups: db, Logger: log, Registry: reg, Hooks: hooks, Location: loc, Sync: link,
 		Labels: labelRenderer{}, Spooler: spooler, TrustedProxies: cfg.Proxies, Ready: w.ready,
 		Ageing: station.AgeTargets{Target: cfg.AgeTarget, Alarm: cfg.AgeAlarm}}
 	if cfg.CentralURL != "" {

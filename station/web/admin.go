@@ -24,8 +24,8 @@ type Accounts interface {
 }
 
 func (s *Server) accounts(c *fiber.Ctx) (Accounts, error) {
-	a, ok := s.cfg.Store.(Accounts)
-	if !ok {
+	a := s.cfg.Accounts
+	if a == nil {
 		return nil, station.Errorf(station.EUnavailable, "account management is not available on this station").Coded("accounts_off")
 	}
 	return a, nil
@@ -304,7 +304,7 @@ func (s *Server) auditActor(q string) (string, error) {
 	if q == "" || strings.Contains(q, ":") {
 		return q, nil
 	}
-	if a, ok := s.cfg.Store.(Accounts); ok {
+	if a := s.cfg.Accounts; a != nil {
 		users, err := a.Users()
 		if err != nil {
 			return "", err

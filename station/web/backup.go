@@ -23,8 +23,8 @@ type Backuper interface {
 // photos) to an admin. The database is first copied to local disk, so no
 // read transaction stays open while the network is slow.
 func (s *Server) backup(c *fiber.Ctx) error {
-	b, ok := s.cfg.Store.(Backuper)
-	if !ok {
+	b := s.cfg.Backups
+	if b == nil {
 		return notConfigured("Backup")(c)
 	}
 	snap, err := b.BackupStream()

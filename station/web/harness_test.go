@@ -33,7 +33,7 @@ func newHarness(t testing.TB, tweak ...func(*web.Config)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := web.Config{Store: db, Sessions: db}
+	cfg := web.Config{Store: db, Sessions: db, Accounts: db, FirstAdmin: db, Printing: db, Backups: db}
 	for _, f := range tweak {
 		f(&cfg)
 	}

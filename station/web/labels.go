@@ -37,8 +37,8 @@ type Printing interface {
 type Kicker interface{ Kick() }
 
 func (s *Server) printing() (Printing, error) {
-	p, ok := s.cfg.Store.(Printing)
-	if !ok {
+	p := s.cfg.Printing
+	if p == nil {
 		return nil, station.Errorf(station.EUnavailable, "printing is not available on this station").Coded("printing_off")
 	}
 	return p, nil

@@ -88,6 +88,24 @@ type Config struct {
 	Ready func() error
 	// Sessions enables staff sign-in with a cookie (nil: bearer tokens only).
 	Sessions Sessions
+	// The capabilities below are optional and wired by the caller, never
+	// discovered from Store. Their routes stay mounted (and documented in
+	// OpenAPI) either way; without the capability they answer a problem that
+	// names what is missing, so a client can tell "not on this station"
+	// from a wrong address.
+
+	// Accounts manages people and tokens (nil: the account routes answer
+	// 503 accounts_off, and token use is not recorded).
+	Accounts Accounts
+	// FirstAdmin creates the first account in the browser (nil: POST
+	// /api/v1/setup answers 501 not_configured).
+	FirstAdmin FirstAdmin
+	// Printing is the printer registry and print queue (nil: the printer and
+	// print routes answer 503 printing_off).
+	Printing Printing
+	// Backups streams hot backups (nil: GET /api/v1/admin/backup answers
+	// 501 not_configured).
+	Backups Backuper
 	// IdleTimeout ends a session nobody used for this long (DefaultIdleTimeout).
 	IdleTimeout time.Duration
 	// Labels renders labels (nil: label routes answer 501).

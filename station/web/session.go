@@ -285,8 +285,8 @@ func (s *Server) sessionIdentity(c *fiber.Ctx, secret string) (identity, error) 
 
 // touchToken records a token's last use, at most once a minute.
 func (s *Server) touchToken(hash string) {
-	a, ok := s.cfg.Store.(Accounts)
-	if !ok {
+	a := s.cfg.Accounts
+	if a == nil {
 		return
 	}
 	now := s.now()

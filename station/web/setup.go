@@ -64,8 +64,8 @@ func newSetup(code string) *setup {
 // show either), and wrong codes are limited to 5 a minute per client and 20
 // a minute in all.
 func (s *Server) createFirstAdmin(c *fiber.Ctx) error {
-	fa, ok := s.cfg.Sessions.(FirstAdmin)
-	if s.cfg.Sessions == nil || !ok {
+	fa := s.cfg.FirstAdmin
+	if fa == nil {
 		return notConfigured("Browser set-up")(c)
 	}
 	var in SetupInput

@@ -62,7 +62,7 @@ func startStation(t *testing.T, tweak func(*web.Config)) *stationUnderTest {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := web.Config{Store: db, Sessions: db}
+	cfg := web.Config{Store: db, Sessions: db, Accounts: db, FirstAdmin: db, Printing: db, Backups: db}
 	if tweak != nil {
 		tweak(&cfg)
 	}
