@@ -1,6 +1,12 @@
 package station
 
-import "time"
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"time"
+)
 
 // Running aggregates. The manager's figures (throughput, dwell, reasons
 // against findings, alarms, recovery value) are counters kept in the same
@@ -28,10 +34,64 @@ var tallies = []tally{}
 
 // tallyEvent runs every tally for one event.
 func tallyEvent(env Env, tx Tx, at time.Time, d EventData) error {
+	tx = countOnly{tx}
 	for _, t := range tallies {
 		if err := t(env, tx, at, d); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// TallyVersion names the set of tallies this binary keeps. A data file whose
+// counters were kept by another set is re-counted from the event log at open
+// (RetallyEvent), so an upgraded station's dashboard covers its history.
+// Change it whenever a tally is added or changes what it counts.
+const TallyVersion = "1"
+
+// errTallyWrite is what a tally meets if it tries more than counting.
+var errTallyWrite = errors.New("a tally may only count (Tx.Count): it is re-run when the counters are rebuilt from the event log, so raise alerts and write records from the command or a worker instead")
+
+// countOnly is the Tx a tally sees: reads and Count pass, every other write
+// is refused, so re-counting the log can never change anything but counters.
+type countOnly struct{ Tx }
+
+func (countOnly) PutRMA(*ReturnAuthorization) error { return errTallyWrite }
+func (countOnly) PutParcel(*Parcel) error           { return errTallyWrite }
+func (countOnly) PutUnit(*Unit) error               { return errTallyWrite }
+func (countOnly) PutTote(*Tote) error               { return errTallyWrite }
+func (countOnly) PutException(*Exception) error     { return errTallyWrite }
+func (countOnly) PutShipment(*Shipment) error       { return errTallyWrite }
+func (countOnly) MarkTrackingSeen(string, time.Time) error {
+	return errTallyWrite
+}
+func (countOnly) PutRules(*RuleSet) error { return errTallyWrite }
+func (countOnly) Append(*Event) error     { return errTallyWrite }
+
+// eventDataType maps an event type to its data's Go type.
+var eventDataType = func() map[string]reflect.Type {
+	m := map[string]reflect.Type{}
+	for _, d := range EventDataTypes() {
+		m[d.EventType()] = reflect.TypeOf(d).Elem()
+	}
+	return m
+}()
+
+// RetallyEvent counts one logged event again, as emit counted it when it was
+// committed: the storage calls it for every event, in seq order, after it has
+// cleared the counters of an older TallyVersion. Events of types this binary
+// does not know are skipped.
+func RetallyEvent(tx Tx, stationID string, e *Event) error {
+	t, ok := eventDataType[e.Type]
+	if !ok || len(tallies) == 0 {
+		return nil
+	}
+	p := reflect.New(t)
+	if err := json.Unmarshal(e.Data, p.Interface()); err != nil {
+		return fmt.Errorf("decode event %d (%s) to re-count it: %w", e.Seq, e.Type, err)
+	}
+	at := e.Time
+	env := Env{StationID: stationID, Actor: e.Actor, Now: func() time.Time { return at },
+		NewID: func() string { return e.ID }}
+	return tallyEvent(env, tx, at, p.Elem().Interface().(EventData))
 }

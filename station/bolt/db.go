@@ -218,6 +218,10 @@ func (d *DB) open(opts Options) (err error) {
 		bdb.Close()
 		return err
 	}
+	if err := d.retally(); err != nil {
+		bdb.Close()
+		return err
+	}
 	return nil
 }
 

@@ -1,0 +1,113 @@
+package bolt
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"returns-station/station"
+)
+
+// Keys of the re-count of the running aggregates, in the meta bucket.
+var (
+	kTallyVersion = []byte("tally_version") // the TallyVersion the counters were kept by
+	kTallyRebuild = []byte("tally_rebuild") // the TallyVersion a re-count in progress is for
+	kTallyThrough = []byte("tally_through") // the last seq that re-count has counted
+)
+
+// retallyBatch is how many events one re-count transaction counts: small
+// enough that a transaction stays short and a killed re-count resumes near
+// where it stopped.
+var retallyBatch = 5000
+
+// retallyInterrupt, when set by a test, stops a re-count after a batch as a
+// killed station would.
+var retallyInterrupt func(through uint64) error
+
+// retally re-counts the running aggregates from the event log when the file's
+// counters were kept by another set of tallies, or by none (a file written
+// before the dashboard kept them). It clears the counters, then counts every
+// event in seq order, a batch per transaction; a station killed part way
+// resumes after the last counted batch at its next open.
+func (d *DB) retally() error {
+	var done bool
+	var through uint64
+	err := d.bolt.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		if string(meta.Get(kTallyVersion)) == station.TallyVersion {
+			done = true
+			return nil
+		}
+		if string(meta.Get(kTallyRebuild)) == station.TallyVersion {
+			if v := meta.Get(kTallyThrough); len(v) == 8 {
+				through = binary.BigEndian.Uint64(v)
+			}
+			return nil
+		}
+		if err := tx.DeleteBucket(bStats); err != nil {
+			return err
+		}
+		if _, err := tx.CreateBucket(bStats); err != nil {
+			return err
+		}
+		if err := meta.Put(kTallyRebuild, []byte(station.TallyVersion)); err != nil {
+			return err
+		}
+		return meta.Put(kTallyThrough, u64(0))
+	})
+	if err != nil || done {
+		return err
+	}
+	start, last, counted := time.Now(), d.lastSeq.Load(), 0
+	if through == 0 && last > 0 {
+		d.log.Info("counting the dashboard's figures again from the event log (a new kind of figure, or a file from an older station); the station starts when it is done",
+			"component", "store", "events", last)
+	}
+	for through < last {
+		err := d.bolt.Update(func(tx *bolt.Tx) error {
+			t := &txn{tx: tx, db: d, write: true}
+			c := tx.Bucket(bEvents).Cursor()
+			n := 0
+			for k, v := c.Seek(u64(through + 1)); k != nil && n < retallyBatch; k, v = c.Next() {
+				var e station.Event
+				if err := json.Unmarshal(v, &e); err != nil {
+					d.log.Warn("an event in the log does not decode; the dashboard's figures leave it out", "component", "store",
+						"seq", binary.BigEndian.Uint64(k), "err", err)
+				} else if err := station.RetallyEvent(t, d.stationID, &e); err != nil {
+					d.log.Warn("an event could not be counted again; the dashboard's figures leave it out", "component", "store",
+						"seq", e.Seq, "type", e.Type, "err", err)
+				}
+				through, n = binary.BigEndian.Uint64(k), n+1
+			}
+			if n == 0 {
+				through = last
+			}
+			counted += n
+			return tx.Bucket(bMeta).Put(kTallyThrough, u64(through))
+		})
+		if err != nil {
+			return fmt.Errorf("count the dashboard's figures again from the event log (at seq %d): %w", through, err)
+		}
+		if retallyInterrupt != nil {
+			if err := retallyInterrupt(through); err != nil {
+				return err
+			}
+		}
+		if time.Since(start) > 5*time.Second && counted%(20*retallyBatch) == 0 {
+			d.log.Info("still counting the dashboard's figures from the event log", "component", "store", "seq", through, "of", last)
+		}
+	}
+	return d.bolt.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		if err := meta.Delete(kTallyRebuild); err != nil {
+			return err
+		}
+		if err := meta.Delete(kTallyThrough); err != nil {
+			return err
+		}
+		return meta.Put(kTallyVersion, []byte(station.TallyVersion))
+	})
+}
