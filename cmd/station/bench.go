@@ -48,6 +48,9 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	parcels := fs.Int("parcels", 1_000_000, "parcels stored for the scale benchmark (0 skips it)")
 	drain := fs.Int("drain", 100_000, "queued events for the push drain benchmark (0 skips it)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	memprofile := fs.String("memprofile", "", "write an allocation profile of the whole run to this file")
+	targets := fs.Bool("targets", true, "measure the receive path against bare Fiber + bbolt peers and print the speed targets")
+	hooks := fs.Bool("webhooks", true, "measure carrier webhook latency")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -62,6 +65,15 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if *memprofile != "" {
+		runtime.MemProfileRate = 64 << 10
+		defer func() {
+			if f, err := os.Create(*memprofile); err == nil {
+				pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "station-bench-")
 		if err != nil {
@@ -72,29 +84,21 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "returns station benchmark — %s/%s, %d CPU, scratch %s\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), *dir)
 
-	base, err := baseline(filepath.Join(*dir, "baseline.db"), *dur)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "baseline: plain bbolt, one put per Update: %.0f commits/s, p50 %s, p99 %s\n\n",
-		base.perSec, base.p50.Round(time.Microsecond), base.p99.Round(time.Microsecond))
-
-	fmt.Fprintf(stdout, "%-6s %12s %12s %12s %12s %10s %10s %10s\n", "conc", "commands/s", "× baseline", "receive p50", "receive p99", "p50 ×base", "cmds/commit", "cycles/s")
-	for _, l := range strings.Split(*levels, ",") {
-		c, err := strconv.Atoi(strings.TrimSpace(l))
-		if err != nil || c < 1 {
-			return usageError{"--concurrency: want numbers such as 1,8,64"}
-		}
-		r, err := httpBench(ctx, filepath.Join(*dir, fmt.Sprintf("http-%d", c)), c, *dur)
-		if err != nil {
+	if *targets {
+		if err := targetsBench(ctx, filepath.Join(*dir, "targets"), *dur, stdout); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%-6d %12.0f %12.2f %12s %12s %10.2f %10.2f %10.0f\n", c, r.perSec, r.perSec/base.perSec,
-			r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), float64(r.p50)/float64(base.p50), r.perCommit, r.cycles)
+		fmt.Fprintln(stdout)
 	}
-	fmt.Fprintln(stdout)
-	if err := webhookBench(ctx, filepath.Join(*dir, "webhooks"), 200, *dur, stdout); err != nil {
-		return err
+	if *levels != "" {
+		if err := cycleBench(ctx, *dir, *levels, *dur, stdout); err != nil {
+			return err
+		}
+	}
+	if *hooks {
+		if err := webhookBench(ctx, filepath.Join(*dir, "webhooks"), 200, *dur, stdout); err != nil {
+			return err
+		}
 	}
 	if *drain > 0 {
 		if err := drainBench(ctx, filepath.Join(*dir, "drain"), *drain, stdout); err != nil {
@@ -107,6 +111,33 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// cycleBench runs the whole desk cycle (receive, add unit, inspect,
+// confirm) at each concurrency level against a plain bbolt baseline.
+func cycleBench(ctx context.Context, dir, levels string, dur time.Duration, stdout io.Writer) error {
+	base, err := baseline(filepath.Join(dir, "baseline.db"), dur)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "baseline: plain bbolt, one put per Update: %.0f commits/s, p50 %s, p99 %s\n\n",
+		base.perSec, base.p50.Round(time.Microsecond), base.p99.Round(time.Microsecond))
+
+	fmt.Fprintf(stdout, "%-6s %12s %12s %12s %12s %10s %10s %10s\n", "conc", "commands/s", "× baseline", "receive p50", "receive p99", "p50 ×base", "cmds/commit", "cycles/s")
+	for _, l := range strings.Split(levels, ",") {
+		c, err := strconv.Atoi(strings.TrimSpace(l))
+		if err != nil || c < 1 {
+			return usageError{"--concurrency: want numbers such as 1,8,64"}
+		}
+		r, err := httpBench(ctx, filepath.Join(dir, fmt.Sprintf("http-%d", c)), c, dur)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%-6d %12.0f %12.2f %12s %12s %10.2f %10.2f %10.0f\n", c, r.perSec, r.perSec/base.perSec,
+			r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), float64(r.p50)/float64(base.p50), r.perCommit, r.cycles)
+	}
+	fmt.Fprintln(stdout)
 	return nil
 }
 

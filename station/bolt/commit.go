@@ -214,7 +214,9 @@ func (d *DB) fail(r *request, err error) {
 // becomes an error, so the committer goroutine, and with it the process,
 // lives to answer "could not save" and to log what happened.
 func (d *DB) update(fn func(*bolt.Tx) error) (err error) {
+	start := time.Now()
 	defer func() {
+		d.busy.Add(int64(time.Since(start)))
 		if p := recover(); p != nil {
 			d.log.Error("panic in a write transaction: the data file may be damaged; stop the station and run `station check`",
 				"component", "store", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))

@@ -119,6 +119,7 @@ type DB struct {
 	committed chan struct{}
 	commits   atomic.Uint64 // number of bbolt commits, for metrics and benchmarks
 	evictions atomic.Uint64 // group transactions rolled back to evict a command that failed after writing
+	busy      atomic.Int64  // nanoseconds the committer spent in write transactions, commit included
 	rules     atomic.Pointer[station.RuleSet]
 	ids       *station.IDSource
 
@@ -330,6 +331,11 @@ func (d *DB) Commits() uint64 { return d.commits.Load() }
 // since Open to drop a command that failed after writing; the rest of the
 // group then ran again together.
 func (d *DB) Evictions() uint64 { return d.evictions.Load() }
+
+// Busy returns how long the committer has spent in write transactions
+// since Open, running commands and committing them (page writes and fsync
+// included; bbolt's Stats().TxStats.GetWriteTime() is that part).
+func (d *DB) Busy() time.Duration { return time.Duration(d.busy.Load()) }
 
 // Committed returns a channel closed at the next commit that appends events.
 func (d *DB) Committed() <-chan struct{} {
