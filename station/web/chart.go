@@ -11,11 +11,21 @@ import (
 // serves every figure that is a count or an amount per band, day, hour or
 // category.
 
-// barChart is a titled bar chart.
+// barChart is a titled bar chart. With Series, the bars come in groups of
+// len(Series) side by side (cost beside recovery, per category): the group's
+// label is its first bar's, each bar takes its series' colour, and a legend
+// names the series.
 type barChart struct {
-	Title string
-	Empty string // said instead of bars when every value is 0
-	Bars  []bar
+	Title  string
+	Empty  string // said instead of bars when every value is 0
+	Bars   []bar
+	Series []series
+}
+
+// series is one kind of bar in a grouped chart.
+type series struct {
+	Name   string
+	Colour string
 }
 
 // bar is one bar: its value, the words under it and its colour.
@@ -39,6 +49,7 @@ const (
 // labels are written, so the words never overlap.
 func (c barChart) svg() string {
 	const w, h, top, base = 640, 260, 48, 200
+	per := max(1, len(c.Series))
 	most := 0.0
 	for _, b := range c.Bars {
 		most = max(most, b.Value)
@@ -46,42 +57,74 @@ func (c barChart) svg() string {
 	esc := html.EscapeString
 	var sb strings.Builder
 	var desc []string
-	for _, b := range c.Bars {
-		desc = append(desc, strings.TrimSpace(b.Label+" "+b.Note)+": "+b.Text)
+	for i, b := range c.Bars {
+		first := c.Bars[i-i%per]
+		name := first.Label + " " + first.Note
+		if per > 1 {
+			name += " " + c.Series[i%per].Name
+		}
+		desc = append(desc, strings.TrimSpace(name)+": "+b.Text)
 	}
 	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" aria-labelledby="t d" font-family="system-ui, 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif">`, w, h)
 	fmt.Fprintf(&sb, `<title id="t">%s</title><desc id="d">%s</desc>`, esc(c.Title), esc(strings.Join(desc, "; ")))
 	fmt.Fprintf(&sb, `<rect width="%d" height="%d" fill="#fff"/>`, w, h)
 	fmt.Fprintf(&sb, `<text x="16" y="28" font-size="18" font-weight="600" fill="#1a1a1a">%s</text>`, esc(c.Title))
+	if per > 1 { // the legend, under the title
+		x := 16.0
+		for _, sr := range c.Series {
+			fmt.Fprintf(&sb, `<rect x="%.1f" y="36" width="12" height="12" fill="%s"/><text x="%.1f" y="47" font-size="13" fill="#1a1a1a">%s</text>`, x, sr.Colour, x+16, esc(sr.Name))
+			x += 28 + textWidth(sr.Name, 13)
+		}
+	}
 	fmt.Fprintf(&sb, `<line x1="16" y1="%d" x2="%d" y2="%d" stroke="#555"/>`, base, w-16, base)
 	if len(c.Bars) > 0 {
-		slot := float64(w-32) / float64(len(c.Bars))
+		groups := (len(c.Bars) + per - 1) / per
+		slot := float64(w-32) / float64(groups)
 		barW := min(96, slot*0.7)
-		every := 1 + (len(c.Bars)-1)/8 // at most about eight labels
+		if per > 1 {
+			barW = min(48, slot*0.8/float64(per))
+		}
+		every := 1 + (groups-1)/8 // at most about eight labels
 		size := 15
-		if len(c.Bars) > 8 {
+		if groups > 8 || per > 2 {
 			size = 13
 		}
+		textSize := size + 3
+		if per > 1 {
+			textSize = 12
+		}
 		for i, b := range c.Bars {
+			g, k := i/per, i%per
 			fill := b.Colour
+			if per > 1 && fill == "" {
+				fill = c.Series[k].Colour
+			}
 			if fill == "" {
 				fill = colourInfo
 			}
-			x := 16 + float64(i)*slot + (slot-barW)/2
+			x := 16 + float64(g)*slot + (slot-barW*float64(per))/2 + float64(k)*barW
 			bh := 0.0
 			if most > 0 {
 				bh = b.Value * float64(base-top-24) / most
 			}
 			mid := x + barW/2
 			fmt.Fprintf(&sb, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>`, x, base-bh, barW, bh, fill)
-			if i%every == 0 || len(c.Bars) <= 8 {
-				if b.Text != "" {
-					fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" font-size="%d" font-weight="700" text-anchor="middle" fill="#1a1a1a">%s</text>`, mid, base-bh-8, size+3, esc(b.Text))
-				}
-				fmt.Fprintf(&sb, `<text x="%.1f" y="%d" font-size="%d" text-anchor="middle" fill="#1a1a1a">%s</text>`, mid, base+22, size, esc(b.Label))
-				if b.Note != "" {
-					fmt.Fprintf(&sb, `<text x="%.1f" y="%d" font-size="%d" font-weight="600" text-anchor="middle" fill="%s">%s</text>`, mid, base+44, size, fill, esc(b.Note))
-				}
+			if g%every != 0 && groups > 8 {
+				continue
+			}
+			if b.Text != "" {
+				fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" font-size="%d" font-weight="700" text-anchor="middle" fill="#1a1a1a">%s</text>`, mid, base-bh-8, textSize, esc(b.Text))
+			}
+			if k != 0 {
+				continue
+			}
+			centre := 16 + float64(g)*slot + slot/2
+			if per == 1 {
+				centre = mid
+			}
+			fmt.Fprintf(&sb, `<text x="%.1f" y="%d" font-size="%d" text-anchor="middle" fill="#1a1a1a">%s</text>`, centre, base+22, size, esc(b.Label))
+			if b.Note != "" {
+				fmt.Fprintf(&sb, `<text x="%.1f" y="%d" font-size="%d" font-weight="600" text-anchor="middle" fill="%s">%s</text>`, centre, base+44, size, fill, esc(b.Note))
 			}
 		}
 	}
@@ -90,4 +133,18 @@ func (c barChart) svg() string {
 	}
 	sb.WriteString(`</svg>`)
 	return sb.String()
+}
+
+// textWidth estimates how wide s is written at size: a Chinese character
+// is about size wide, a Latin letter about half.
+func textWidth(s string, size float64) float64 {
+	wd := 0.0
+	for _, r := range s {
+		if r < 0x2E80 {
+			wd += size * 0.55
+		} else {
+			wd += size
+		}
+	}
+	return wd
 }
