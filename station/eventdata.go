@@ -98,6 +98,11 @@ type UnitInspectedData struct {
 	Category       string         `json:"category"`
 	Notes          string         `json:"notes"`
 	OverrideReason string         `json:"override_reason,omitempty"` // when the grade or disposition differs from the suggestion
+	// Name, Reason (the customer's reason code) and Channel (the order's)
+	// let the station's figures count the unit from the event alone.
+	Name    string `json:"name,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	Channel string `json:"channel,omitempty"`
 }
 
 // EventType implements EventData.
@@ -109,6 +114,10 @@ type UnitRegradedData struct {
 	UnitInspectedData
 	PreviousGrade  string `json:"previous_grade"`
 	OverrideReason string `json:"override_reason"`
+	// Previous is the result this regrade replaces, so running aggregates
+	// move the unit's counts from it to the new one instead of counting
+	// the unit twice.
+	Previous *Result `json:"previous,omitempty"`
 }
 
 // EventType implements EventData.

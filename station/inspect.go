@@ -368,8 +368,18 @@ func Confirm(tx Tx, env Env, unitID string, in ConfirmInput) (*Unit, error) {
 	}
 	res := &Result{Grade: grade, Disposition: disp, Findings: findings, Refund: refund, Inspector: env.Actor,
 		InspectedAt: env.Now(), Override: override, OverrideReason: strings.TrimSpace(in.OverrideReason)}
+	res.FirstInspectedAt = res.InspectedAt
+	if gi.RMA != nil {
+		res.Reason, res.Channel = gi.RMA.Reason.Code, gi.RMA.Channel
+	}
+	var previous *Result
 	if regrade {
-		res.PreviousGrade = u.Result.Grade
+		previous = u.Result
+		res.PreviousGrade = previous.Grade
+		res.FirstInspectedAt = previous.FirstAt()
+		if !previous.FirstInspectedAt.IsZero() { // else stored before results kept them: today's RMA says
+			res.Reason, res.Channel = previous.Reason, previous.Channel
+		}
 	}
 	u.Result, u.Status = res, UnitInspected
 	if err := tx.PutUnit(u); err != nil {
@@ -379,14 +389,14 @@ func Confirm(tx Tx, env Env, unitID string, in ConfirmInput) (*Unit, error) {
 		UnitID: u.ID, ParcelID: u.ParcelID, RMA: optional(u.RMA), Line: u.Line, SKU: u.SKU,
 		Serial: u.Serial, Checklist: u.Checklist, Findings: findings, Grade: grade, Disposition: disp,
 		Refund: refund, Inspector: env.Actor, SuggestedGrade: s.Grade, RulesVersion: s.RulesVersion,
-		Category: u.Category, Notes: u.Notes,
+		Category: u.Category, Notes: u.Notes, Name: u.Name, Reason: res.Reason, Channel: res.Channel,
 	}
 	if override {
 		inspected.OverrideReason = res.OverrideReason
 	}
 	var data EventData = inspected
 	if regrade {
-		data = UnitRegradedData{UnitInspectedData: inspected, PreviousGrade: res.PreviousGrade, OverrideReason: res.OverrideReason}
+		data = UnitRegradedData{UnitInspectedData: inspected, PreviousGrade: res.PreviousGrade, OverrideReason: res.OverrideReason, Previous: previous}
 	}
 	if err := env.emit(tx, "unit/"+u.ID, data); err != nil {
 		return nil, err

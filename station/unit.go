@@ -48,6 +48,24 @@ type Result struct {
 	Override       bool         `json:"override,omitempty"`
 	OverrideReason string       `json:"override_reason,omitempty"`
 	PreviousGrade  string       `json:"previous_grade,omitempty"`
+	// FirstInspectedAt is when the unit was first confirmed; a regrade keeps
+	// it, so the unit stays counted on the day it was inspected. Zero in a
+	// result stored before it was kept (and so never counted).
+	FirstInspectedAt time.Time `json:"first_inspected_at"`
+	// Reason and Channel are the customer's reason code and the order's
+	// channel, from the RMA when the unit was first confirmed ("" without
+	// one); a regrade keeps them, so its counts move within the same rows.
+	Reason  string `json:"reason,omitempty"`
+	Channel string `json:"channel,omitempty"`
+}
+
+// FirstAt is when the unit was first confirmed (InspectedAt for a result
+// stored before FirstInspectedAt was kept).
+func (r *Result) FirstAt() time.Time {
+	if r.FirstInspectedAt.IsZero() {
+		return r.InspectedAt
+	}
+	return r.FirstInspectedAt
 }
 
 // Photo is a picture attached to a unit, stored by content hash.

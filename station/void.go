@@ -25,6 +25,10 @@ type UnitVoidedData struct {
 	Reason    string  `json:"reason"`
 	Confirmed bool    `json:"confirmed"`
 	Grade     string  `json:"grade,omitempty"`
+	// Category and Result (the confirmed result taken back, when Confirmed)
+	// let running aggregates take the unit out of the counts it was in.
+	Category string  `json:"category,omitempty"`
+	Result   *Result `json:"result,omitempty"`
 }
 
 // VoidUnit takes a unit scanned by mistake back out of its open parcel. A
@@ -65,6 +69,9 @@ func VoidUnit(tx Tx, env Env, unitID string, in VoidInput) (*Unit, error) {
 	data := UnitVoidedData{UnitID: u.ID, ParcelID: u.ParcelID, RMA: optional(u.RMA), Line: u.Line, SKU: u.SKU, Reason: reason, Confirmed: confirmed}
 	if u.Result != nil {
 		data.Grade = u.Result.Grade
+	}
+	if confirmed {
+		data.Category, data.Result = u.Category, u.Result
 	}
 	u.Status, u.VoidedAt, u.VoidedBy, u.VoidReason = UnitVoided, &now, env.Actor, reason
 	if err := leaveContainer(tx, u); err != nil {
