@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -117,7 +116,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return err
 	}
 	defer db.Close()
-	env := station.Env{StationID: db.StationID(), Actor: "system:import", Role: station.RoleAdmin, Now: time.Now, NewID: station.NewIDSource(time.Now, rand.Reader).New}
+	env := db.Clock().Env(db.StationID(), "system:import", station.RoleAdmin)
 	// One transaction: a kill, a full disk or a failing record part way
 	// leaves the data exactly as it was, never half imported.
 	fmt.Fprintf(stderr, "all %d records are valid; writing them in one transaction (an interruption imports none of them)\n", len(list))

@@ -25,8 +25,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	log := newLogger(stderr, cfg.LogLevel)
+	// The one clock and id source of this process: the store, the web
+	// server (sessions included) and every background loop read it.
+	clk := station.NewClock(time.Now, rand.Reader)
 	db, err := bolt.Open(dbPath(cfg.Data), bolt.Options{StationID: cfg.StationID, Logger: log, MaxSize: cfg.MaxDBMB << 20,
-		ResumeFromFeed: cfg.CentralURL == ""})
+		ResumeFromFeed: cfg.CentralURL == "", Now: clk.Now, NewID: clk.NewID})
 	if err != nil {
 		return explainDamage(err, cfg.Data)
 	}
@@ -64,13 +67,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	wctx, cancel := context.WithCancel(context.Background())
 	w := &workers{cancel: cancel}
 	defer w.stop()
-	client, link, err := startSync(w, wctx, db, cfg, reg, log)
+	client, link, err := startSync(w, wctx, db, clk, cfg, reg, log)
 	if err != nil {
 		return err
 	}
 	spooler := labels.NewSpooler(db, log)
+	spooler.Now = clk.Now
 	w.start(wctx, "print", log, spooler.Run)
-	webCfg := web.Config{Store: db, Sessions: db, Accounts: db, FirstAdmin: db, Printing: db, Backups: db, Logger: log, Registry: reg, Hooks: hooks, Location: loc, Sync: link,
+	webCfg := web.Config{Store: db, Sessions: db, Accounts: db, FirstAdmin: db, Printing: db, Backups: db, Now: clk.Now, NewID: clk.NewID, Logger: log, Registry: reg, Hooks: hooks, Location: loc, Sync: link,
 		Labels: labelRenderer{}, Spooler: spooler, TrustedProxies: cfg.Proxies, Ready: w.ready,
 		Ageing: station.AgeTargets{Target: cfg.AgeTarget, Alarm: cfg.AgeAlarm}}
 	if cfg.CentralURL != "" {
@@ -82,10 +86,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		webCfg.SetupCode = newSetupCode()
 	}
 	srv := web.New(webCfg)
-	w.start(wctx, "prune", log, pruneState(db, log, func(err error) { w.report("prune", err) }))
-	w.start(wctx, "inbound", log, sweepInbound(db, station.InboundPolicy{DockGrace: cfg.DockGrace, StuckAfter: cfg.StuckAfter}, log,
+	w.start(wctx, "prune", log, pruneState(db, clk, log, func(err error) { w.report("prune", err) }))
+	w.start(wctx, "inbound", log, sweepInbound(db, clk, station.InboundPolicy{DockGrace: cfg.DockGrace, StuckAfter: cfg.StuckAfter}, log,
 		func(err error) { w.report("inbound", err) }))
-	if p := carrierPoller(db, getenv, cfg.PollQuiet, log); p != nil {
+	if p := carrierPoller(db, clk, getenv, cfg.PollQuiet, log); p != nil {
 		w.start(wctx, "poll", log, p.Run)
 	}
 	for name := range hooks {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -121,14 +120,13 @@ func carrierHooks(getenv func(string) string) (map[string]web.CarrierHook, error
 }
 
 // systemEnv is the Env of the station's own background work.
-func systemEnv(db *bolt.DB, actor string) station.Env {
-	return station.Env{StationID: db.StationID(), Actor: actor, Role: station.RoleAdmin, Now: time.Now,
-		NewID: station.NewIDSource(time.Now, rand.Reader).New}
+func systemEnv(db *bolt.DB, clk station.Clock, actor string) station.Env {
+	return clk.Env(db.StationID(), actor, station.RoleAdmin)
 }
 
 // sweepInbound raises "not found at dock" and "stuck" exceptions every minute.
-func sweepInbound(db *bolt.DB, pol station.InboundPolicy, log *slog.Logger, report func(error)) func(context.Context) error {
-	env := systemEnv(db, "system:inbound")
+func sweepInbound(db *bolt.DB, clk station.Clock, pol station.InboundPolicy, log *slog.Logger, report func(error)) func(context.Context) error {
+	env := systemEnv(db, clk, "system:inbound")
 	return func(ctx context.Context) error {
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
@@ -187,7 +185,7 @@ func (p pollSink) ApplyTracking(ctx context.Context, updates []station.TrackingU
 }
 
 // carrierPoller returns the poller for the tracking API configured, or nil.
-func carrierPoller(db *bolt.DB, getenv func(string) string, quiet time.Duration, log *slog.Logger) *poll.Poller {
+func carrierPoller(db *bolt.DB, clk station.Clock, getenv func(string) string, quiet time.Duration, log *slog.Logger) *poll.Poller {
 	trackers := map[string]poll.Tracker{}
 	provider := ""
 	if c, k := getenv("STATION_POLL_KUAIDI100_CUSTOMER"), getenv("STATION_POLL_KUAIDI100_KEY"); c != "" && k != "" {
@@ -202,8 +200,8 @@ func carrierPoller(db *bolt.DB, getenv func(string) string, quiet time.Duration,
 	if provider == "" {
 		return nil
 	}
-	return &poll.Poller{Source: pollSource{db: db, quiet: quiet, provider: provider}, Sink: pollSink{db: db, env: systemEnv(db, "system:poll")},
-		Trackers: trackers, Logger: log}
+	return &poll.Poller{Source: pollSource{db: db, quiet: quiet, provider: provider}, Sink: pollSink{db: db, env: systemEnv(db, clk, "system:poll")},
+		Trackers: trackers, Logger: log, Now: clk.Now}
 }
 
 // syncLink is the central link as the web layer shows it.
@@ -220,19 +218,19 @@ func (s syncLink) Parked(limit int) ([]station.ParkedEvent, error)       { retur
 // startSync builds the central client, the event push and the RMA pull.
 // Without a central URL they run too, report "not configured" and keep the
 // backlog counted, so configuring central later needs only a restart.
-func startSync(w *workers, ctx context.Context, db *bolt.DB, cfg Config, reg prometheus.Registerer, log *slog.Logger) (*central.Client, syncLink, error) {
+func startSync(w *workers, ctx context.Context, db *bolt.DB, clk station.Clock, cfg Config, reg prometheus.Registerer, log *slog.Logger) (*central.Client, syncLink, error) {
 	client, err := central.New(central.Config{BaseURL: cfg.CentralURL, StationID: db.StationID(), Token: cfg.CentralToken,
-		Logger: log, Registerer: reg})
+		Logger: log, Registerer: reg, Now: clk.Now})
 	if err != nil {
 		return nil, syncLink{}, err
 	}
 	pusher, err := central.NewPusher(client, db, db, central.PushOptions{Logger: log, Registerer: reg,
-		Backoff: central.Backoff{Cap: cfg.SyncBackoff}})
+		Backoff: central.Backoff{Cap: cfg.SyncBackoff}, Timing: central.Timing{Now: clk.Now}})
 	if err != nil {
 		return nil, syncLink{}, err
 	}
 	puller, err := central.NewPuller(client, db, central.PullOptions{Logger: log, Registerer: reg,
-		Interval: cfg.PullEvery, Backoff: central.Backoff{Cap: cfg.SyncBackoff}})
+		Interval: cfg.PullEvery, Backoff: central.Backoff{Cap: cfg.SyncBackoff}, Timing: central.Timing{Now: clk.Now}})
 	if err != nil {
 		return nil, syncLink{}, err
 	}
@@ -259,13 +257,13 @@ func (labelRenderer) Sheet(w io.Writer, list []station.LabelContent, size string
 // pruneState removes expired sessions, idempotency records (kept two days,
 // never under one) and carrier delivery keys (kept 30 days) once a minute, a
 // bounded batch of each per pass, so the data file does not grow with them.
-func pruneState(db *bolt.DB, log *slog.Logger, report func(error)) func(context.Context) error {
+func pruneState(db *bolt.DB, clk station.Clock, log *slog.Logger, report func(error)) func(context.Context) error {
 	p := db.NewPruner(bolt.PrunePolicy{SessionIdle: web.DefaultIdleTimeout, Idempotency: 48 * time.Hour, TrackingSeen: 30 * 24 * time.Hour})
 	return func(ctx context.Context) error {
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
 		for {
-			res, err := p.Pass(time.Now())
+			res, err := p.Pass(clk.Now())
 			report(passError(err))
 			if err != nil {
 				log.Error("pruning expired records failed; retrying in a minute", "component", "prune", "err", err)

@@ -77,7 +77,11 @@ type Options struct {
 	// left the station; otherwise a different id is ErrStationID.
 	StationID string
 	Logger    *slog.Logger
-	Now       func() time.Time
+	// Now and NewID are the station's one clock and id source
+	// (station.Clock), shared with the web server and the workers. Nil:
+	// the wall clock, and an IDSource of the store's own over Now.
+	Now   func() time.Time
+	NewID func() string
 	// MaxSize caps the data file in bytes (0: no cap), so a runaway backlog
 	// fills the cap rather than the disk the operating system needs.
 	MaxSize int
@@ -121,7 +125,7 @@ type DB struct {
 	evictions atomic.Uint64 // group transactions rolled back to evict a command that failed after writing
 	busy      atomic.Int64  // nanoseconds the committer spent in write transactions, commit included
 	rules     atomic.Pointer[station.RuleSet]
-	ids       *station.IDSource
+	newID     func() string
 
 	warnings   []string     // survivable findings of the structure check at Open
 	maxSize    int64        // --max-db-mb in bytes: the data file and the photos together (0: no cap)
@@ -138,6 +142,9 @@ func Open(path string, opts Options) (*DB, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.NewID == nil {
+		opts.NewID = station.NewIDSource(opts.Now, rand.Reader).New
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
@@ -174,7 +181,7 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	d := &DB{path: path, maxSize: int64(opts.MaxSize), log: opts.Logger, now: opts.Now, resumeFromFeed: opts.ResumeFromFeed, reqs: make(chan *request, 1024),
-		stop: make(chan struct{}), committed: make(chan struct{}), ids: station.NewIDSource(opts.Now, rand.Reader)}
+		stop: make(chan struct{}), committed: make(chan struct{}), newID: opts.NewID}
 	d.warnings = warnings
 	if err := d.open(opts); err != nil {
 		return nil, err

@@ -77,7 +77,7 @@ func (d *DB) QueuePrint(ctx context.Context, actor string, req station.PrintRequ
 		var jobs []station.PrintJob
 		for i := 0; i < req.Copies; i++ {
 			now := d.now()
-			j := station.PrintJob{ID: d.ids.New(), Printer: req.Printer, Content: *content, State: station.JobQueued,
+			j := station.PrintJob{ID: d.newID(), Printer: req.Printer, Content: *content, State: station.JobQueued,
 				CreatedAt: now, UpdatedAt: now, Actor: actor}
 			if err := putJob(t, &j); err != nil {
 				return nil, err
@@ -103,7 +103,7 @@ func (d *DB) Reprint(ctx context.Context, actor, id string) (*station.PrintJob, 
 			return nil, station.Errorf(station.ENotFound, "no print job %q", id).Coded("not_found_job", "id", id)
 		}
 		now := d.now()
-		j := station.PrintJob{ID: d.ids.New(), Printer: old.Printer, Content: old.Content, State: station.JobQueued, CreatedAt: now, UpdatedAt: now, Actor: actor}
+		j := station.PrintJob{ID: d.newID(), Printer: old.Printer, Content: old.Content, State: station.JobQueued, CreatedAt: now, UpdatedAt: now, Actor: actor}
 		return &j, putJob(t, &j)
 	})
 	if err != nil {

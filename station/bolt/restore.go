@@ -85,7 +85,7 @@ func Restore(dataPath, from string, now time.Time, stationID string) (*RestoreRe
 		return nil, err
 	}
 	res := &RestoreResult{}
-	if err := stage(from, staging, res); err != nil {
+	if err := stage(from, staging, res, now); err != nil {
 		os.RemoveAll(staging)
 		return nil, fmt.Errorf("nothing restored, nothing was changed: %w", err)
 	}
@@ -107,7 +107,7 @@ func Restore(dataPath, from string, now time.Time, stationID string) (*RestoreRe
 }
 
 // stage unpacks and checks the backup at from into staging.
-func stage(from, staging string, res *RestoreResult) error {
+func stage(from, staging string, res *RestoreResult, now time.Time) error {
 	tarred, err := isTar(from)
 	if err != nil {
 		return fmt.Errorf("open the backup: %w", err)
@@ -137,7 +137,7 @@ func stage(from, staging string, res *RestoreResult) error {
 		}
 		return err
 	}
-	if err := checkStaged(db); err != nil {
+	if err := checkStaged(db, now); err != nil {
 		return fmt.Errorf("the backup %s is damaged: %w", from, err)
 	}
 	// Everything staged reaches the disk before the marker commits to it.
@@ -147,7 +147,7 @@ func stage(from, staging string, res *RestoreResult) error {
 // checkStaged runs bbolt's check on the staged database, makes sure it is a
 // station's, gives it a new epoch and marks it as waiting for central's
 // position (resume.go).
-func checkStaged(path string) (err error) {
+func checkStaged(path string, now time.Time) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if p := recover(); p != nil {
@@ -173,7 +173,7 @@ func checkStaged(path string) (err error) {
 			if err := tx.Bucket(bMeta).Put([]byte("epoch"), []byte(randomHex(8))); err != nil {
 				return err
 			}
-			return markRestored(tx, time.Now()) // resume.go: read central's position before pushing
+			return markRestored(tx, now) // resume.go: read central's position before pushing
 		})
 	}
 	if cerr := db.Close(); err == nil {

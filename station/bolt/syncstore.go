@@ -16,8 +16,13 @@ var (
 )
 
 func (d *DB) systemEnv(actor string) station.Env {
-	return station.Env{StationID: d.stationID, Actor: actor, Role: station.RoleAdmin, Now: d.now, NewID: d.ids.New}
+	return d.Clock().Env(d.stationID, actor, station.RoleAdmin)
 }
+
+// Clock is the clock and id source the store was opened with (Options.Now
+// and NewID), for a command-line tool that writes through the store and
+// must not start a second id source beside it.
+func (d *DB) Clock() station.Clock { return station.Clock{Now: d.now, NewID: d.newID} }
 
 // PushState returns the event push's durable state.
 func (d *DB) PushState(context.Context) (station.PushState, error) {

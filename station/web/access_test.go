@@ -40,9 +40,11 @@ func allowed(role, need string) bool {
 // answer is what the role allows, and a refused request changes nothing.
 func TestEveryRouteEveryRole(t *testing.T) {
 	logs := &syncBuffer{}
+	t0 := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	clk := &clock{t: t0}
 	h := newHarness(t, func(c *web.Config) {
 		c.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		c.IdleTimeout = 300 * time.Millisecond
+		c.Now = clk.now
 	})
 	if _, err := h.db.AddUser(station.User{Username: "zhao.lei", Role: "operator"}, "8642", ""); err != nil {
 		t.Fatal(err)
@@ -53,7 +55,7 @@ func TestEveryRouteEveryRole(t *testing.T) {
 	}
 	expired := newBrowser(t, h)
 	h.must(200, expired.login("zhao.lei", "8642"))
-	time.Sleep(400 * time.Millisecond) // idle past the timeout
+	clk.set(t0.Add(web.DefaultIdleTimeout + time.Second)) // idle past the timeout
 	h.token["revoked"] = revokedSecret
 
 	var doc struct {

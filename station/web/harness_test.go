@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"net"
@@ -29,7 +30,11 @@ type harness struct {
 
 func newHarness(t testing.TB, tweak ...func(*web.Config)) *harness {
 	t.Helper()
-	db, err := bolt.Open(filepath.Join(t.TempDir(), "station.db"), bolt.Options{StationID: "st-test"})
+	// One clock and one id source for the store and the server, as
+	// cmd/station wires them; a tweak that sets Config.Now moves both.
+	now := time.Now
+	clk := station.NewClock(func() time.Time { return now() }, rand.Reader)
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "station.db"), bolt.Options{StationID: "st-test", Now: clk.Now, NewID: clk.NewID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,6 +42,10 @@ func newHarness(t testing.TB, tweak ...func(*web.Config)) *harness {
 	for _, f := range tweak {
 		f(&cfg)
 	}
+	if cfg.Now != nil {
+		now = cfg.Now
+	}
+	cfg.Now, cfg.NewID = clk.Now, clk.NewID
 	srv := web.New(cfg)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

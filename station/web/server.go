@@ -74,7 +74,12 @@ type CarrierHook interface {
 type Config struct {
 	Store  Store
 	Logger *slog.Logger
-	Now    func() time.Time
+	// Now and NewID are the station's one clock and id source
+	// (station.Clock), shared with the store and the workers: sessions,
+	// events and records made here read the same time. Nil: the wall clock,
+	// and an IDSource of the server's own over Now.
+	Now   func() time.Time
+	NewID func() string
 	// Registry receives the web metrics; the caller owns it.
 	Registry *prometheus.Registry
 	// Lookup is optional: without it unknown parcels stay unmatched until the pull.
@@ -142,8 +147,6 @@ type Server struct {
 	proxies []netip.Prefix
 	setup   *setup // the one-time setup code for the first admin
 
-	ids *station.IDSource
-
 	// life ends when Shutdown begins: every request's context derives from
 	// it, so a long poll answers at once instead of holding the shutdown.
 	life    context.Context
@@ -176,6 +179,9 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.NewID == nil {
+		cfg.NewID = station.NewIDSource(cfg.Now, rand.Reader).New
+	}
 	if cfg.HandlerTimeout == 0 {
 		cfg.HandlerTimeout = 15 * time.Second
 	}
@@ -192,7 +198,7 @@ func New(cfg Config) *Server {
 		cfg.IdleTimeout = DefaultIdleTimeout
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, logins: newLimiter(5, time.Minute), setup: newSetup(cfg.SetupCode), touched: map[string]time.Time{},
-		ids: station.NewIDSource(cfg.Now, rand.Reader), proxies: parseProxies(cfg.TrustedProxies)}
+		proxies: parseProxies(cfg.TrustedProxies)}
 	s.life, s.endLife = context.WithCancel(context.Background())
 	s.metrics = &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "station_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"}),
@@ -322,7 +328,7 @@ func (s *Server) env(c *fiber.Ctx) station.Env {
 	return station.Env{StationID: s.cfg.Store.StationID(), Actor: id.Actor, Role: id.Role, Now: s.now, NewID: s.newID}
 }
 
-func (s *Server) newID() string { return s.ids.New() }
+func (s *Server) newID() string { return s.cfg.NewID() }
 
 // command runs fn as one durable command with the request's Idempotency-Key
 // and answers with its result: 201 when it created something, else 200.
