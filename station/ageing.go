@@ -91,9 +91,79 @@ type AgeingBoard struct {
 	Parcels          []AgedParcel `json:"parcels"` // late and due soon, oldest first
 }
 
-// Ageing ages open parcels (as the open-parcel index lists them) at now. It
-// reads only each parcel's units and exceptions.
-func Ageing(tx Tx, open []*Parcel, now time.Time, t AgeTargets) (*AgeingBoard, error) {
+// OpenParcel is what the ageing board needs of one open parcel: the store
+// keeps it in its open-parcel index, refreshed in the transaction of every
+// command that changes the parcel, its units or its exceptions, so the board
+// reads one small record per open parcel instead of the parcel, its units
+// and its exceptions.
+type OpenParcel struct {
+	ID         string    `json:"id"`
+	Tracking   string    `json:"tracking,omitempty"`
+	RMA        string    `json:"rma,omitempty"`
+	ReceivedAt time.Time `json:"received_at"`
+	// Waiting is the stage the parcel is in (see WaitInspection…) and
+	// StageSince when that stage began; Exceptions are the codes of its open
+	// exceptions.
+	Waiting    string    `json:"waiting"`
+	StageSince time.Time `json:"stage_since"`
+	Exceptions []string  `json:"exceptions,omitempty"`
+}
+
+// OpenParcelOf finds the stage open parcel p is in from its units and
+// exceptions: an open exception first, then a unit to inspect, then one to
+// put away, then the parcel to close.
+func OpenParcelOf(tx Tx, p *Parcel) (*OpenParcel, error) {
+	o := &OpenParcel{ID: p.ID, Tracking: p.Tracking, RMA: p.RMA, ReceivedAt: p.ReceivedAt}
+	excs, err := tx.ExceptionsByParcel(p.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range excs {
+		if e.State != ExOpen {
+			continue
+		}
+		if o.Waiting != WaitException || e.OpenedAt.Before(o.StageSince) {
+			o.StageSince = e.OpenedAt
+		}
+		o.Waiting = WaitException
+		o.Exceptions = append(o.Exceptions, e.Code)
+	}
+	if o.Waiting != "" {
+		return o, nil
+	}
+	units, err := tx.UnitsByParcel(p.ID)
+	if err != nil {
+		return nil, err
+	}
+	units = liveUnits(units)
+	o.Waiting, o.StageSince = WaitInspection, p.ReceivedAt
+	if len(units) == 0 {
+		return o, nil
+	}
+	var lastConfirmed time.Time
+	putAway := true
+	for _, u := range units {
+		if u.Status != UnitInspected || u.Result == nil {
+			return o, nil // still being inspected: the clock of the stage runs from receipt
+		}
+		if u.Result.InspectedAt.After(lastConfirmed) {
+			lastConfirmed = u.Result.InspectedAt
+		}
+		if u.Location == "" {
+			putAway = false
+		}
+	}
+	o.StageSince = lastConfirmed
+	if putAway {
+		o.Waiting = WaitClose
+	} else {
+		o.Waiting = WaitPutAway
+	}
+	return o, nil
+}
+
+// Ageing ages the open parcels (as the open-parcel index keeps them) at now.
+func Ageing(open []OpenParcel, now time.Time, t AgeTargets) *AgeingBoard {
 	b := &AgeingBoard{At: now, TargetSeconds: secs(t.Target), AlarmSeconds: secs(t.Alarm),
 		DueWindowSeconds: secs(AgeingDueWindow), Parcels: []AgedParcel{}}
 	due := max(t.Target-AgeingDueWindow, 0)
@@ -103,10 +173,8 @@ func Ageing(tx Tx, open []*Parcel, now time.Time, t AgeTargets) (*AgeingBoard, e
 		{State: AgeLate, FromSeconds: b.TargetSeconds, ToSeconds: b.AlarmSeconds},
 		{State: AgeAlarm, FromSeconds: b.AlarmSeconds},
 	}
-	for _, p := range open {
-		if p.Status != ParcelOpen {
-			continue
-		}
+	for i := range open {
+		p := &open[i]
 		age := now.Sub(p.ReceivedAt)
 		b.Open++
 		if s := secs(age); s > b.OldestSeconds {
@@ -133,13 +201,9 @@ func Ageing(tx Tx, open []*Parcel, now time.Time, t AgeTargets) (*AgeingBoard, e
 		if state == AgeOnTime {
 			continue
 		}
-		a := AgedParcel{ParcelID: p.ID, Tracking: p.Tracking, RMA: p.RMA, ReceivedAt: p.ReceivedAt,
-			AgeSeconds: secs(age), State: state, LateInSecs: secs(t.Target - age)}
-		if err := waitReason(tx, p, &a); err != nil {
-			return nil, err
-		}
-		a.StageSeconds = secs(now.Sub(a.StageSince))
-		b.Parcels = append(b.Parcels, a)
+		b.Parcels = append(b.Parcels, AgedParcel{ParcelID: p.ID, Tracking: p.Tracking, RMA: p.RMA, ReceivedAt: p.ReceivedAt,
+			AgeSeconds: secs(age), State: state, LateInSecs: secs(t.Target - age),
+			Waiting: p.Waiting, StageSince: p.StageSince, StageSeconds: secs(now.Sub(p.StageSince)), Exceptions: p.Exceptions})
 	}
 	sort.SliceStable(b.Parcels, func(i, j int) bool {
 		if !b.Parcels[i].ReceivedAt.Equal(b.Parcels[j].ReceivedAt) {
@@ -147,58 +211,7 @@ func Ageing(tx Tx, open []*Parcel, now time.Time, t AgeTargets) (*AgeingBoard, e
 		}
 		return b.Parcels[i].ParcelID < b.Parcels[j].ParcelID
 	})
-	return b, nil
-}
-
-// waitReason finds the stage an open parcel is in and when it began: an open
-// exception first, then a unit to inspect, then one to put away.
-func waitReason(tx Tx, p *Parcel, a *AgedParcel) error {
-	excs, err := tx.ExceptionsByParcel(p.ID)
-	if err != nil {
-		return err
-	}
-	for _, e := range excs {
-		if e.State != ExOpen {
-			continue
-		}
-		if a.Waiting != WaitException || e.OpenedAt.Before(a.StageSince) {
-			a.StageSince = e.OpenedAt
-		}
-		a.Waiting = WaitException
-		a.Exceptions = append(a.Exceptions, e.Code)
-	}
-	if a.Waiting != "" {
-		return nil
-	}
-	units, err := tx.UnitsByParcel(p.ID)
-	if err != nil {
-		return err
-	}
-	units = liveUnits(units)
-	a.Waiting, a.StageSince = WaitInspection, p.ReceivedAt
-	if len(units) == 0 {
-		return nil
-	}
-	var lastConfirmed time.Time
-	putAway := true
-	for _, u := range units {
-		if u.Status != UnitInspected || u.Result == nil {
-			return nil // still being inspected: the clock of the stage runs from receipt
-		}
-		if u.Result.InspectedAt.After(lastConfirmed) {
-			lastConfirmed = u.Result.InspectedAt
-		}
-		if u.Location == "" {
-			putAway = false
-		}
-	}
-	a.StageSince = lastConfirmed
-	if putAway {
-		a.Waiting = WaitClose
-	} else {
-		a.Waiting = WaitPutAway
-	}
-	return nil
+	return b
 }
 
 func secs(d time.Duration) int64 { return int64(d / time.Second) }

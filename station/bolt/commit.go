@@ -241,8 +241,15 @@ func (d *DB) runOne(t *txn, r *request) (res any, err error) {
 			err = &station.Error{Code: station.EInternal, Key: "internal", Message: "internal error", Err: fmt.Errorf("panic in command: %v", p)}
 		}
 	}()
+	run := func(t *txn) (any, error) {
+		res, err := r.run(t)
+		if err == nil {
+			err = t.refreshOpen()
+		}
+		return res, err
+	}
 	if r.idem == nil {
-		return r.run(t)
+		return run(t)
 	}
 	b := t.tx.Bucket(bIdem)
 	k := key(r.idem.Principal, r.idem.Key)
@@ -255,7 +262,7 @@ func (d *DB) runOne(t *txn, r *request) (res any, err error) {
 		}
 		return &station.Replayed{Created: rec.Created, Body: rec.Body}, nil
 	}
-	res, err = r.run(t)
+	res, err = run(t)
 	if err != nil {
 		return nil, err
 	}

@@ -24,7 +24,7 @@ import (
 
 // SchemaVersion is the version of the stored encoding this code writes.
 // Open migrates older files forward, one step at a time.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // Bucket names.
 var (
@@ -312,7 +312,8 @@ func (d *DB) init(stationID string) error {
 // migrations[v] moves a file from schema v to v+1. Version 0 is a new file.
 var migrations = []func(*bolt.Tx) error{
 	func(*bolt.Tx) error { return nil },
-	indexPlaces, // 1 → 2: units by location, open parcels by age, RMAs by phone tail
+	indexPlaces,    // 1 → 2: units by location, open parcels by age, RMAs by phone tail
+	ageOpenParcels, // 2 → 3: what the ageing board needs, kept in the open-parcel index
 }
 
 // OpenWarnings returns what the structure check at Open found and bbolt

@@ -66,11 +66,38 @@ func openParcelKey(p *station.Parcel) []byte {
 	return append(k, p.ID...)
 }
 
-func indexOpenParcel(b *bolt.Bucket, p *station.Parcel) error {
-	if p.Status == station.ParcelOpen {
-		return b.Put(openParcelKey(p), nil)
+// indexOpenParcel keeps p's entry in the open-parcel index: for an open
+// parcel, what the ageing board needs of it (station.OpenParcel), found from
+// its units and exceptions; a closed parcel leaves the index.
+func (t *txn) indexOpenParcel(p *station.Parcel) error {
+	if p.Status != station.ParcelOpen {
+		return t.b(bParcelOpen).Delete(openParcelKey(p))
 	}
-	return b.Delete(openParcelKey(p))
+	o, err := station.OpenParcelOf(t, p)
+	if err != nil {
+		return err
+	}
+	return put(t.b(bParcelOpen), openParcelKey(p), o)
+}
+
+// refreshOpen brings the open-parcel index up to date for the parcels the
+// command touched; it runs when a command has succeeded, so the entry sees
+// every unit and exception the command wrote.
+func (t *txn) refreshOpen() error {
+	for id := range t.touched {
+		p, err := t.Parcel(id)
+		if err != nil {
+			return err
+		}
+		if p == nil || p.Status != station.ParcelOpen {
+			continue // a closed parcel left the index when it was stored
+		}
+		if err := t.indexOpenParcel(p); err != nil {
+			return err
+		}
+	}
+	clear(t.touched)
+	return nil
 }
 
 func indexRMAPhone(b *bolt.Bucket, r *station.ReturnAuthorization) error {
@@ -101,7 +128,10 @@ func indexPlaces(tx *bolt.Tx) error {
 		if err := json.Unmarshal(v, &p); err != nil {
 			return fmt.Errorf("decode parcel %s: %w", k, err)
 		}
-		return indexOpenParcel(tx.Bucket(bParcelOpen), &p)
+		if p.Status != station.ParcelOpen {
+			return nil
+		}
+		return tx.Bucket(bParcelOpen).Put(openParcelKey(&p), nil)
 	})
 	if err != nil {
 		return err
@@ -113,6 +143,52 @@ func indexPlaces(tx *bolt.Tx) error {
 		}
 		return indexRMAPhone(tx.Bucket(bRMAPhone), &r)
 	})
+}
+
+// ageOpenParcels fills the open-parcel index's entries with what the ageing
+// board needs of each open parcel (schema 2 → 3; before, the board read every
+// open parcel, its units and its exceptions at each request).
+func ageOpenParcels(tx *bolt.Tx) error {
+	var ids []string
+	err := tx.Bucket(bParcelOpen).ForEach(func(k, _ []byte) error {
+		ids = append(ids, string(k[8:]))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	t := &txn{tx: tx, write: true}
+	for _, id := range ids {
+		p, err := t.Parcel(id)
+		if err != nil {
+			return err
+		}
+		if p == nil {
+			continue
+		}
+		if err := t.indexOpenParcel(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// OpenParcels lists what the ageing board needs of each parcel received and
+// not yet closed, oldest first, from the open-parcel index alone.
+func (d *DB) OpenParcels(limit int) ([]station.OpenParcel, error) {
+	var out []station.OpenParcel
+	err := d.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bParcelOpen).Cursor()
+		for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
+			var o station.OpenParcel
+			if err := json.Unmarshal(v, &o); err != nil {
+				return fmt.Errorf("decode open parcel %s: %w", k[8:], err)
+			}
+			out = append(out, o)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // WaitingParcels lists parcels received and not yet closed, oldest first:

@@ -29,6 +29,11 @@ type txn struct {
 	oldParcel map[string]string // parcel id → its RMA
 	oldSerial map[string]string // unit id → its serial
 	oldLoc    map[string]string // unit id → its location
+
+	// touched are the parcels whose record, units or exceptions the
+	// command wrote: their entries in the open-parcel index are refreshed
+	// when it ends.
+	touched map[string]bool
 }
 
 type rmaIndex struct {
@@ -205,7 +210,9 @@ func (t *txn) PutParcel(p *station.Parcel) error {
 		}
 	}
 	remember(&t.oldParcel, p.ID, p.RMA)
-	if err := indexOpenParcel(t.b(bParcelOpen), p); err != nil {
+	if p.Status == station.ParcelOpen {
+		remember(&t.touched, p.ID, true)
+	} else if err := t.b(bParcelOpen).Delete(openParcelKey(p)); err != nil {
 		return err
 	}
 	if p.RMA != "" {
@@ -261,6 +268,7 @@ func (t *txn) PutUnit(u *station.Unit) error {
 	if err := t.b(bUnitParcel).Put(key(u.ParcelID, u.ID), nil); err != nil {
 		return err
 	}
+	remember(&t.touched, u.ParcelID, true)
 	return put(t.b(bUnits), []byte(u.ID), u)
 }
 
@@ -280,6 +288,7 @@ func (t *txn) PutException(e *station.Exception) error {
 		if err := t.b(bExcParcel).Put(key(e.ParcelID, e.ID), nil); err != nil {
 			return err
 		}
+		remember(&t.touched, e.ParcelID, true)
 	}
 	var err error
 	if e.State == station.ExOpen {

@@ -242,3 +242,59 @@ func TestAgeingBoard(t *testing.T) {
 		})
 	}
 }
+
+// The board is read from an index the commands keep: right after each
+// command the parcel's row shows its new stage, with no delay or cache.
+func TestAgeingBoardFollowsEachCommand(t *testing.T) {
+	t0 := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	clk := &clock{t: t0}
+	h := newHarness(t, func(c *web.Config) { c.Now = clk.now })
+	const tracking = "SF1000000000201"
+	row := func(step string, wantWaiting string, wantSince time.Time, wantExc string) {
+		t.Helper()
+		clk.set(t0.Add(30 * time.Hour)) // late: listed
+		var b station.AgeingBoard
+		h.must(200, h.do("supervisor", "GET", "/api/v1/stats/ageing", nil)).json(t, &b)
+		if b.Open != 1 || len(b.Parcels) != 1 {
+			t.Fatalf("%s: board has %d open, %d rows; want the one parcel", step, b.Open, len(b.Parcels))
+		}
+		g := b.Parcels[0]
+		if g.Tracking != tracking || g.Waiting != wantWaiting || !g.StageSince.Equal(wantSince) || strings.Join(g.Exceptions, ",") != wantExc {
+			t.Errorf("%s: row %+v; want waiting %s since %v, exceptions %q", step, g, wantWaiting, wantSince, wantExc)
+		}
+	}
+
+	clk.set(t0)
+	var rec station.ReceiveResult
+	h.must(201, h.do("operator", "POST", "/api/v1/parcels/receive", map[string]any{"code": tracking})).json(t, &rec)
+	row("received, no RMA", station.WaitException, t0, "unmatched")
+
+	clk.set(t0.Add(time.Hour)) // the RMA arrives: the unmatched exception resolves itself
+	r := sampleRMA("RMA-20261120-201", tracking, "no_reason_7d", "electronics", t0.Add(-72*time.Hour), t0.Add(-48*time.Hour))
+	r.Lines[0].Serials = []string{"SN" + tracking}
+	h.must(201, h.do("supervisor", "POST", "/api/v1/returns", r))
+	row("RMA matched", station.WaitInspection, t0, "")
+
+	clk.set(t0.Add(2 * time.Hour))
+	var ur station.UnitResult
+	h.must(201, h.do("operator", "POST", "/api/v1/parcels/"+rec.Parcel.ID+"/units", map[string]any{"code": "06901234567892"})).json(t, &ur)
+	row("unit added", station.WaitInspection, t0, "")
+
+	clk.set(t0.Add(3 * time.Hour))
+	answers := map[string]any{"packaging": "opened", "used": false, "powers_on": true, "functions_ok": false, "cosmetic": "none",
+		"liquid_damage": false, "account_locked": false, "accessories_complete": true}
+	h.must(200, h.do("operator", "PUT", "/api/v1/units/"+ur.Unit.ID+"/inspection", map[string]any{"checklist": answers, "serial": "SN" + tracking}))
+	h.must(200, h.do("operator", "POST", "/api/v1/units/"+ur.Unit.ID+"/confirm", map[string]any{}))
+	row("unit confirmed", station.WaitPutAway, t0.Add(3*time.Hour), "")
+
+	clk.set(t0.Add(4 * time.Hour))
+	h.must(200, h.do("operator", "POST", "/api/v1/units/"+ur.Unit.ID+"/move", map[string]any{"to": "RS1:T:T-0007"}))
+	row("unit put away", station.WaitClose, t0.Add(3*time.Hour), "")
+
+	h.must(200, h.do("operator", "POST", "/api/v1/parcels/"+rec.Parcel.ID+"/close", nil))
+	var b station.AgeingBoard
+	h.must(200, h.do("supervisor", "GET", "/api/v1/stats/ageing", nil)).json(t, &b)
+	if b.Open != 0 || len(b.Parcels) != 0 {
+		t.Errorf("after closing: %d open, rows %+v; want none", b.Open, b.Parcels)
+	}
+}

@@ -29,19 +29,13 @@ func (s *Server) ageingTargets() station.AgeTargets {
 	return t
 }
 
-// ageingBoard ages the open parcels of the work queue index at now.
+// ageingBoard ages the open parcels of the open-parcel index at now.
 func (s *Server) ageingBoard() (*station.AgeingBoard, error) {
-	open, err := s.cfg.Store.WaitingParcels(maxAgeingParcels)
+	open, err := s.cfg.Store.OpenParcels(maxAgeingParcels)
 	if err != nil {
 		return nil, err
 	}
-	var b *station.AgeingBoard
-	now := s.now()
-	err = s.cfg.Store.View(func(tx station.Tx) (err error) {
-		b, err = station.Ageing(tx, open, now, s.ageingTargets())
-		return err
-	})
-	return b, err
+	return station.Ageing(open, s.now(), s.ageingTargets()), nil
 }
 
 func (s *Server) ageing(c *fiber.Ctx) error {
