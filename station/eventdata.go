@@ -48,6 +48,8 @@ type ParcelReceivedData struct {
 	ReceivedAt time.Time `json:"received_at"`
 	Packaging  string    `json:"packaging"` // intact, damaged, opened
 	WeightG    *int      `json:"weight_g,omitempty"`
+	// Freight is what the dock paid the carrier for the parcel, when known.
+	Freight *Money `json:"freight,omitempty"`
 }
 
 // EventType implements EventData.
@@ -103,6 +105,8 @@ type UnitInspectedData struct {
 	Name    string `json:"name,omitempty"`
 	Reason  string `json:"reason,omitempty"`
 	Channel string `json:"channel,omitempty"`
+	// Value is the unit's estimated recovery and handling cost (value.go).
+	Value *UnitValue `json:"value,omitempty"`
 }
 
 // EventType implements EventData.

@@ -381,6 +381,13 @@ func Confirm(tx Tx, env Env, unitID string, in ConfirmInput) (*Unit, error) {
 			res.Reason, res.Channel = previous.Reason, previous.Channel
 		}
 	}
+	if !regrade || previous.Value != nil { // a unit confirmed before values were kept stays out of the figures
+		var prevValue *UnitValue
+		if previous != nil {
+			prevValue = previous.Value
+		}
+		res.Value = valueAt(rs, gi, u, grade, disp, res.InspectedAt, prevValue)
+	}
 	u.Result, u.Status = res, UnitInspected
 	if err := tx.PutUnit(u); err != nil {
 		return nil, err
@@ -390,6 +397,7 @@ func Confirm(tx Tx, env Env, unitID string, in ConfirmInput) (*Unit, error) {
 		Serial: u.Serial, Checklist: u.Checklist, Findings: findings, Grade: grade, Disposition: disp,
 		Refund: refund, Inspector: env.Actor, SuggestedGrade: s.Grade, RulesVersion: s.RulesVersion,
 		Category: u.Category, Notes: u.Notes, Name: u.Name, Reason: res.Reason, Channel: res.Channel,
+		Value: res.Value,
 	}
 	if override {
 		inspected.OverrideReason = res.OverrideReason

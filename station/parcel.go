@@ -18,16 +18,18 @@ const (
 // Parcel is one physical parcel received at the dock. Its tracking number is
 // unique: scanning it again finds this parcel instead of making a second one.
 type Parcel struct {
-	ID         string     `json:"id"`
-	Tracking   string     `json:"tracking"`
-	Carrier    string     `json:"carrier,omitempty"`
-	ScanRaw    string     `json:"scan_raw"`
-	RMA        string     `json:"rma,omitempty"`
-	OrderID    string     `json:"order_id,omitempty"`
-	MatchedHow string     `json:"matched_how,omitempty"` // scan, lookup, later_pull, manual
-	Status     string     `json:"status"`
-	Packaging  string     `json:"packaging"`
-	WeightG    *int       `json:"weight_g,omitempty"`
+	ID         string `json:"id"`
+	Tracking   string `json:"tracking"`
+	Carrier    string `json:"carrier,omitempty"`
+	ScanRaw    string `json:"scan_raw"`
+	RMA        string `json:"rma,omitempty"`
+	OrderID    string `json:"order_id,omitempty"`
+	MatchedHow string `json:"matched_how,omitempty"` // scan, lookup, later_pull, manual
+	Status     string `json:"status"`
+	Packaging  string `json:"packaging"`
+	WeightG    *int   `json:"weight_g,omitempty"`
+	// Freight is what the dock paid the carrier for the parcel, when known.
+	Freight    *Money     `json:"freight,omitempty"`
 	ReceivedAt time.Time  `json:"received_at"`
 	ReceivedBy string     `json:"received_by"`
 	Units      int        `json:"units"`

@@ -166,6 +166,9 @@ type ReceiveInput struct {
 	Code      string `json:"code"`
 	Packaging string `json:"packaging"`
 	WeightG   *int   `json:"weight_g,omitempty"`
+	// Freight is what the dock paid the carrier for this parcel (freight
+	// collect, 到付), a decimal string in the return's currency; optional.
+	Freight string `json:"freight,omitempty"`
 	// Force keeps a code that matches nothing and does not look like a
 	// waybill (too short, no digits): the clerk's deliberate second action.
 	Force bool `json:"force,omitempty"`
@@ -206,6 +209,11 @@ func ValidateReceive(in *ReceiveInput) (Scan, error) {
 	}
 	if in.WeightG != nil && (*in.WeightG < 0 || *in.WeightG > 1000000) {
 		p.AddCode("weight_g", "weight_range", "must be between 0 and 1000000 grams")
+	}
+	if in.Freight != "" {
+		if _, err := ParseAmount(in.Freight); err != nil {
+			p.AddCode("freight", "freight_amount", err.Error())
+		}
 	}
 	if err := p.Err("the scan cannot be received"); err != nil {
 		return Scan{}, err
@@ -300,6 +308,17 @@ func Receive(tx Tx, env Env, in ReceiveInput) (*ReceiveResult, error) {
 	}
 	p := &Parcel{ID: env.NewID(), Tracking: key, Carrier: scan.Carrier, ScanRaw: scan.Raw, Status: ParcelOpen,
 		Packaging: in.Packaging, WeightG: in.WeightG, ReceivedAt: env.Now(), ReceivedBy: env.Actor, Keys: []string{key}}
+	if in.Freight != "" {
+		amount, _ := ParseAmount(in.Freight)
+		rs, err := tx.Rules()
+		if err != nil {
+			return nil, err
+		}
+		p.Freight = &Money{Amount: amount.String(), Currency: rs.ValueRulesOf().Currency}
+		if r != nil && currencyRegex.MatchString(r.Refund.Currency) {
+			p.Freight.Currency = r.Refund.Currency
+		}
+	}
 	if r != nil {
 		res.MatchedBy = scannedAs(r, key)
 		// Scanned by RMA or order number: file the parcel under the RMA's own
@@ -410,7 +429,7 @@ func storeParcel(tx Tx, env Env, res *ReceiveResult, p *Parcel, r *ReturnAuthori
 		rma = &r.RMA
 	}
 	if err := env.emit(tx, "parcel/"+p.ID, ParcelReceivedData{ParcelID: p.ID, Tracking: p.Tracking, Carrier: p.Carrier, RMA: rma,
-		ReceivedAt: p.ReceivedAt, Packaging: p.Packaging, WeightG: p.WeightG}); err != nil {
+		ReceivedAt: p.ReceivedAt, Packaging: p.Packaging, WeightG: p.WeightG, Freight: p.Freight}); err != nil {
 		return err
 	}
 	if err := attachShipment(tx, env, p, p.RMA); err != nil {

@@ -42,6 +42,9 @@ type RuleSet struct {
 	Hold HoldRules `json:"hold"`
 	// Bases are the legal and policy texts a refund reason cites, by id.
 	Bases map[string]Text `json:"bases,omitempty"`
+	// Value says what returned units are worth back and what handling
+	// costs (see value.go); the built-in one when absent.
+	Value *ValueRules `json:"value,omitempty"`
 }
 
 // RulesSchema is the layout of rule documents this station writes.
@@ -458,6 +461,7 @@ func (rs *RuleSet) Validate() error {
 			p.Add("category_map."+k, "unknown template "+rs.CategoryMap[k])
 		}
 	}
+	rs.Value.validate(&p, grades, disp, rs.Dispositions)
 	return p.Err("the rule document is not valid")
 }
 

@@ -30,7 +30,9 @@ type Counter struct {
 type tally func(env Env, tx Tx, at time.Time, d EventData) error
 
 // tallies are the aggregates kept, each owned by the figure it serves.
-var tallies = []tally{}
+var tallies = []tally{
+	valueTally, // val/: cost and recovery value (value.go)
+}
 
 // tallyEvent runs every tally for one event.
 func tallyEvent(env Env, tx Tx, at time.Time, d EventData) error {

@@ -57,6 +57,8 @@ type Result struct {
 	// one); a regrade keeps them, so its counts move within the same rows.
 	Reason  string `json:"reason,omitempty"`
 	Channel string `json:"channel,omitempty"`
+	// Value is the estimated recovery and handling cost (value.go).
+	Value *UnitValue `json:"value,omitempty"`
 }
 
 // FirstAt is when the unit was first confirmed (InspectedAt for a result
