@@ -49,6 +49,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	drain := fs.Int("drain", 100_000, "queued events for the push drain benchmark (0 skips it)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	memprofile := fs.String("memprofile", "", "write an allocation profile of the whole run to this file")
+	rounds := fs.Int("rounds", 3, "rounds of the target workloads (each runs every workload once for --duration)")
 	targets := fs.Bool("targets", true, "measure the receive path against bare Fiber + bbolt peers and print the speed targets")
 	hooks := fs.Bool("webhooks", true, "measure carrier webhook latency")
 	if err := fs.Parse(args); err != nil {
@@ -85,7 +86,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "returns station benchmark — %s/%s, %d CPU, scratch %s\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), *dir)
 
 	if *targets {
-		if err := targetsBench(ctx, filepath.Join(*dir, "targets"), *dur, stdout); err != nil {
+		if err := targetsBench(ctx, filepath.Join(*dir, "targets"), *dur, max(*rounds, 1), stdout); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout)

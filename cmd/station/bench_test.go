@@ -16,11 +16,11 @@ func TestBenchPrintsTargetsBesidePeers(t *testing.T) {
 		t.Skip("runs six short load runs")
 	}
 	var out, errs bytes.Buffer
-	err := bench(context.Background(), []string{"--duration", "300ms", "--concurrency", "", "--webhooks=false", "--parcels", "0", "--drain", "0", "--dir", t.TempDir()}, &out, &errs)
+	err := bench(context.Background(), []string{"--duration", "200ms", "--rounds", "2", "--concurrency", "", "--webhooks=false", "--parcels", "0", "--drain", "0", "--dir", t.TempDir()}, &out, &errs)
 	if err != nil {
 		t.Fatalf("bench: %v\n%s%s", err, out.String(), errs.String())
 	}
-	line := regexp.MustCompile(`^target .+ (peer |limit) +[0-9.]+( ms|/s) +ratio +\d+\.\d\d +\(target [≤≥] \d+\.\d\d× .+\) +(met|NOT met)$`)
+	line := regexp.MustCompile(`^target .+ (peer |limit) +[0-9.]+( ms|/s) +ratio +\d+\.\d\d \[\d+\.\d\d–\d+\.\d\d\] +\(target [≤≥] \d+\.\d\d× .+\) +(met|NOT met)$`)
 	var targets int
 	for _, l := range strings.Split(out.String(), "\n") {
 		if strings.HasPrefix(l, "target ") {
