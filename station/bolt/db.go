@@ -127,6 +127,12 @@ type DB struct {
 	rules     atomic.Pointer[station.RuleSet]
 	newID     func() string
 
+	// tokens caches live API tokens by hash (TokenBySecret); tokGen counts
+	// the times it was emptied, so a look-up racing a revoke stores nothing.
+	tokMu  sync.RWMutex
+	tokens map[string]station.Token
+	tokGen uint64
+
 	warnings   []string     // survivable findings of the structure check at Open
 	maxSize    int64        // --max-db-mb in bytes: the data file and the photos together (0: no cap)
 	photoBytes atomic.Int64 // bytes of the photos on disk

@@ -154,6 +154,7 @@ func (d *DB) CreateTokenAs(actor, name, role string) (string, *station.Token, er
 	}
 	secret := "rs_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw))
 	tok := &station.Token{Name: name, Role: role, Hash: HashToken(secret), CreatedAt: d.now()}
+	defer d.forgetTokens()
 	_, err := d.write(context.Background(), func(t *txn) (any, error) {
 		b := t.b(bTokens)
 		if live, err := liveToken(b, name); err != nil {
@@ -172,18 +173,49 @@ func (d *DB) CreateTokenAs(actor, name, role string) (string, *station.Token, er
 	return secret, tok, nil
 }
 
-// TokenBySecret finds the live token for a presented secret, or nil.
+// TokenBySecret finds the live token for a presented secret, or nil. Every
+// API request asks, so live tokens are kept in memory after their first
+// use (a read transaction per request cost more than the command's own
+// reads); creating, revoking or rotating a token empties that cache before
+// its answer, so a revoked token is refused from the next request on.
 func (d *DB) TokenBySecret(secret string) (*station.Token, error) {
-	var tok *station.Token
+	hash := HashToken(secret)
+	d.tokMu.RLock()
+	tok, ok := d.tokens[hash]
+	gen := d.tokGen
+	d.tokMu.RUnlock()
+	if ok {
+		t := tok
+		return &t, nil
+	}
+	var found *station.Token
 	err := d.bolt.View(func(tx *bolt.Tx) error {
 		var err error
-		tok, err = get[station.Token](tx.Bucket(bTokens), []byte(HashToken(secret)))
+		found, err = get[station.Token](tx.Bucket(bTokens), []byte(hash))
 		return err
 	})
-	if tok != nil && tok.RevokedAt != nil {
-		return nil, err
+	if err != nil || found == nil || found.RevokedAt != nil {
+		return nil, err // unknown secrets are not remembered: guessing must not fill memory
 	}
-	return tok, err
+	d.tokMu.Lock()
+	// A revoke that emptied the cache while this read ran must not be undone
+	// by storing what the read saw before it.
+	if d.tokGen == gen {
+		if d.tokens == nil {
+			d.tokens = map[string]station.Token{}
+		}
+		d.tokens[hash] = *found
+	}
+	d.tokMu.Unlock()
+	return found, nil
+}
+
+// forgetTokens empties the token cache; callers hold no lock.
+func (d *DB) forgetTokens() {
+	d.tokMu.Lock()
+	d.tokens = nil
+	d.tokGen++
+	d.tokMu.Unlock()
 }
 
 // Tokens lists every token (hashes only).

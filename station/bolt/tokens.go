@@ -29,6 +29,9 @@ func liveToken(b *bolt.Bucket, name string) (*station.Token, error) {
 // RevokeToken revokes the live token named name; it stops working at once.
 func (d *DB) RevokeToken(name, by string) (*station.Token, error) {
 	var tok *station.Token
+	// Emptied after the revoke commits (a request in between is refused by
+	// the file) and before the answer, so the caller's next request is refused.
+	defer d.forgetTokens()
 	_, err := d.write(context.Background(), func(t *txn) (any, error) {
 		b := t.b(bTokens)
 		var err error
