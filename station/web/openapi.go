@@ -42,6 +42,11 @@ func limitParam(max int) param {
 }
 
 var (
+	// dayRangeParams are the figures' range of warehouse days (dayRange).
+	dayRangeParams = []param{
+		{name: "from", typ: "string", desc: "first warehouse day, YYYY-MM-DD (default 6 days before to)"},
+		{name: "to", typ: "string", desc: "last warehouse day, YYYY-MM-DD, inclusive (default today); at most 400 days after from"},
+	}
 	sizeParam      = param{name: "size", typ: "string", enum: []string{"100x150", "50x25"}, desc: "label size in mm (default 100x150)"}
 	dpiParam       = param{name: "dpi", typ: "integer", enum: []string{"203", "300"}, desc: "printer resolution (default 203)"}
 	fontParam      = param{name: "font", typ: "string", desc: "the printer's CJK font, e.g. E:SIMSUN.TTF"}
@@ -78,6 +83,9 @@ var opDocs = map[string]opDoc{
 	"GET /stats/ageing":             {id: "getAgeingBoard"},
 	"GET /stats/ageing.csv":         {id: "getAgeingCSV", media: "text/csv", query: []param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "headings and texts (default en)"}}},
 	"GET /stats/ageing.svg":         {id: "getAgeingChart", media: "image/svg+xml", query: []param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "the chart's words (default en)"}}},
+	"GET /stats/value":              {id: "getValueFigures", query: dayRangeParams},
+	"GET /stats/value.csv":          {id: "getValueCSV", media: "text/csv", query: append([]param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "headings and names (default en)"}}, dayRangeParams...)},
+	"GET /stats/value.svg":          {id: "getValueChart", media: "image/svg+xml", query: append([]param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "the chart's words (default en)"}}, dayRangeParams...)},
 	"GET /totes/:id":                {id: "getTote"},
 	"GET /totes/:id/list":           {id: "getToteList", media: "text/html"},
 	"POST /totes/:id/close":         {id: "closeTote"},
