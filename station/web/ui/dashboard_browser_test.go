@@ -19,6 +19,11 @@ import (
 // supervisor opens the dashboard in English and in Chinese, at desk and
 // handheld sizes, and sees the counts, the chart the station drew and the
 // late and due parcels oldest first; axe finds nothing serious.
+// valueTexts are what the cost and recovery table shows for the dress: its
+// category named in the language, its price × the built-in 95 % share for
+// restocking grade A, and the freight paid.
+var valueTexts = map[string][]string{"en": {"Apparel", "246.05", "15.00"}, "zh": {"服", "246.05", "15.00"}}
+
 func TestBrowserDashboard(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
@@ -48,6 +53,35 @@ func TestBrowserDashboard(t *testing.T) {
 			ids = append(ids, rec.Parcel.ID)
 		}
 	}
+	// A return received an hour ago with freight paid, its unit confirmed:
+	// the cost and recovery panel has one category to show.
+	mu.Lock()
+	shift = -time.Hour
+	mu.Unlock()
+	deliv := time.Now().Add(-72 * time.Hour)
+	asked := deliv.Add(24 * time.Hour)
+	rma := station.ReturnAuthorization{RMA: "RMA-DASH-1", Version: 1, Status: station.RMAApproved, OrderID: "SO-DASH-1",
+		Policy: station.PolicyNoReason7d, DeliveredAt: &deliv, RequestedAt: &asked, Refund: station.Money{Amount: "259.00", Currency: "CNY"},
+		ReturnShipments: []station.ReturnShipment{{Carrier: "SF", Tracking: "SF9100000000009"}},
+		Lines:           []station.RMALine{{Line: 1, SKU: "DRS-SUM-23", Name: "碎花连衣裙", Category: "女装/连衣裙", Qty: 1, UnitPrice: "259.00"}}}
+	if code := st.call("POST", "/api/v1/returns", rma, nil); code != 201 {
+		t.Fatalf("enter the RMA: %d", code)
+	}
+	var rec station.ReceiveResult
+	if code := st.call("POST", "/api/v1/parcels/receive", map[string]any{"code": "SF9100000000009", "freight": "15.00"}, &rec); code != 201 {
+		t.Fatalf("receive with freight: %d", code)
+	}
+	var ur station.UnitResult
+	if code := st.call("POST", "/api/v1/parcels/"+rec.Parcel.ID+"/units", map[string]any{"code": "DRS-SUM-23"}, &ur); code != 201 {
+		t.Fatalf("add unit: %d", code)
+	}
+	dress := map[string]any{"tags_attached": true, "worn": false, "washed": false, "stains_or_odour": false, "fabric_fault": false, "packaging": "sealed"}
+	if code := st.call("PUT", "/api/v1/units/"+ur.Unit.ID+"/inspection", map[string]any{"checklist": dress}, nil); code != 200 {
+		t.Fatalf("inspect: %d", code)
+	}
+	if code := st.call("POST", "/api/v1/units/"+ur.Unit.ID+"/confirm", map[string]any{}, nil); code != 200 {
+		t.Fatalf("confirm: %d", code)
+	}
 	mu.Lock()
 	shift = 0
 	mu.Unlock()
@@ -75,6 +109,14 @@ func TestBrowserDashboard(t *testing.T) {
 		}
 		b.wantText("#dash-counts", counts...)
 		b.wantText("#dash-list", texts...)
+		b.until("value panel", `!!document.body.dataset.value && document.getElementById('val-chart').complete && document.getElementById('val-chart').naturalWidth > 0`)
+		if got := eval[[]string](b, `[...document.querySelectorAll('#val-table tr[data-category]')].map((r) => r.dataset.category)`); strings.Join(got, ",") != "apparel" {
+			t.Errorf("%s value rows %v, want the one apparel unit", lang, got)
+		}
+		b.wantText("#val-list", valueTexts[lang]...)
+		if src := eval[string](b, `document.getElementById('val-chart').getAttribute('src')`); !strings.Contains(src, "lang="+lang) {
+			t.Errorf("value chart %q is not in %s", src, lang)
+		}
 		got := eval[[]string](b, `[...document.querySelectorAll('#dash-list tr[data-parcel]')].map((r) => r.dataset.parcel + ' ' + r.dataset.state)`)
 		want := []string{ids[0] + " alarm", ids[1] + " late", ids[2] + " due_soon"}
 		if strings.Join(got, ",") != strings.Join(want, ",") {
@@ -89,12 +131,15 @@ func TestBrowserDashboard(t *testing.T) {
 		}{{"desk", 1366, 768}, {"handheld", 360, 740}} {
 			b.viewport(s.w, s.h)
 			b.axe(src, fmt.Sprintf("%s %s /dashboard", lang, s.name))
+			if wide := eval[bool](b, `document.documentElement.scrollWidth > window.innerWidth + 1`); wide {
+				t.Errorf("%s %s: the dashboard scrolls sideways", lang, s.name)
+			}
 			b.screenshot(lang+"-"+s.name+"-11-dashboard", s.w, s.h)
 		}
 		b.viewport(1366, 900)
 	}
-	check("en", []string{"Open: 4", "Late: 2", "Alarm: 1", "Late within 4 h: 1", "Oldest: 50.0 h"}, "YT9100000000001", "alarm", "late", "due soon")
+	check("en", []string{"Open: 5", "Late: 2", "Alarm: 1", "Late within 4 h: 1", "Oldest: 50.0 h"}, "YT9100000000001", "alarm", "late", "due soon")
 	b.click(`[data-set-lang=zh]`)
 	b.until("Chinese page", `document.documentElement.lang === 'zh-CN' && document.body.dataset.ready === 'true'`)
-	check("zh", []string{"未完成：4", "已超时：2", "告警：1", "4小时内超时：1"}, "告警", "已超时", "即将超时")
+	check("zh", []string{"未完成：5", "已超时：2", "告警：1", "4小时内超时：1"}, "告警", "已超时", "即将超时")
 }

@@ -48,10 +48,58 @@
     document.body.dataset.board = b.at;
   }
 
+  // Cost and estimated recovery per category over the last 7 days, in the
+  // station's currency (rows in another currency are in the CSV).
+  async function loadValue() {
+    const box = $('#val-msg');
+    clearMsg(box);
+    const r = await api('GET', '/api/v1/stats/value');
+    if (!r.ok) {
+      $('#val-list').replaceChildren();
+      showProblem(box, r.problem);
+      return;
+    }
+    const v = r.data;
+    const name = (c) => (c.name ? (lang === 'zh' ? c.name.zh : c.name.en) : c.category ? c.category : t('val.unmatched'));
+    const q = '?from=' + v.from + '&to=' + v.to;
+    $('#val-range').textContent = t('val.range', { from: v.from, to: v.to, cur: v.currency });
+    const tot = (v.totals || []).find((x) => x.currency === v.currency);
+    put($('#val-totals'), tot
+      ? [h('span', { class: 'chip', 'data-val': 'units' }, t('val.units', { n: tot.units })),
+        h('span', { class: 'chip', 'data-val': 'recovery' }, t('val.recovery_total', { v: tot.recovery, pct: tot.recovery_pct })),
+        h('span', { class: 'chip', 'data-val': 'cost' }, t('val.cost_total', { v: tot.cost })),
+        h('span', { class: 'chip', 'data-val': 'net' }, t('val.net_total', { v: tot.net }))]
+      : []);
+    $('#val-csv').href = '/api/v1/stats/value.csv' + q + '&lang=zh';
+    $('#val-csv-en').href = '/api/v1/stats/value.csv' + q + '&lang=en';
+    const rows = (v.categories || []).filter((c) => c.currency === v.currency);
+    const img = $('#val-chart');
+    img.alt = t('val.chart') + ': ' + rows.map((c) => name(c) + ' ' + t('val.col_cost') + ' ' + c.cost + ', ' + t('val.col_recovery') + ' ' + c.recovery).join('; ');
+    img.src = '/api/v1/stats/value.svg' + q + '&lang=' + lang + '&n=' + (tot ? tot.units : 0);
+    const cols = [
+      ['category', (c) => h('b', { text: name(c) })],
+      ['units', (c) => String(c.units)],
+      ['recovery', (c) => c.recovery + ' (' + c.recovery_pct + '%)'],
+      ['handling', (c) => c.handling_cost + ' / ' + c.handling_min + ' min'],
+      ['freight', (c) => c.freight],
+      ['cost', (c) => c.cost],
+      ['net', (c) => c.net],
+    ];
+    put($('#val-list'), rows.length
+      ? h('table', { class: 'tbl cards-sm', id: 'val-table' },
+        h('thead', {}, h('tr', {}, cols.map(([k]) => h('th', { text: t('val.col_' + k) })))),
+        h('tbody', {}, rows.map((c) => h('tr', { 'data-category': c.category },
+          cols.map(([k, f]) => h('td', { 'data-label': t('val.col_' + k) }, f(c)))))))
+      : h('p', { class: 'dim', text: t('val.none') }));
+    document.body.dataset.value = v.from + '..' + v.to;
+  }
+
   RS.start('dashboard').then(async (s) => {
     if (!s) return;
     $('#refresh').addEventListener('click', load);
+    $('#refresh').addEventListener('click', loadValue);
     await load();
+    await loadValue();
     document.body.dataset.ready = 'true';
   });
 })();
