@@ -109,6 +109,13 @@ type OpenParcel struct {
 	Exceptions []string  `json:"exceptions,omitempty"`
 }
 
+// Listed is the receipt time at or before which an open parcel is due
+// soon, late or in alarm at now: the board lists those with their stage and
+// only counts the others.
+func (t AgeTargets) Listed(now time.Time) time.Time {
+	return now.Add(-max(t.Target-AgeingDueWindow, 0))
+}
+
 // OpenParcelOf finds the stage open parcel p is in from its units and
 // exceptions: an open exception first, then a unit to inspect, then one to
 // put away, then the parcel to close.
@@ -162,11 +169,12 @@ func OpenParcelOf(tx Tx, p *Parcel) (*OpenParcel, error) {
 	return o, nil
 }
 
-// Ageing ages the open parcels (as the open-parcel index keeps them) at now.
+// Ageing ages the open parcels (as the open-parcel index keeps them) at now;
+// of a parcel received after t.Listed(now) it reads only the receipt time.
 func Ageing(open []OpenParcel, now time.Time, t AgeTargets) *AgeingBoard {
 	b := &AgeingBoard{At: now, TargetSeconds: secs(t.Target), AlarmSeconds: secs(t.Alarm),
 		DueWindowSeconds: secs(AgeingDueWindow), Parcels: []AgedParcel{}}
-	due := max(t.Target-AgeingDueWindow, 0)
+	due := now.Sub(t.Listed(now))
 	b.Buckets = []AgeBucket{
 		{State: AgeOnTime, ToSeconds: secs(due)},
 		{State: AgeDue, FromSeconds: secs(due), ToSeconds: b.TargetSeconds},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -174,12 +175,20 @@ func ageOpenParcels(tx *bolt.Tx) error {
 }
 
 // OpenParcels lists what the ageing board needs of each parcel received and
-// not yet closed, oldest first, from the open-parcel index alone.
-func (d *DB) OpenParcels(limit int) ([]station.OpenParcel, error) {
+// not yet closed, oldest first, from the open-parcel index alone. Parcels
+// received after fullAfter (on time: the board only counts them) carry only
+// their id and receipt time, read from the index key without decoding.
+func (d *DB) OpenParcels(fullAfter time.Time, limit int) ([]station.OpenParcel, error) {
 	var out []station.OpenParcel
+	bound := fullAfter.UnixNano()
 	err := d.bolt.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bParcelOpen).Cursor()
 		for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
+			at := int64(binary.BigEndian.Uint64(k))
+			if at > bound {
+				out = append(out, station.OpenParcel{ID: string(k[8:]), ReceivedAt: time.Unix(0, at)})
+				continue
+			}
 			var o station.OpenParcel
 			if err := json.Unmarshal(v, &o); err != nil {
 				return fmt.Errorf("decode open parcel %s: %w", k[8:], err)

@@ -142,7 +142,7 @@ func TestSchema3AgesOpenParcels(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	got, err := db.OpenParcels(10)
+	got, err := db.OpenParcels(time.Now(), 10)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,8 +33,9 @@ type Store interface {
 	// WaitingParcels lists parcels received and not yet closed, oldest first.
 	WaitingParcels(limit int) ([]*station.Parcel, error)
 	// OpenParcels lists what the ageing board needs of each open parcel,
-	// oldest first, read from an index without loading parcels or units.
-	OpenParcels(limit int) ([]station.OpenParcel, error)
+	// oldest first, read from an index without loading parcels or units;
+	// those received after fullAfter carry only their id and receipt time.
+	OpenParcels(fullAfter time.Time, limit int) ([]station.OpenParcel, error)
 	EventsAfter(ctx context.Context, after uint64, limit int) ([]station.Event, error)
 	// FeedEventsAfter is EventsAfter for the feed central pulls: it notes
 	// that events left the station, and holds back the events whose seq

@@ -31,11 +31,12 @@ func (s *Server) ageingTargets() station.AgeTargets {
 
 // ageingBoard ages the open parcels of the open-parcel index at now.
 func (s *Server) ageingBoard() (*station.AgeingBoard, error) {
-	open, err := s.cfg.Store.OpenParcels(maxAgeingParcels)
+	now, t := s.now(), s.ageingTargets()
+	open, err := s.cfg.Store.OpenParcels(t.Listed(now), maxAgeingParcels)
 	if err != nil {
 		return nil, err
 	}
-	return station.Ageing(open, s.now(), s.ageingTargets()), nil
+	return station.Ageing(open, now, t), nil
 }
 
 func (s *Server) ageing(c *fiber.Ctx) error {
