@@ -37,6 +37,9 @@ var tallies = []tally{
 
 // tallyEvent runs every tally for one event.
 func tallyEvent(env Env, tx Tx, at time.Time, d EventData) error {
+	if off, ok := tx.(interface{ TalliesOff() bool }); ok && off.TalliesOff() {
+		return nil // a benchmark's baseline without aggregates (bolt.Options.NoTallies)
+	}
 	tx = countOnly{tx}
 	for _, t := range tallies {
 		if err := t(env, tx, at, d); err != nil {

@@ -52,6 +52,9 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rounds := fs.Int("rounds", 3, "rounds of the target workloads (each runs every workload once for --duration)")
 	targets := fs.Bool("targets", true, "measure the receive path against bare Fiber + bbolt peers and print the speed targets")
 	hooks := fs.Bool("webhooks", true, "measure carrier webhook latency")
+	dashParcels := fs.Int("dashboard-parcels", 1_000_000, "parcels stored for the manager's view benchmark (0 skips it; kept in --dir for the next run)")
+	dashOpen := fs.Int("dashboard-open", 5000, "of those, parcels still open")
+	dashRows := fs.Int("dashboard-csv-rows", 100_000, "rows of the CSV export measured (late parcels are added to a copy until the ageing board lists this many)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -103,6 +106,12 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *drain > 0 {
 		if err := drainBench(ctx, filepath.Join(*dir, "drain"), *drain, stdout); err != nil {
+			return err
+		}
+	}
+	if *dashParcels > 0 {
+		fmt.Fprintln(stdout)
+		if err := dashboardBench(ctx, filepath.Join(*dir, "dashboard"), *dashParcels, min(*dashOpen, *dashParcels), *dashRows, *dur, stdout); err != nil {
 			return err
 		}
 	}

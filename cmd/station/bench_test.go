@@ -16,7 +16,7 @@ func TestBenchPrintsTargetsBesidePeers(t *testing.T) {
 		t.Skip("runs six short load runs")
 	}
 	var out, errs bytes.Buffer
-	err := bench(context.Background(), []string{"--duration", "200ms", "--rounds", "2", "--concurrency", "", "--webhooks=false", "--parcels", "0", "--drain", "0", "--dir", t.TempDir()}, &out, &errs)
+	err := bench(context.Background(), []string{"--duration", "200ms", "--rounds", "2", "--concurrency", "", "--webhooks=false", "--parcels", "0", "--drain", "0", "--dashboard-parcels", "0", "--dir", t.TempDir()}, &out, &errs)
 	if err != nil {
 		t.Fatalf("bench: %v\n%s%s", err, out.String(), errs.String())
 	}

@@ -90,6 +90,11 @@ type Options struct {
 	// learn central's position, from the cursor it held before the
 	// restore (FeedReaderHolds).
 	ResumeFromFeed bool
+	// NoTallies keeps no running aggregates: commands skip every tally and
+	// the counters are neither kept nor rebuilt at open. Only for a
+	// benchmark's baseline (what receiving costs without them) on a scratch
+	// file: the dashboard's figures of such a file miss what it recorded.
+	NoTallies bool
 }
 
 // DB is the station's storage. It is safe for concurrent use.
@@ -118,6 +123,7 @@ type DB struct {
 	holding        atomic.Bool
 	holdFloor      atomic.Uint64
 	resumeFromFeed bool
+	noTallies      bool
 
 	mu        sync.Mutex
 	committed chan struct{}
@@ -186,7 +192,7 @@ func Open(path string, opts Options) (*DB, error) {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	d := &DB{path: path, maxSize: int64(opts.MaxSize), log: opts.Logger, now: opts.Now, resumeFromFeed: opts.ResumeFromFeed, reqs: make(chan *request, 1024),
+	d := &DB{path: path, maxSize: int64(opts.MaxSize), log: opts.Logger, now: opts.Now, resumeFromFeed: opts.ResumeFromFeed, noTallies: opts.NoTallies, reqs: make(chan *request, 1024),
 		stop: make(chan struct{}), committed: make(chan struct{}), newID: opts.NewID}
 	d.warnings = warnings
 	if err := d.open(opts); err != nil {
@@ -232,9 +238,11 @@ func (d *DB) open(opts Options) (err error) {
 		bdb.Close()
 		return err
 	}
-	if err := d.retally(); err != nil {
-		bdb.Close()
-		return err
+	if !d.noTallies {
+		if err := d.retally(); err != nil {
+			bdb.Close()
+			return err
+		}
 	}
 	return nil
 }

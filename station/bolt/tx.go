@@ -371,6 +371,10 @@ func (t *txn) MarkTrackingSeen(key string, at time.Time) error {
 	return t.b(bTrackSeen).Put([]byte(key), u64(uint64(at.Unix())))
 }
 
+// TalliesOff reports that the store keeps no running aggregates
+// (Options.NoTallies): commands then skip every tally.
+func (t *txn) TalliesOff() bool { return t.db != nil && t.db.noTallies }
+
 func (t *txn) Count(key string, delta int64) error {
 	if err := t.mustWrite(); err != nil {
 		return err
