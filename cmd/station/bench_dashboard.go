@@ -311,7 +311,7 @@ func dashLatency(ctx context.Context, path string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "dashboard figures, %d requests each, one at a time; same-run baseline: the work queue's 20 oldest, p95 %s\n", n, ms(base))
+	fmt.Fprintf(stdout, "dashboard figures, %d requests each, one at a time; same-run baseline: the work queue's 20 oldest, p95 %s\n", n, dms(base))
 	var loc *time.Location
 	err = d.db.View(func(tx station.Tx) error {
 		rs, err := tx.Rules()
@@ -338,8 +338,8 @@ func dashLatency(ctx context.Context, path string, stdout io.Writer) error {
 			if q != "" {
 				what += " (30 days)"
 			}
-			fmt.Fprintf(stdout, "  %-52s p95 %10s  %6.1f× baseline  %8.0f kB\n", what, ms(p), float64(p)/float64(base), float64(size)/1e3)
-			verdict(stdout, what+" p95", ms(p), "limit", ms(dashP95Target), float64(p)/float64(dashP95Target), "≤ 1.00× 200 ms", p < dashP95Target)
+			fmt.Fprintf(stdout, "  %-52s p95 %10s  %6.1f× baseline  %8.0f kB\n", what, dms(p), float64(p)/float64(base), float64(size)/1e3)
+			verdict(stdout, what+" p95", dms(p), "limit", dms(dashP95Target), float64(p)/float64(dashP95Target), "≤ 1.00× 200 ms", p < dashP95Target)
 		}
 	}
 	return nil
@@ -494,3 +494,6 @@ func copyFile(from, to string) error {
 	}
 	return out.Close()
 }
+
+// dms writes a duration in milliseconds with three decimals.
+func dms(d time.Duration) string { return strconv.FormatFloat(float64(d)/1e6, 'f', 3, 64) + " ms" }
