@@ -18,7 +18,7 @@ func liveToken(b *bolt.Bucket, name string) (*station.Token, error) {
 		if err := json.Unmarshal(v, &t); err != nil {
 			return err
 		}
-		if t.Name == name && t.Live() {
+		if t.Name == name && t.RevokedAt == nil {
 			found = &t
 		}
 		return nil
@@ -39,9 +39,10 @@ func (d *DB) RevokeToken(name, by string) (*station.Token, error) {
 			return nil, err
 		}
 		if tok == nil {
-			return nil, station.TokenNotFound(name)
+			return nil, station.Errorf(station.ENotFound, "no live token named %q", name).Coded("not_found_token", "id", name)
 		}
-		tok.Revoke(by, d.now())
+		now := d.now()
+		tok.RevokedAt, tok.RevokedBy = &now, by
 		if err := put(b, []byte(tok.Hash), tok); err != nil {
 			return nil, err
 		}

@@ -37,6 +37,18 @@ type param struct {
 	required        bool
 }
 
+// langParam picks the words of a CSV or chart.
+var langParam = param{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "headings and words (default en)"}
+
+// whyParams are the range and filters of the what-comes-back figures.
+func whyParams() []param {
+	return append(append([]param{}, dayRangeParams...),
+		param{name: "category", typ: "string", desc: "only this category (one filter at a time)"},
+		param{name: "channel", typ: "string", desc: "only this order channel; empty: orders with no channel (not for the defect list)"},
+		param{name: "sku", typ: "string", desc: "only this SKU"},
+		limitParam(100))
+}
+
 func limitParam(max int) param {
 	return param{name: "limit", typ: "integer", min: 1, max: max, desc: "at most this many (1–" + strconv.Itoa(max) + ")"}
 }
@@ -86,6 +98,12 @@ var opDocs = map[string]opDoc{
 	"GET /stats/value":              {id: "getValueFigures", query: dayRangeParams},
 	"GET /stats/value.csv":          {id: "getValueCSV", media: "text/csv", query: append([]param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "headings and names (default en)"}}, dayRangeParams...)},
 	"GET /stats/value.svg":          {id: "getValueChart", media: "image/svg+xml", query: append([]param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "the chart's words (default en)"}}, dayRangeParams...)},
+	"GET /stats/returns":            {id: "getReturnsWhy", query: whyParams()},
+	"GET /stats/returns.csv":        {id: "getReturnsWhyCSV", media: "text/csv", query: append(whyParams(), langParam, param{name: "table", typ: "string", enum: []string{"categories", "channels", "skus", "reasons", "mix"}, desc: "which table (default categories)"})},
+	"GET /stats/returns.svg":        {id: "getReturnsWhyChart", media: "image/svg+xml", query: append(whyParams(), langParam)},
+	"GET /stats/defects":            {id: "getDefectSKUs", query: whyParams()},
+	"GET /stats/defects.csv":        {id: "getDefectSKUsCSV", media: "text/csv", query: append(whyParams(), langParam)},
+	"GET /stats/defects.svg":        {id: "getDefectSKUsChart", media: "image/svg+xml", query: append(whyParams(), langParam)},
 	"GET /totes/:id":                {id: "getTote"},
 	"GET /totes/:id/list":           {id: "getToteList", media: "text/html"},
 	"POST /totes/:id/close":         {id: "closeTote"},
