@@ -208,7 +208,7 @@ func httpBench(ctx context.Context, dir string, c int, dur time.Duration) (figur
 	// Most parcels at a real dock are expected: load RMAs for the waybills the
 	// desks will scan, so receives match and units match lines.
 	const expected = 30000
-	env := station.Env{StationID: db.StationID(), Actor: "system:bench", Role: station.RoleAdmin, Now: time.Now, NewID: station.NewIDSource(time.Now, rand.Reader).New}
+	env := db.Clock().Env(db.StationID(), "system:bench", station.RoleAdmin)
 	now := time.Now()
 	for i := 0; i < expected; i += 1000 {
 		_, err := db.Update(ctx, nil, func(tx station.Tx) (any, error) {
@@ -223,7 +223,7 @@ func httpBench(ctx context.Context, dir string, c int, dur time.Duration) (figur
 			return figures{}, err
 		}
 	}
-	srv := web.New(web.Config{Store: db})
+	srv := web.New(storeWeb(db))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return figures{}, err
@@ -335,7 +335,7 @@ func scaleBench(ctx context.Context, dir string, n int, stdout io.Writer) error 
 	if err != nil {
 		return err
 	}
-	env := station.Env{StationID: db.StationID(), Actor: "system:bench", Role: station.RoleAdmin, Now: time.Now, NewID: station.NewIDSource(time.Now, rand.Reader).New}
+	env := db.Clock().Env(db.StationID(), "system:bench", station.RoleAdmin)
 	start := time.Now()
 	const chunk = 5000
 	for i := 0; i < n; i += chunk {
@@ -435,7 +435,7 @@ func drainBench(ctx context.Context, dir string, n int, stdout io.Writer) error 
 		return err
 	}
 	defer db.Close()
-	env := station.Env{StationID: db.StationID(), Actor: "system:bench", Role: station.RoleAdmin, Now: time.Now, NewID: station.NewIDSource(time.Now, rand.Reader).New}
+	env := db.Clock().Env(db.StationID(), "system:bench", station.RoleAdmin)
 	now := time.Now()
 	for i := 0; i < n; i += 1000 {
 		_, err := db.Update(ctx, nil, func(tx station.Tx) (any, error) {
@@ -518,7 +518,9 @@ func webhookBench(ctx context.Context, dir string, rate int, dur time.Duration, 
 	if err != nil {
 		return err
 	}
-	srv := web.New(web.Config{Store: db, Hooks: map[string]web.CarrierHook{"webhook": hook}})
+	cfg := storeWeb(db)
+	cfg.Hooks = map[string]web.CarrierHook{"webhook": hook}
+	srv := web.New(cfg)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err

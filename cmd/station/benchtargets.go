@@ -275,7 +275,7 @@ func runStation(ctx context.Context, dir string, clients int, dur time.Duration,
 	if err != nil {
 		return stationRun{}, err
 	}
-	srv := web.New(web.Config{Store: db})
+	srv := web.New(storeWeb(db))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return stationRun{}, err

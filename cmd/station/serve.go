@@ -74,9 +74,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	spooler := labels.NewSpooler(db, log)
 	spooler.Now = clk.Now
 	w.start(wctx, "print", log, spooler.Run)
-	webCfg := web.Config{Store: db, Sessions: db, Accounts: db, FirstAdmin: db, Printing: db, Backups: db, Now: clk.Now, NewID: clk.NewID, Logger: log, Registry: reg, Hooks: hooks, Location: loc, Sync: link,
-		Labels: labelRenderer{}, Spooler: spooler, TrustedProxies: cfg.Proxies, Ready: w.ready,
-		Ageing: station.AgeTargets{Target: cfg.AgeTarget, Alarm: cfg.AgeAlarm}}
+	webCfg := storeWeb(db)
+	webCfg.Logger, webCfg.Registry, webCfg.Hooks, webCfg.Location, webCfg.Sync = log, reg, hooks, loc, link
+	webCfg.Labels, webCfg.Spooler, webCfg.TrustedProxies, webCfg.Ready = labelRenderer{}, spooler, cfg.Proxies, w.ready
+	webCfg.Ageing = station.AgeTargets{Target: cfg.AgeTarget, Alarm: cfg.AgeAlarm}
 	if cfg.CentralURL != "" {
 		webCfg.Lookup = client
 	}
@@ -117,6 +118,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		log.Warn("http shutdown incomplete", "component", "main", "err", err)
 	}
 	return nil
+}
+
+// storeWeb is the web configuration of a station over db: the store serves
+// every capability the web layer has (accounts, set-up, printing, backups)
+// and lends it its clock and id source. serve adds the rest; the benchmarks
+// measure this same server.
+func storeWeb(db *bolt.DB) web.Config {
+	clk := db.Clock()
+	return web.Config{Store: db, Sessions: db, Accounts: db, FirstAdmin: db, Printing: db, Backups: db, Now: clk.Now, NewID: clk.NewID}
 }
 
 // setupAlphabet has no 0/O, 1/I or similar pairs, so a code read off a
