@@ -5,13 +5,18 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	bbolt "go.etcd.io/bbolt"
+
 	"returns-station/station"
+	"returns-station/station/bolt"
 	"returns-station/station/web"
 )
 
@@ -462,6 +467,73 @@ func TestWhyCSVAndCharts(t *testing.T) {
 		res := h.must(200, h.do("supervisor", "GET", c.path, nil))
 		if !strings.Contains(string(res.body), c.words) || !strings.HasPrefix(res.header.Get("Content-Type"), "image/svg+xml") {
 			t.Errorf("%s: no %q in %.200s", c.path, c.words, res.body)
+		}
+	}
+}
+
+// whyCounters reads every counter under why/.
+func whyCounters(t *testing.T, db *bolt.DB) map[string]int64 {
+	t.Helper()
+	m := map[string]int64{}
+	if err := db.View(func(tx station.Tx) error {
+		return tx.Counts("why/", func(c station.Counter) error { m[c.Key] = c.N; return nil })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// The counters kept live and those counted again from the event log (an
+// upgraded station) are the same: the tally reads only what events carry.
+func TestWhyCountersRebuiltFromTheLogMatch(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+	h := newHarness(t, func(c *web.Config) { c.Now = clk.now })
+	whyScript(t, h, clk)
+	live := whyCounters(t, h.db)
+	if len(live) < 50 {
+		t.Fatalf("only %d counters under why/", len(live))
+	}
+	for k, n := range live {
+		if n < 0 && !strings.Contains(k, "/a/") {
+			t.Errorf("counter %s is %d: a regrade or void took away more than was counted", k, n)
+		}
+	}
+	// A copy of the file (nothing is being written now) told its counters
+	// were kept by an older station counts them again at open.
+	src, err := os.ReadFile(h.db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "copy.db")
+	if err := os.WriteFile(path, src, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.Update(func(tx *bbolt.Tx) error {
+		return tx.Bucket([]byte("meta")).Put([]byte("tally_version"), []byte("an older station"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	db, err := bolt.Open(path, bolt.Options{StationID: "st-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	again := whyCounters(t, db)
+	if fmt.Sprint(again) != fmt.Sprint(live) {
+		for k, n := range live {
+			if again[k] != n {
+				t.Errorf("%s: %d live, %d counted again from the log", k, n, again[k])
+			}
+		}
+		for k, n := range again {
+			if _, ok := live[k]; !ok {
+				t.Errorf("%s: %d counted again from the log, absent live", k, n)
+			}
 		}
 	}
 }
