@@ -98,13 +98,22 @@ func demo(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 	stationID := db.StationID()
 	for _, u := range []struct{ name, display, role, pin string }{
 		{"li.wei", "李伟", station.RoleOperator, "1111"}, {"wang.fang", "王芳", station.RoleSupervisor, "2222"}, {"admin", "管理员", station.RoleAdmin, "9999"},
+		{"chen.jing", "陈静", station.RoleOperator, "3333"}, {"zhao.lei", "赵磊", station.RoleSupervisor, "4444"},
 	} {
 		if _, err := db.AddUser(station.User{Username: u.name, DisplayName: u.display, Role: u.role}, u.pin, "BADGE-"+u.pin); err != nil && station.ErrorCode(err) != station.EConflict {
 			db.Close()
 			return err
 		}
 	}
+	t0 := time.Now()
+	played, err := seedDemoWeek(ctx, db, stationID, t0)
 	db.Close()
+	if err != nil {
+		return fmt.Errorf("playing the demo's past week: %w", err)
+	}
+	if played > 0 {
+		fmt.Fprintf(stdout, "Played a past week of %d returns in %s (late parcels, throughput, cost and recovery, risk alarms).\n", played, time.Since(t0).Round(time.Millisecond))
+	}
 
 	now := time.Now()
 	rmas := demoReturns(now)
@@ -138,7 +147,9 @@ Returns station demo
     li.wei    PIN 1111  (operator: receive, inspect, put away)
     wang.fang PIN 2222  (supervisor: overrides, exceptions)
     admin     PIN 9999
+    chen.jing PIN 3333  (operator) · zhao.lei PIN 4444 (supervisor)
   A fake central platform publishes %d returns; a simulated carrier pushes tracking updates.
+  The past week is on the dashboard (sign in as wang.fang): /dashboard
   Try scanning: %s   (an expected return)
                 %s   (matches by RMA number)
                 SF9999999999999   (an unknown parcel: kept as an exception)
