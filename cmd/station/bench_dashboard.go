@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -119,7 +118,7 @@ func dashFill(ctx context.Context, path string, n, open int, now time.Time) erro
 	if err != nil {
 		return err
 	}
-	ids := station.NewIDSource(time.Now, rand.Reader).New
+	ids := db.Clock().NewID // the store's own id source: events keep the scripted times, ids their order
 	var at time.Time
 	env := dashEnv(db.StationID(), ids, &at)
 	closed := n - open
@@ -416,7 +415,7 @@ func dashCSV(ctx context.Context, path string, csvRows int, stdout io.Writer) er
 		return err
 	}
 	listed := len(station.Ageing(open, now, station.AgeTargets{Target: station.DefaultAgeTarget, Alarm: station.DefaultAgeAlarm}).Parcels)
-	ids := station.NewIDSource(time.Now, rand.Reader).New
+	ids := db.Clock().NewID // the store's own id source: events keep the scripted times, ids their order
 	var at time.Time
 	env := dashEnv(db.StationID(), ids, &at)
 	for i := 0; listed+i < csvRows; i += dashFillChunk {
