@@ -90,7 +90,8 @@ type Env struct {
 	NewID     func() string
 }
 
-// emit appends the event of d's type about subject.
+// emit appends the event of d's type about subject, updates the running
+// aggregates it moves and runs the risk alarms it may trip.
 func (env Env) emit(tx Tx, subject string, d EventData) error {
 	typ := d.EventType()
 	raw, err := json.Marshal(d)
@@ -111,7 +112,12 @@ func (env Env) emit(tx Tx, subject string, d EventData) error {
 	}); err != nil {
 		return err
 	}
-	return tallyEvent(env, tx, at, d)
+	if err := tallyEvent(env, tx, at, d); err != nil {
+		return err
+	}
+	// The risk alarms read what the tallies counted; they run here, in the
+	// command, and not when the counters are rebuilt from the log.
+	return riskAlarms(env, tx, at, d)
 }
 
 func (env Env) require(role, what string) error {

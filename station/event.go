@@ -27,6 +27,7 @@ const (
 	EventUserChanged       = "returns.admin.user_changed"
 	EventTokenCreated      = "returns.admin.token_created"
 	EventTokenRevoked      = "returns.admin.token_revoked"
+	EventAlertRaised       = "returns.alert.raised"
 )
 
 // Event is one CloudEvents 1.0 event in structured JSON form with the

@@ -26,7 +26,7 @@ func EventDataTypes() []EventData {
 		&UnitMovedData{}, &ParcelClosedData{}, &TrackingUpdatedData{},
 		&UnitStartedData{}, &UnitPhotoAddedData{}, &UnitPhotoRemovedData{}, &UnitVoidedData{}, &ToteClosedData{}, &ParcelPhotoAddedData{}, &ExceptionResolvedData{}, &RMAUpsertedData{}, &RulesReplacedData{},
 		&LabelPrintedData{}, &UserAddedData{}, &UserChangedData{}, &TokenCreatedData{}, &TokenRevokedData{},
-		&PrinterSavedData{}, &PrinterRemovedData{},
+		&PrinterSavedData{}, &PrinterRemovedData{}, &AlertRaisedData{},
 	}
 }
 
@@ -198,6 +198,9 @@ type ExceptionResolvedData struct {
 	UnitID      string `json:"unit_id"`
 	Action      string `json:"action"`
 	Note        string `json:"note"`
+	// Subject is a resolved alert's subject (alert_* codes), so the alarm may
+	// be raised again.
+	Subject string `json:"subject,omitempty"`
 }
 
 // EventType implements EventData.
@@ -298,3 +301,25 @@ func (PrinterRemovedData) EventType() string { return EventPrinterRemoved }
 
 // EventType implements EventData.
 func (UnitVoidedData) EventType() string { return EventUnitVoided }
+
+// AlertRaisedData is the data of returns.alert.raised (the station's own): a
+// risk alarm tripped. Its exception is stored at the station (alert_ and the
+// kind) and resolved like any other.
+type AlertRaisedData struct {
+	AlertID string `json:"alert_id"`
+	// Kind is one of AlertKinds; Subject what it is about (customer/…,
+	// serial/…, sku/…, parcel/…, inspector/…).
+	Kind    string `json:"kind"`
+	Subject string `json:"subject"`
+	// Figures are the numbers that tripped it, Threshold the limits they crossed.
+	Figures     map[string]float64 `json:"figures"`
+	Threshold   map[string]float64 `json:"threshold"`
+	Message     Text               `json:"message"`
+	ExceptionID string             `json:"exception_id"`
+	ParcelID    string             `json:"parcel_id,omitempty"`
+	UnitID      string             `json:"unit_id,omitempty"`
+	RMA         string             `json:"rma,omitempty"`
+}
+
+// EventType implements EventData.
+func (AlertRaisedData) EventType() string { return EventAlertRaised }

@@ -55,6 +55,14 @@ var ExceptionActions = map[string][]string{
 	ExStuck:            {ActEscalate, ActDismiss},
 	ExReturnToSender:   {ActEscalate, ActDismiss},
 	ExNeedsReview:      {ActAccept, ActReturnToSender, ActEscalate, ActDispose},
+	// Risk alarms (risk.go): acted on, handed to central, or a false alarm.
+	ExAlertCustomer:   {ActAccept, ActEscalate, ActDismiss},
+	ExAlertSerial:     {ActAccept, ActEscalate, ActDismiss},
+	ExAlertSKUReturns: {ActAccept, ActEscalate, ActDismiss},
+	ExAlertSKUDefects: {ActAccept, ActEscalate, ActDismiss},
+	ExAlertWeight:     {ActAccept, ActEscalate, ActDismiss},
+	ExAlertOverride:   {ActAccept, ActEscalate, ActDismiss},
+	ExAlertAge:        {ActAccept, ActEscalate, ActDismiss},
 }
 
 // Exception is a problem a supervisor must resolve.
@@ -73,6 +81,8 @@ type Exception struct {
 	ResolvedBy string     `json:"resolved_by,omitempty"`
 	Action     string     `json:"action,omitempty"`
 	Resolution string     `json:"resolution,omitempty"`
+	// Alert is what tripped a risk alarm, for the alert_* codes.
+	Alert *Alert `json:"alert,omitempty"`
 	// Actions lists what may resolve it while it is open (filled on read, not stored).
 	Actions []string `json:"actions,omitempty"`
 }

@@ -660,7 +660,7 @@ func ResolveException(tx Tx, env Env, id string, in ResolveInput) (*Exception, e
 	if err := tx.PutException(e); err != nil {
 		return nil, err
 	}
-	if err := env.emit(tx, "exception/"+e.ID, ExceptionResolvedData{ExceptionID: e.ID, Code: e.Code, ParcelID: e.ParcelID, UnitID: e.UnitID, Action: e.Action, Note: e.Resolution}); err != nil {
+	if err := env.emit(tx, "exception/"+e.ID, ExceptionResolvedData{ExceptionID: e.ID, Code: e.Code, ParcelID: e.ParcelID, UnitID: e.UnitID, Action: e.Action, Note: e.Resolution, Subject: alertSubject(e)}); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -730,4 +730,11 @@ func LoadParcel(tx Tx, id string) (*ParcelView, error) {
 		return nil, err
 	}
 	return v, nil
+}
+
+func alertSubject(e *Exception) string {
+	if e.Alert == nil {
+		return ""
+	}
+	return e.Alert.Subject
 }

@@ -45,6 +45,9 @@ type RuleSet struct {
 	// Value says what returned units are worth back and what handling
 	// costs (see value.go); the built-in one when absent.
 	Value *ValueRules `json:"value,omitempty"`
+	// Alarms are the thresholds of the risk alarms (risk.go); a field left
+	// out or 0 takes its default, so an older document needs no migration.
+	Alarms AlarmRules `json:"alarms"`
 }
 
 // RulesSchema is the layout of rule documents this station writes.
@@ -445,6 +448,7 @@ func (rs *RuleSet) Validate() error {
 			p.Add(fmt.Sprintf("hold.locations[%d]", i), "a location id prefix such as L-Q")
 		}
 	}
+	rs.Alarms.validate(&p)
 	if !cats["default"] {
 		p.Add("categories", `a category with id "default" is required`)
 	}

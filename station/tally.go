@@ -33,6 +33,7 @@ type tally func(env Env, tx Tx, at time.Time, d EventData) error
 var tallies = []tally{
 	valueTally, // val/: cost and recovery value (value.go)
 	tallyWhy,   // why/: what comes back and why (why.go)
+	riskTally,  // risk/: risk alarms (risk.go)
 }
 
 // tallyEvent runs every tally for one event.
@@ -53,7 +54,7 @@ func tallyEvent(env Env, tx Tx, at time.Time, d EventData) error {
 // counters were kept by another set is re-counted from the event log at open
 // (RetallyEvent), so an upgraded station's dashboard covers its history.
 // Change it whenever a tally is added or changes what it counts.
-const TallyVersion = "2 why.1" // 2: val/ (cost and recovery value); why.1: why/ (what comes back and why)
+const TallyVersion = "2 why.1 risk.1" // 2: val/ (cost and recovery value); why.1: why/ (what comes back and why); risk.1: risk/ (risk alarms)
 
 // errTallyWrite is what a tally meets if it tries more than counting.
 var errTallyWrite = errors.New("a tally may only count (Tx.Count): it is re-run when the counters are rebuilt from the event log, so raise alerts and write records from the command or a worker instead")
