@@ -95,6 +95,8 @@ var opDocs = map[string]opDoc{
 	"GET /stats/ageing":             {id: "getAgeingBoard"},
 	"GET /stats/ageing.csv":         {id: "getAgeingCSV", media: "text/csv", query: []param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "headings and texts (default en)"}}},
 	"GET /stats/ageing.svg":         {id: "getAgeingChart", media: "image/svg+xml", query: []param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "the chart's words (default en)"}}},
+	"GET /stats/alerts":             {id: "getAlerts", query: append([]param{limitParam(1000)}, dayRangeParams...)},
+	"GET /stats/alerts.csv":         {id: "getAlertsCSV", media: "text/csv", query: append([]param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "headings, names and the message's language (default en)"}, limitParam(1000)}, dayRangeParams...)},
 	"GET /stats/value":              {id: "getValueFigures", query: dayRangeParams},
 	"GET /stats/value.csv":          {id: "getValueCSV", media: "text/csv", query: append([]param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "headings and names (default en)"}}, dayRangeParams...)},
 	"GET /stats/value.svg":          {id: "getValueChart", media: "image/svg+xml", query: append([]param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "the chart's words (default en)"}}, dayRangeParams...)},

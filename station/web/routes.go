@@ -66,6 +66,8 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/stats/defects", sup, "The product team's list: the SKUs with the most units with a confirmed defect, with units, defect rate and most frequent findings (from, to, category or sku, limit)", nil, station.DefectList{}, s.defectsJSON},
 		{"GET", "/stats/defects.csv", sup, "The SKUs with the most confirmed defects as CSV (UTF-8 with BOM; lang=zh|en)", nil, nil, s.defectsCSV},
 		{"GET", "/stats/defects.svg", sup, "The SKUs with the most confirmed defects as an SVG bar chart, at most 8 (lang=zh|en)", nil, nil, s.defectsSVG},
+		{"GET", "/stats/alerts", sup, "Risk alarms: the open ones and those raised over warehouse days from..to (default the last 7), newest first, each with what tripped it, the threshold and a message in Chinese and English; open counts by kind. Thresholds are the rule document's alarms section (PUT /rules)", nil, station.AlertList{}, s.alerts},
+		{"GET", "/stats/alerts.csv", sup, "The alert list as CSV (UTF-8 with BOM for Excel; lang=zh|en; from, to, limit)", nil, nil, s.alertsCSV},
 		{"GET", "/lookup", op, "What is this code? A station label, waybill, RMA or order number, tote or location", nil, LookupResult{}, s.lookup},
 		{"POST", "/returns", sup, "Enter or update an RMA by hand (higher version wins)", station.ReturnAuthorization{}, station.PutReturnResult{}, s.putReturn},
 		{"GET", "/returns/:rma", op, "An RMA with its parcels and units", nil, ReturnView{}, s.getReturn},
