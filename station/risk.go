@@ -694,9 +694,9 @@ func abs(n int) int {
 // AlarmAgedParcels raises the age alarm, once, for each open parcel received
 // alarm or longer before now. Time passing emits no event, so a background
 // worker calls it; open is the open-parcel index as read before the
-// transaction (each candidate is read again inside it). It returns the number
-// of alerts raised.
-func AlarmAgedParcels(tx Tx, env Env, open []*Parcel, now time.Time, alarm time.Duration) (int, error) {
+// transaction, oldest first (each candidate is read again inside it). It
+// returns the number of alerts raised.
+func AlarmAgedParcels(tx Tx, env Env, open []OpenParcel, now time.Time, alarm time.Duration) (int, error) {
 	rs, err := tx.Rules()
 	if err != nil {
 		return 0, err
@@ -704,7 +704,7 @@ func AlarmAgedParcels(tx Tx, env Env, open []*Parcel, now time.Time, alarm time.
 	raised := 0
 	for _, c := range open {
 		if now.Sub(c.ReceivedAt) < alarm {
-			continue
+			break // oldest first: the rest are younger
 		}
 		mark := "risk/aged/" + c.ID
 		if n, err := counter(tx, mark); err != nil {

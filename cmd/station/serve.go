@@ -90,6 +90,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	w.start(wctx, "prune", log, pruneState(db, clk, log, func(err error) { w.report("prune", err) }))
 	w.start(wctx, "inbound", log, sweepInbound(db, clk, station.InboundPolicy{DockGrace: cfg.DockGrace, StuckAfter: cfg.StuckAfter}, log,
 		func(err error) { w.report("inbound", err) }))
+	w.start(wctx, "age-alarm", log, alarmAgedParcels(db, clk, cfg.AgeAlarm, log, func(err error) { w.report("age-alarm", err) }))
 	if p := carrierPoller(db, clk, getenv, cfg.PollQuiet, log); p != nil {
 		w.start(wctx, "poll", log, p.Run)
 	}

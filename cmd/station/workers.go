@@ -147,6 +147,52 @@ func sweepInbound(db *bolt.DB, clk station.Clock, pol station.InboundPolicy, log
 	}
 }
 
+// maxAgeAlarmParcels bounds the open parcels one age-alarm pass reads.
+const maxAgeAlarmParcels = 100000
+
+// alarmAgedParcels raises the age alarm of each open parcel crossing the
+// alarm threshold, once, checking every minute: time passing emits no event.
+func alarmAgedParcels(db *bolt.DB, clk station.Clock, alarm time.Duration, log *slog.Logger, report func(error)) func(context.Context) error {
+	env := systemEnv(db, clk, "system:risk")
+	return func(ctx context.Context) error {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			n, err := ageAlarmPass(ctx, db, env, alarm)
+			report(passError(err))
+			if err != nil {
+				log.Error("age alarm pass failed; parcels past the alarm are not flagged until it works again; retrying in a minute",
+					"component", "risk", "err", err)
+			} else if n > 0 {
+				log.Warn("parcels crossed the age alarm; see the dashboard's alarms", "component", "risk", "count", n, "alarm", alarm)
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
+		}
+	}
+}
+
+// ageAlarmPass reads the open-parcel index (no record decoded) and raises
+// the alarms due in one transaction.
+func ageAlarmPass(ctx context.Context, db *bolt.DB, env station.Env, alarm time.Duration) (int, error) {
+	now := env.Now()
+	open, err := db.OpenParcels(time.Unix(0, 0), maxAgeAlarmParcels)
+	if err != nil {
+		return 0, err
+	}
+	if len(open) == 0 || now.Sub(open[0].ReceivedAt) < alarm {
+		return 0, nil // nothing old enough: no write transaction
+	}
+	n, err := db.Update(ctx, nil, func(tx station.Tx) (any, error) { return station.AlarmAgedParcels(tx, env, open, now, alarm) })
+	if err != nil {
+		return 0, err
+	}
+	return n.(int), nil
+}
+
 // pollSource adapts the store to the carrier poller.
 type pollSource struct {
 	db       *bolt.DB

@@ -499,7 +499,7 @@ func TestRiskAgeAlarmRaisedOnce(t *testing.T) {
 	sweep := func(at time.Time) int {
 		s.t.Helper()
 		s.now = at
-		open, err := s.db.WaitingParcels(1000)
+		open, err := s.db.OpenParcels(time.Unix(0, 0), 1000)
 		if err != nil {
 			t.Fatal(err)
 		}
