@@ -1,6 +1,7 @@
 package station
 
 import (
+	"fmt"
 	"regexp"
 	"time"
 )
@@ -79,4 +80,53 @@ type PrintJob struct {
 	UpdatedAt     time.Time    `json:"updated_at"`
 	PrintedAt     *time.Time   `json:"printed_at,omitempty"`
 	Actor         string       `json:"actor"`
+}
+
+// NewPrintJob is a job queued now for printer to print c, for actor.
+func NewPrintJob(id, printer string, c LabelContent, actor string, now time.Time) PrintJob {
+	return PrintJob{ID: id, Printer: printer, Content: c, State: JobQueued, CreatedAt: now, UpdatedAt: now, Actor: actor}
+}
+
+// Reprint is a new job, queued now, with the printer and content of j.
+func (j *PrintJob) Reprint(id, actor string, now time.Time) PrintJob {
+	return NewPrintJob(id, j.Printer, j.Content, actor, now)
+}
+
+// Waiting reports whether j still belongs in its printer's queue: queued,
+// or being sent. Done and failed jobs leave it.
+func (j *PrintJob) Waiting() bool { return j.State == JobQueued || j.State == JobSending }
+
+// Sending records that j is being sent to its printer.
+func (j *PrintJob) Sending() { j.State = JobSending }
+
+// Printed records that j reached its printer at, and returns the data of
+// its returns.label.printed event.
+func (j *PrintJob) Printed(at time.Time) LabelPrintedData {
+	j.State, j.PrintedAt, j.LastError = JobDone, &at, ""
+	return LabelPrintedData{JobID: j.ID, Printer: j.Printer, Code: j.Content.Code.String(), Kind: j.Content.Code.Kind,
+		ID: j.Content.Code.ID, Attempts: j.Attempts + 1}
+}
+
+// Retry records a failed attempt: j stays first in its queue and is tried
+// again at next.
+func (j *PrintJob) Retry(attempts int, lastErr string, next time.Time) {
+	j.State, j.Attempts, j.LastError, j.NextAttemptAt = JobQueued, attempts, lastErr, next
+}
+
+// Fail records that j can never print as it is; it leaves the queue.
+func (j *PrintJob) Fail(lastErr string) { j.State, j.LastError = JobFailed, lastErr }
+
+// PrinterUnknown refuses a print to a printer that is not configured.
+func PrinterUnknown(name string) error {
+	return Invalid("printer", fmt.Sprintf("no printer named %q is configured; an admin adds it under printers", name)).Coded("printer_unknown", "printer", name)
+}
+
+// PrinterNotFound is the answer about a name no printer has.
+func PrinterNotFound(name string) error {
+	return Errorf(ENotFound, "no printer named %q", name).Coded("not_found_printer", "id", name)
+}
+
+// JobNotFound is the answer about an id no print job has.
+func JobNotFound(id string) error {
+	return Errorf(ENotFound, "no print job %q", id).Coded("not_found_job", "id", id)
 }

@@ -3,7 +3,6 @@ package bolt
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -33,7 +32,7 @@ func (d *DB) PutPrinter(ctx context.Context, actor string, p station.Printer) er
 func (d *DB) DeletePrinter(ctx context.Context, actor, name string) error {
 	_, err := d.write(ctx, func(t *txn) (any, error) {
 		if t.b(bPrinters).Get([]byte(name)) == nil {
-			return nil, station.Errorf(station.ENotFound, "no printer named %q", name).Coded("not_found_printer", "id", name)
+			return nil, station.PrinterNotFound(name)
 		}
 		if err := t.b(bPrinters).Delete([]byte(name)); err != nil {
 			return nil, err
@@ -68,7 +67,7 @@ func (d *DB) QueuePrint(ctx context.Context, actor string, req station.PrintRequ
 	}
 	res, err := d.write(ctx, func(t *txn) (any, error) {
 		if t.b(bPrinters).Get([]byte(req.Printer)) == nil {
-			return nil, station.Invalid("printer", fmt.Sprintf("no printer named %q is configured; an admin adds it under printers", req.Printer)).Coded("printer_unknown", "printer", req.Printer)
+			return nil, station.PrinterUnknown(req.Printer)
 		}
 		content, err := station.LabelFor(t, code, d.stationID, d.now())
 		if err != nil {
@@ -76,9 +75,7 @@ func (d *DB) QueuePrint(ctx context.Context, actor string, req station.PrintRequ
 		}
 		var jobs []station.PrintJob
 		for i := 0; i < req.Copies; i++ {
-			now := d.now()
-			j := station.PrintJob{ID: d.newID(), Printer: req.Printer, Content: *content, State: station.JobQueued,
-				CreatedAt: now, UpdatedAt: now, Actor: actor}
+			j := station.NewPrintJob(d.newID(), req.Printer, *content, actor, d.now())
 			if err := putJob(t, &j); err != nil {
 				return nil, err
 			}
@@ -100,10 +97,9 @@ func (d *DB) Reprint(ctx context.Context, actor, id string) (*station.PrintJob, 
 			return nil, err
 		}
 		if old == nil {
-			return nil, station.Errorf(station.ENotFound, "no print job %q", id).Coded("not_found_job", "id", id)
+			return nil, station.JobNotFound(id)
 		}
-		now := d.now()
-		j := station.PrintJob{ID: d.newID(), Printer: old.Printer, Content: old.Content, State: station.JobQueued, CreatedAt: now, UpdatedAt: now, Actor: actor}
+		j := old.Reprint(d.newID(), actor, d.now())
 		return &j, putJob(t, &j)
 	})
 	if err != nil {
@@ -115,7 +111,7 @@ func (d *DB) Reprint(ctx context.Context, actor, id string) (*station.PrintJob, 
 func putJob(t *txn, j *station.PrintJob) error {
 	qk := key(j.Printer, j.ID)
 	var err error
-	if j.State == station.JobQueued || j.State == station.JobSending {
+	if j.Waiting() {
 		err = t.b(bJobQueue).Put(qk, nil)
 	} else {
 		err = t.b(bJobQueue).Delete(qk)
@@ -191,7 +187,7 @@ func (d *DB) updateJob(ctx context.Context, id string, fn func(t *txn, j *statio
 			return nil, err
 		}
 		if j == nil {
-			return nil, station.Errorf(station.ENotFound, "no print job %q", id).Coded("not_found_job", "id", id)
+			return nil, station.JobNotFound(id)
 		}
 		if err := fn(t, j); err != nil {
 			return nil, err
@@ -205,7 +201,7 @@ func (d *DB) updateJob(ctx context.Context, id string, fn func(t *txn, j *statio
 // MarkSending records that job id is being sent (labels.JobStore).
 func (d *DB) MarkSending(ctx context.Context, id string) error {
 	return d.updateJob(ctx, id, func(_ *txn, j *station.PrintJob) error {
-		j.State = station.JobSending
+		j.Sending()
 		return nil
 	})
 }
@@ -214,17 +210,15 @@ func (d *DB) MarkSending(ctx context.Context, id string) error {
 // returns.label.printed event in the same transaction (labels.JobStore).
 func (d *DB) MarkDone(ctx context.Context, id string, at time.Time) error {
 	return d.updateJob(ctx, id, func(t *txn, j *station.PrintJob) error {
-		j.State, j.PrintedAt, j.LastError = station.JobDone, &at, ""
-		return d.systemEnv(j.Actor).Emit(t, "label/"+j.Content.Code.String(), station.LabelPrintedData{
-			JobID: j.ID, Printer: j.Printer, Code: j.Content.Code.String(), Kind: j.Content.Code.Kind, ID: j.Content.Code.ID, Attempts: j.Attempts + 1,
-		})
+		printed := j.Printed(at)
+		return d.systemEnv(j.Actor).Emit(t, "label/"+printed.Code, printed)
 	})
 }
 
 // MarkRetry records a failed attempt; the job stays first in its queue (labels.JobStore).
 func (d *DB) MarkRetry(ctx context.Context, id string, attempts int, lastErr string, next time.Time) error {
 	return d.updateJob(ctx, id, func(_ *txn, j *station.PrintJob) error {
-		j.State, j.Attempts, j.LastError, j.NextAttemptAt = station.JobQueued, attempts, lastErr, next
+		j.Retry(attempts, lastErr, next)
 		return nil
 	})
 }
@@ -232,7 +226,7 @@ func (d *DB) MarkRetry(ctx context.Context, id string, attempts int, lastErr str
 // MarkFailed records that a job can never print as it is (labels.JobStore).
 func (d *DB) MarkFailed(ctx context.Context, id string, lastErr string, at time.Time) error {
 	return d.updateJob(ctx, id, func(_ *txn, j *station.PrintJob) error {
-		j.State, j.LastError = station.JobFailed, lastErr
+		j.Fail(lastErr)
 		return nil
 	})
 }

@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -120,8 +119,6 @@ func (d *DB) FirstSeq() (uint64, error) {
 	return seq, err
 }
 
-var tokenName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
-
 // HashToken returns the stored form of a token secret.
 func HashToken(secret string) string {
 	h := sha256.Sum256([]byte(secret))
@@ -136,16 +133,7 @@ func (d *DB) CreateToken(name, role string) (string, *station.Token, error) {
 
 // CreateTokenAs is CreateToken recorded under actor.
 func (d *DB) CreateTokenAs(actor, name, role string) (string, *station.Token, error) {
-	var p station.Problems
-	if !tokenName.MatchString(name) {
-		p.AddCode("name", "token_name", "1-64 lower-case letters, digits, '.', '_' or '-'")
-	}
-	switch role {
-	case station.RoleOperator, station.RoleSupervisor, station.RoleAdmin, station.RoleCentral:
-	default:
-		p.AddCode("role", "token_role", "must be operator, supervisor, admin or central")
-	}
-	if err := p.Err("the token cannot be created"); err != nil {
+	if err := station.ValidateNewToken(name, role); err != nil {
 		return "", nil, err
 	}
 	raw := make([]byte, 20)
@@ -160,7 +148,7 @@ func (d *DB) CreateTokenAs(actor, name, role string) (string, *station.Token, er
 		if live, err := liveToken(b, name); err != nil {
 			return nil, err
 		} else if live != nil {
-			return nil, &station.Error{Code: station.EConflict, Key: "token_exists", Message: "a token named " + name + " already exists; revoke or rotate it, or pick another name"}
+			return nil, station.TokenExists(name)
 		}
 		if err := put(b, []byte(tok.Hash), tok); err != nil {
 			return nil, err
@@ -194,7 +182,7 @@ func (d *DB) TokenBySecret(secret string) (*station.Token, error) {
 		found, err = get[station.Token](tx.Bucket(bTokens), []byte(hash))
 		return err
 	})
-	if err != nil || found == nil || found.RevokedAt != nil {
+	if err != nil || !found.Live() {
 		return nil, err // unknown secrets are not remembered: guessing must not fill memory
 	}
 	d.tokMu.Lock()

@@ -18,7 +18,7 @@ func liveToken(b *bolt.Bucket, name string) (*station.Token, error) {
 		if err := json.Unmarshal(v, &t); err != nil {
 			return err
 		}
-		if t.Name == name && t.RevokedAt == nil {
+		if t.Name == name && t.Live() {
 			found = &t
 		}
 		return nil
@@ -39,10 +39,9 @@ func (d *DB) RevokeToken(name, by string) (*station.Token, error) {
 			return nil, err
 		}
 		if tok == nil {
-			return nil, station.Errorf(station.ENotFound, "no live token named %q", name).Coded("not_found_token", "id", name)
+			return nil, station.TokenNotFound(name)
 		}
-		now := d.now()
-		tok.RevokedAt, tok.RevokedBy = &now, by
+		tok.Revoke(by, d.now())
 		if err := put(b, []byte(tok.Hash), tok); err != nil {
 			return nil, err
 		}

@@ -89,20 +89,20 @@ func (d *DB) addUser(actor string, u station.User, pin, badge string, first bool
 	}
 	u.PINHash, u.CreatedAt = hash, d.now()
 	if badge != "" {
-		u.BadgeHash = sha(strings.TrimSpace(badge))
+		u.BadgeHash = station.BadgeHash(badge)
 	}
 	_, err = d.write(context.Background(), func(t *txn) (any, error) {
 		if first {
 			if k, _ := t.b(bUsers).Cursor().First(); k != nil {
-				return nil, &station.Error{Code: station.EConflict, Key: "setup_done", Message: "an account exists already: the first admin is made only once; sign in, or ask an admin. 已有账号：首个管理员只能创建一次，请登录或联系管理员。"}
+				return nil, station.SetupDone()
 			}
 		}
 		if t.b(bUsers).Get([]byte(u.Username)) != nil {
-			return nil, &station.Error{Code: station.EConflict, Key: "user_exists", Message: "a user named " + u.Username + " already exists"}
+			return nil, station.UserExists(u.Username)
 		}
 		if u.BadgeHash != "" {
 			if t.b(bBadges).Get([]byte(u.BadgeHash)) != nil {
-				return nil, &station.Error{Code: station.EConflict, Key: "badge_taken", Message: "that badge already belongs to another user"}
+				return nil, station.BadgeTaken()
 			}
 			if err := t.b(bBadges).Put([]byte(u.BadgeHash), []byte(u.Username)); err != nil {
 				return nil, err
@@ -137,8 +137,9 @@ func (d *DB) Users() ([]station.User, error) {
 	return out, err
 }
 
-// UpdateUser applies an admin's change to an account. Disabling it, or
-// changing its role or PIN, signs it out everywhere.
+// UpdateUser applies an admin's change to an account (station.User.Apply
+// decides what changes); a change that signs it out ends its sessions in
+// the same transaction.
 func (d *DB) UpdateUser(actor, username string, ch station.UserChange) (*station.User, error) {
 	if err := ch.Validate(); err != nil {
 		return nil, err
@@ -157,43 +158,27 @@ func (d *DB) UpdateUser(actor, username string, ch station.UserChange) (*station
 			return nil, err
 		}
 		if u == nil {
-			return nil, station.Errorf(station.ENotFound, "no user named %q", username).Coded("not_found_user", "id", username)
+			return nil, station.UserNotFound(username)
 		}
-		changed := station.UserChangedData{Username: username}
-		signOut := false
-		if ch.DisplayName != nil {
-			u.DisplayName, changed.DisplayName = *ch.DisplayName, ch.DisplayName
+		var badgeHash string
+		if ch.Badge != nil && *ch.Badge != "" {
+			badgeHash = station.BadgeHash(*ch.Badge)
+			if other := t.b(bBadges).Get([]byte(badgeHash)); other != nil && string(other) != username {
+				return nil, station.BadgeTaken()
+			}
 		}
-		if ch.Role != nil && *ch.Role != u.Role {
-			u.Role, changed.Role, signOut = *ch.Role, ch.Role, true
-		}
-		if ch.PIN != nil {
-			u.PINHash, changed.PIN, signOut = pinHash, "changed", true
-		}
+		oldBadge := u.BadgeHash
+		changed, signOut := u.Apply(ch, pinHash, badgeHash, d.now())
 		if ch.Badge != nil {
+			if oldBadge != "" {
+				if err := t.b(bBadges).Delete([]byte(oldBadge)); err != nil {
+					return nil, err
+				}
+			}
 			if u.BadgeHash != "" {
-				if err := t.b(bBadges).Delete([]byte(u.BadgeHash)); err != nil {
+				if err := t.b(bBadges).Put([]byte(u.BadgeHash), []byte(username)); err != nil {
 					return nil, err
 				}
-			}
-			u.BadgeHash, changed.Badge = "", "removed"
-			if *ch.Badge != "" {
-				h := sha(strings.TrimSpace(*ch.Badge))
-				if other := t.b(bBadges).Get([]byte(h)); other != nil && string(other) != username {
-					return nil, &station.Error{Code: station.EConflict, Key: "badge_taken", Message: "that badge already belongs to another user"}
-				}
-				if err := t.b(bBadges).Put([]byte(h), []byte(username)); err != nil {
-					return nil, err
-				}
-				u.BadgeHash, changed.Badge = h, "changed"
-			}
-		}
-		if ch.Disabled != nil {
-			if *ch.Disabled && u.DisabledAt == nil {
-				now := d.now()
-				u.DisabledAt, changed.Disabled, signOut = &now, ch.Disabled, true
-			} else if !*ch.Disabled && u.DisabledAt != nil {
-				u.DisabledAt, changed.Disabled = nil, ch.Disabled
 			}
 		}
 		if signOut {
@@ -247,7 +232,7 @@ func (d *DB) User(username string) (*station.User, error) {
 func (d *DB) UserByBadge(badge string) (*station.User, error) {
 	var u *station.User
 	err := d.bolt.View(func(tx *bolt.Tx) (err error) {
-		name := tx.Bucket(bBadges).Get([]byte(sha(strings.TrimSpace(badge))))
+		name := tx.Bucket(bBadges).Get([]byte(station.BadgeHash(badge)))
 		if name == nil {
 			return nil
 		}

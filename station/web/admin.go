@@ -140,7 +140,7 @@ func (s *Server) addUser(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	u, err := a.AddUserAs(ident(c).Actor, station.User{Username: strings.ToLower(strings.TrimSpace(in.Username)), DisplayName: in.DisplayName, Role: in.Role}, in.PIN, in.Badge)
+	u, err := a.AddUserAs(ident(c).Actor, station.User{Username: station.NormalizeUsername(in.Username), DisplayName: in.DisplayName, Role: in.Role}, in.PIN, in.Badge)
 	if err != nil {
 		return err
 	}

@@ -167,7 +167,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	// One normalised name for the lookup and the lockout alike: " u3", "u3 "
 	// and "U3" are the same person and share one count.
-	name := strings.ToLower(strings.TrimSpace(in.Username))
+	name := station.NormalizeUsername(in.Username)
 	if in.Badge == "" && name == "" {
 		return station.Invalid("username", "enter your user name and PIN, or scan your badge").Coded("signin_empty")
 	}
@@ -206,7 +206,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if u == nil || u.DisabledAt != nil {
+	if !u.CanSignIn() {
 		return station.Errorf(station.EUnauthorized, "wrong user name, PIN or badge. 用户名、密码或工牌错误。").Coded("signin_wrong")
 	}
 	s.logins.release(keys, now)
@@ -274,7 +274,7 @@ func (s *Server) sessionIdentity(c *fiber.Ctx, secret string) (identity, error) 
 	if err != nil {
 		return identity{}, err
 	}
-	if u == nil || u.DisabledAt != nil {
+	if !u.CanSignIn() {
 		_ = s.cfg.Sessions.DeleteSession(sess.Hash)
 		clearSessionCookie(c)
 		return identity{}, station.Errorf(station.EUnauthorized, "this account is disabled; ask an admin. 该账号已停用，请联系管理员。").Coded("account_disabled")

@@ -119,7 +119,7 @@ func (s *Server) createFirstAdmin(c *fiber.Ctx) error {
 		s.log.Warn("wrong setup code", "component", "web", "client", s.clientIP(c))
 		return station.Invalid("code", "not the setup code: copy it from the line \"setup code\" in the station's log (printed when it started). 设置码不对：请从服务日志中“setup code”一行复制。").Coded("setup_code_wrong")
 	}
-	u, err := fa.AddFirstAdmin("setup:"+s.clientIP(c), station.User{Username: strings.ToLower(strings.TrimSpace(in.Username)), DisplayName: strings.TrimSpace(in.DisplayName)}, in.PIN)
+	u, err := fa.AddFirstAdmin("setup:"+s.clientIP(c), station.User{Username: station.NormalizeUsername(in.Username), DisplayName: strings.TrimSpace(in.DisplayName)}, in.PIN)
 	if station.ErrorCode(err) == station.EConflict {
 		st.hash = nil // with no account, only an account made meanwhile conflicts
 	}
