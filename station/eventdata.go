@@ -133,6 +133,9 @@ type UnitMovedData struct {
 	To          string `json:"to"`   // tote or location id
 	Kind        string `json:"kind"` // tote, location
 	Disposition string `json:"disposition"`
+	// From is the tote or location the unit left; empty on its first
+	// put-away, which is what the throughput figures count.
+	From string `json:"from,omitempty"`
 }
 
 // EventType implements EventData.

@@ -368,7 +368,7 @@ func Confirm(tx Tx, env Env, unitID string, in ConfirmInput) (*Unit, error) {
 	}
 	res := &Result{Grade: grade, Disposition: disp, Findings: findings, Refund: refund, Inspector: env.Actor,
 		InspectedAt: env.Now(), Override: override, OverrideReason: strings.TrimSpace(in.OverrideReason)}
-	res.FirstInspectedAt = res.InspectedAt
+	res.FirstInspectedAt, res.FirstInspector = res.InspectedAt, env.Actor
 	if gi.RMA != nil {
 		res.Reason, res.Channel = gi.RMA.Reason.Code, gi.RMA.Channel
 	}
@@ -377,6 +377,7 @@ func Confirm(tx Tx, env Env, unitID string, in ConfirmInput) (*Unit, error) {
 		previous = u.Result
 		res.PreviousGrade = previous.Grade
 		res.FirstInspectedAt = previous.FirstAt()
+		res.FirstInspector, res.Regrades = previous.FirstBy(), previous.Regrades+1
 		if !previous.FirstInspectedAt.IsZero() { // else stored before results kept them: today's RMA says
 			res.Reason, res.Channel = previous.Reason, previous.Channel
 		}
@@ -481,6 +482,7 @@ func Move(tx Tx, env Env, unitID string, in MoveInput) (*Unit, error) {
 	if err := checkHold(tx, rs, u, id, kind); err != nil {
 		return nil, err
 	}
+	from := u.Location
 	if err := leaveContainer(tx, u); err != nil {
 		return nil, err
 	}
@@ -493,7 +495,7 @@ func Move(tx Tx, env Env, unitID string, in MoveInput) (*Unit, error) {
 	if err := tx.PutUnit(u); err != nil {
 		return nil, err
 	}
-	if err := env.emit(tx, "unit/"+u.ID, UnitMovedData{UnitID: u.ID, To: id, Kind: kind, Disposition: u.Result.Disposition}); err != nil {
+	if err := env.emit(tx, "unit/"+u.ID, UnitMovedData{UnitID: u.ID, To: id, Kind: kind, Disposition: u.Result.Disposition, From: from}); err != nil {
 		return nil, err
 	}
 	return u, nil

@@ -59,6 +59,11 @@ type Result struct {
 	Channel string `json:"channel,omitempty"`
 	// Value is the estimated recovery and handling cost (value.go).
 	Value *UnitValue `json:"value,omitempty"`
+	// FirstInspector is who first confirmed the unit, the inspector its
+	// figures are credited to; Regrades counts the supervisor regrades
+	// since. A regrade keeps the one and adds to the other.
+	FirstInspector string `json:"first_inspector,omitempty"`
+	Regrades       int    `json:"regrades,omitempty"`
 }
 
 // FirstAt is when the unit was first confirmed (InspectedAt for a result
@@ -77,4 +82,14 @@ type Photo struct {
 	Size        int       `json:"size"`
 	AddedAt     time.Time `json:"added_at"`
 	AddedBy     string    `json:"added_by"`
+}
+
+// FirstBy is who first confirmed the unit: FirstInspector, or for a result
+// stored before it was kept, its inspector when it is no regrade ("" when
+// that is not known).
+func (r *Result) FirstBy() string {
+	if r.FirstInspector != "" || r.PreviousGrade != "" {
+		return r.FirstInspector
+	}
+	return r.Inspector
 }
