@@ -53,6 +53,10 @@ func limitParam(max int) param {
 	return param{name: "limit", typ: "integer", min: 1, max: max, desc: "at most this many (1–" + strconv.Itoa(max) + ")"}
 }
 
+// throughputParams are dayRangeParams and whether to count per hour or day.
+var throughputParams = slices.Concat(dayRangeParams, []param{
+	{name: "by", typ: "string", enum: []string{"hour", "day"}, desc: "per hour (default for one day; at most 31 days) or per day"}})
+
 var (
 	// dayRangeParams are the figures' range of warehouse days (dayRange).
 	dayRangeParams = []param{
@@ -106,6 +110,11 @@ var opDocs = map[string]opDoc{
 	"GET /stats/defects":            {id: "getDefectSKUs", query: whyParams()},
 	"GET /stats/defects.csv":        {id: "getDefectSKUsCSV", media: "text/csv", query: append(whyParams(), langParam)},
 	"GET /stats/defects.svg":        {id: "getDefectSKUsChart", media: "image/svg+xml", query: append(whyParams(), langParam)},
+	"GET /stats/throughput":         {id: "getThroughput", query: throughputParams},
+	"GET /stats/throughput.csv":     {id: "getThroughputCSV", media: "text/csv", query: slices.Concat(throughputParams, []param{langParam, {name: "table", typ: "string", enum: []string{"periods", "days", "categories"}, desc: "received/inspected/put away per period (default), or receipt-to-result time per day or per category"}})},
+	"GET /stats/throughput.svg":     {id: "getThroughputChart", media: "image/svg+xml", query: slices.Concat(throughputParams, []param{langParam})},
+	"GET /stats/inspectors":         {id: "getInspectorStats", query: dayRangeParams},
+	"GET /stats/inspectors.csv":     {id: "getInspectorStatsCSV", media: "text/csv", query: slices.Concat(dayRangeParams, []param{langParam})},
 	"GET /totes/:id":                {id: "getTote"},
 	"GET /totes/:id/list":           {id: "getToteList", media: "text/html"},
 	"POST /totes/:id/close":         {id: "closeTote"},

@@ -210,7 +210,7 @@ func New(cfg Config) *Server {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10}}, []string{"route"}),
 		hooks: newHookMetric(),
 	}
-	cfg.Registry.MustRegister(s.metrics.requests, s.metrics.latency, s.metrics.hooks, newAgeingCollector(s), newAlertsCollector(s))
+	cfg.Registry.MustRegister(s.metrics.requests, s.metrics.latency, s.metrics.hooks, newAgeingCollector(s), newAlertsCollector(s), newThroughputCollector(s))
 	s.app = fiber.New(fiber.Config{
 		AppName:               "returns-station",
 		BodyLimit:             maxPhoto + 1<<20,
