@@ -3,6 +3,7 @@ package web
 import (
 	"bufio"
 	"encoding/csv"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -416,6 +417,10 @@ func (s *Server) whySVG(c *fiber.Ctx) error {
 			v[2] += cell.Units
 		}
 	}
+	sort.SliceStable(reasons, func(i, j int) bool { // the most returned reason first, as the table lists them
+		a, b := by[reasons[i]], by[reasons[j]]
+		return a[0]+a[1]+a[2] > b[0]+b[1]+b[2]
+	})
 	for _, reason := range reasons {
 		for i, u := range by[reason] {
 			ch.Bars = append(ch.Bars, bar{Label: n.name("reason", reason), Value: float64(u), Text: strconv.FormatInt(u, 10), Colour: ch.Series[i].Colour})

@@ -94,12 +94,163 @@
     document.body.dataset.value = v.from + '..' + v.to;
   }
 
+  // What comes back and why: the customer's reason against the inspector's
+  // finding, the mixes, the rows by category and channel, the most returned
+  // SKUs and the product team's defect list, over the days asked.
+  let whyNames = null;
+  async function names() {
+    if (whyNames) return whyNames;
+    const r = await api('GET', '/api/v1/rules');
+    whyNames = { grade: {}, disposition: {}, finding: {}, category: {} };
+    if (!r.ok) return whyNames;
+    for (const g of r.data.grades || []) whyNames.grade[g.code] = RS.tx(g.name);
+    for (const d of r.data.dispositions || []) whyNames.disposition[d.code] = RS.tx(d.name);
+    for (const f of r.data.findings || []) whyNames.finding[f.code] = RS.tx(f.name);
+    for (const c of r.data.categories || []) whyNames.category[c.id] = RS.tx(c.name);
+    return whyNames;
+  }
+
+  function whyQuery() {
+    const q = new URLSearchParams();
+    const from = $('#why-from').value, to = $('#why-to').value, by = $('#why-by').value;
+    if (from) q.set('from', from);
+    if (to) q.set('to', to);
+    if (by) q.set(by, $('#why-value').value.trim());
+    return q;
+  }
+
+  function whyTable(id, cols, rows, key) {
+    return h('table', { class: 'tbl cards-sm', id },
+      h('thead', {}, h('tr', {}, cols.map(([k]) => h('th', { text: t('why.col_' + k) })))),
+      h('tbody', {}, rows.map((r) => h('tr', { 'data-key': key(r) },
+        cols.map(([k, f]) => h('td', { 'data-label': t('why.col_' + k) }, f(r)))))));
+  }
+
+  const pctOf = (n, of) => (of ? ((n * 100) / of).toFixed(1) : '0.0');
+  const money = (refunds) => {
+    const sum = {};
+    for (const r of refunds || []) sum[r.currency] = (sum[r.currency] || 0) + Math.round(parseFloat(r.amount) * 100);
+    return Object.entries(sum).map(([c, v]) => (v / 100).toFixed(2) + ' ' + c).join('; ') || '0.00';
+  };
+
+  async function loadWhy() {
+    const box = $('#why-msg');
+    clearMsg(box);
+    const form = $('#why-form');
+    const q = whyQuery();
+    const [r, d, n] = await Promise.all([api('GET', '/api/v1/stats/returns?' + q),
+      api('GET', '/api/v1/stats/defects?' + q + '&limit=10'), names()]);
+    const bad = !r.ok ? r : !d.ok && !q.has('channel') ? d : null;
+    if (bad) {
+      for (const id of ['#why-reasons', '#why-mix', '#why-rows', '#why-defects']) $(id).replaceChildren();
+      showProblem(box, bad.problem, form);
+      return;
+    }
+    const w = r.data, tot = w.total;
+    $('#why-from').value = w.from;
+    $('#why-to').value = w.to;
+    q.set('from', w.from);
+    q.set('to', w.to);
+    $('#why-range').textContent = t('why.range', { from: w.from, to: w.to });
+    put($('#why-totals'),
+      h('span', { class: 'chip', 'data-why': 'units' }, t('why.units', { n: tot.units })),
+      h('span', { class: 'chip', 'data-why': 'defects' }, t('why.defects', { n: tot.defect_units, pct: pctOf(tot.defect_units, tot.units) })),
+      h('span', { class: 'chip', 'data-why': 'fault_none' }, t('why.fault_none', { n: tot.said_fault_none_found })),
+      h('span', { class: 'chip', 'data-why': 'nofault_defect' }, t('why.nofault_defect', { n: tot.said_no_fault_defect_found })),
+      h('span', { class: 'chip', 'data-why': 'refund' }, t('why.refund', { v: money(tot.refunds) })));
+
+    // Reason against finding: per reason, defect found, another fault, no fault.
+    const reasonName = (c) => (c ? known('reason.' + c, c) : t('why.no_rma'));
+    const by = new Map();
+    for (const c of tot.reasons || []) {
+      const v = by.get(c.reason) || { reason: c.reason, units: 0, defect: 0, fault: 0, nofault: 0 };
+      v.units += c.units;
+      if (c.outcome === 'defect') v.defect += c.units;
+      else if (c.outcome === 'seller_fault' || c.outcome === 'missing') v.fault += c.units;
+      else v.nofault += c.units;
+      by.set(c.reason, v);
+    }
+    const reasons = [...by.values()].sort((a, b) => b.units - a.units);
+    const img = $('#why-chart');
+    img.alt = t('why.chart') + ': ' + reasons.map((v) => reasonName(v.reason) + ' ' + t('why.col_defect') + ' ' + v.defect + ', ' +
+      t('why.col_fault') + ' ' + v.fault + ', ' + t('why.col_nofault') + ' ' + v.nofault).join('; ');
+    img.src = '/api/v1/stats/returns.svg?' + q + '&lang=' + lang + '&n=' + tot.units;
+    put($('#why-reasons'), reasons.length
+      ? whyTable('why-reason-table', [
+        ['reason', (v) => h('b', { text: reasonName(v.reason) })],
+        ['units', (v) => String(v.units)],
+        ['defect', (v) => String(v.defect)],
+        ['fault', (v) => String(v.fault)],
+        ['nofault', (v) => String(v.nofault)],
+      ], reasons, (v) => v.reason)
+      : h('p', { class: 'dim', text: t('why.none') }));
+
+    // Mixes: grades, dispositions, refund decisions.
+    const mix = (label, list, name) => h('p', { class: 'mix' }, h('b', { text: label + ': ' }),
+      (list || []).map((c) => name(c.code) + ' ' + c.units).join(lang === 'zh' ? '，' : ', ') || '—');
+    put($('#why-mix'), tot.units ? [
+      mix(t('why.mix_grades'), tot.grades, (c) => n.grade[c] || c),
+      mix(t('why.mix_disps'), tot.dispositions, (c) => n.disposition[c] || c),
+      mix(t('why.mix_decisions'), tot.decisions, (c) => known('why.decision.' + c, c)),
+    ] : []);
+
+    // Rows by category and channel, and the most returned SKUs.
+    const rowCols = (k, name) => [
+      [k, (x) => h('b', { text: name(x.key) })],
+      ['units', (x) => String(x.units)],
+      ['rate', (x) => x.defect_units + ' (' + pctOf(x.defect_units, x.units) + '%)'],
+      ['fault_none', (x) => String(x.said_fault_none_found)],
+      ['nofault_defect', (x) => String(x.said_no_fault_defect_found)],
+      ['refund', (x) => money(x.refunds)],
+    ];
+    const part = (title, id, k, rows, name) => [h('h4', { text: title }), rows == null
+      ? h('p', { class: 'dim', text: t('why.not_kept') })
+      : rows.length ? whyTable(id, rowCols(k, name), rows, (x) => x.key) : h('p', { class: 'dim', text: t('why.none') })];
+    put($('#why-rows'),
+      part(t('why.col_category'), 'why-cat-table', 'category', w.categories, (c) => n.category[c] || c || t('why.none_value')),
+      part(t('why.col_channel'), 'why-chan-table', 'channel', w.channels, (c) => c || t('why.no_channel')),
+      part(t('why.skus'), 'why-sku-table', 'sku', w.skus, (c) => c));
+
+    // The product team's list.
+    const defects = d.ok ? d.data.skus : null;
+    const dimg = $('#why-defects-chart');
+    dimg.hidden = !defects;
+    if (defects) {
+      dimg.alt = t('why.defects_chart') + ': ' + defects.map((k) => k.sku + ' ' + k.defect_units + '/' + k.units).join('; ');
+      dimg.src = '/api/v1/stats/defects.svg?' + q + '&lang=' + lang + '&n=' + tot.defect_units;
+    }
+    put($('#why-defects'), defects == null
+      ? h('p', { class: 'dim', text: t('why.not_kept') })
+      : defects.length ? whyTable('why-defect-table', [
+        ['sku', (k) => h('b', { class: 'mono', text: k.sku })],
+        ['name', (k) => k.name || ''],
+        ['units', (k) => String(k.units)],
+        ['defect_units', (k) => String(k.defect_units)],
+        ['rate', (k) => (k.defect_rate * 100).toFixed(1) + '%'],
+        ['findings', (k) => RS.list((k.findings || []).map((f) => (n.finding[f.code] || f.code) + ' ' + f.units))],
+      ], defects, (k) => k.sku) : h('p', { class: 'dim', text: t('why.no_defects') }));
+
+    // Every table as CSV, in Chinese and in English.
+    const links = (l, label) => h('span', { class: 'csv-links' }, h('b', { text: label + ': ' }),
+      ['reasons', 'categories', 'channels', 'skus', 'mix', 'defects'].map((tb) => h('a', {
+        class: 'btn', 'data-csv': tb + '-' + l, download: '',
+        href: tb === 'defects' ? '/api/v1/stats/defects.csv?' + q + '&lang=' + l : '/api/v1/stats/returns.csv?' + q + '&table=' + tb + '&lang=' + l,
+        text: t('why.t.' + tb),
+      })));
+    put($('#why-csv'), links('zh', t('why.csv')), links('en', t('why.csv_en')));
+    document.body.dataset.why = w.from + '..' + w.to + (w.filter ? ' ' + w.filter + '=' + w.value : '');
+  }
+
   RS.start('dashboard').then(async (s) => {
     if (!s) return;
     $('#refresh').addEventListener('click', load);
     $('#refresh').addEventListener('click', loadValue);
     await load();
     await loadValue();
+    $('#refresh').addEventListener('click', loadWhy);
+    $('#why-by').addEventListener('change', () => { $('#why-value').dataset.field = $('#why-by').value || 'category'; });
+    $('#why-form').addEventListener('submit', (e) => { e.preventDefault(); loadWhy(); });
+    await loadWhy();
     document.body.dataset.ready = 'true';
   });
 })();
