@@ -1,6 +1,7 @@
 package station
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -485,6 +486,31 @@ func orDash(s string) string {
 	return s
 }
 
+// skuMinHistory is how long a SKU must have been returned at this station
+// before a day of its returns or defects is compared with its average.
+const skuMinHistory = 7 * 24 * time.Hour
+
+// errStop ends a visit early.
+var errStop = errors.New("stop")
+
+// firstDay is the first warehouse day counted under prefix (keys end in the
+// day), or the zero time when none is.
+func firstDay(tx Tx, prefix string) (time.Time, error) {
+	var first time.Time
+	err := tx.Counts(prefix, func(c Counter) error {
+		t, err := time.Parse(time.DateOnly, c.Key[len(prefix):])
+		if err == nil {
+			first = t
+			return errStop
+		}
+		return nil
+	})
+	if errors.Is(err, errStop) {
+		err = nil
+	}
+	return first, err
+}
+
 // skuSpike checks today's count of a SKU (under prefix) against its daily
 // mean over the trailing days before today.
 func skuSpike(tx Tx, env Env, rs *RuleSet, at time.Time, kind, prefix string, d UnitInspectedData) error {
@@ -497,11 +523,18 @@ func skuSpike(tx Tx, env Env, rs *RuleSet, at time.Time, kind, prefix string, d 
 	if err != nil || n < int64(th.MinCount) {
 		return err
 	}
-	past, err := sumDays(tx, prefix, today.AddDate(0, 0, -th.TrailingDays), today.AddDate(0, 0, -1))
+	// A SKU needs a week of its own history before its day can be called a
+	// jump: on a new station, or for a new product, every first day would be.
+	first, err := firstDay(tx, "risk/s/"+keyPart(d.SKU)+"/")
+	if err != nil || first.IsZero() || today.Sub(first) < skuMinHistory {
+		return err
+	}
+	days := min(th.TrailingDays, int(today.Sub(first)/(24*time.Hour)))
+	past, err := sumDays(tx, prefix, today.AddDate(0, 0, -days), today.AddDate(0, 0, -1))
 	if err != nil {
 		return err
 	}
-	mean := float64(past) / float64(th.TrailingDays)
+	mean := float64(past) / float64(days)
 	if float64(n) < th.Factor*mean {
 		return nil
 	}
@@ -510,11 +543,11 @@ func skuSpike(tx Tx, env Env, rs *RuleSet, at time.Time, kind, prefix string, d 
 		what = Text{EN: "defective units", ZH: "次品"}
 	}
 	return raiseAlert(tx, env, Alert{Kind: kind, Subject: "sku/" + d.SKU,
-		Figures:   map[string]float64{"today": float64(n), "trailing_mean": math.Round(mean*100) / 100, "trailing_days": float64(th.TrailingDays)},
+		Figures:   map[string]float64{"today": float64(n), "trailing_mean": math.Round(mean*100) / 100, "trailing_days": float64(days)},
 		Threshold: map[string]float64{"factor": th.Factor, "min_count": float64(th.MinCount)},
 		Message: Text{
-			EN: fmt.Sprintf("SKU %s: %d %s today, against a daily mean of %.2f over the last %d days (alarm at %g× and at least %d).", d.SKU, n, what.EN, mean, th.TrailingDays, th.Factor, th.MinCount),
-			ZH: fmt.Sprintf("SKU %s：今日%s %d 件，过去 %d 天日均 %.2f 件（告警：达到日均的 %g 倍且不少于 %d 件）。", d.SKU, what.ZH, n, th.TrailingDays, mean, th.Factor, th.MinCount),
+			EN: fmt.Sprintf("SKU %s: %d %s today, against a daily mean of %.2f over the last %d days (alarm at %g× and at least %d).", d.SKU, n, what.EN, mean, days, th.Factor, th.MinCount),
+			ZH: fmt.Sprintf("SKU %s：今日%s %d 件，过去 %d 天日均 %.2f 件（告警：达到日均的 %g 倍且不少于 %d 件）。", d.SKU, what.ZH, n, days, mean, th.Factor, th.MinCount),
 		}}, "", "", "", "")
 }
 

@@ -405,6 +405,19 @@ func TestRiskSKUSpikeAgainstTrailingMean(t *testing.T) {
 			}
 		}
 	}
+	// A product first returned three days ago has no week of its own history:
+	// a busy day of it is not called a jump, however many come back.
+	for d := 3; d >= 1; d-- {
+		s.now = start.AddDate(0, 0, -d)
+		batch("LAMP-NEW", 1, true)
+	}
+	s.now = start
+	batch("LAMP-NEW", 4*th.MinCount, false)
+	for _, a := range append(s.alertsOf(station.AlertSKUReturns), s.alertsOf(station.AlertSKUDefects)...) {
+		if a.Alert.Subject == "sku/LAMP-NEW" {
+			t.Errorf("a SKU with three days of history raised %s: %s", a.Alert.Kind, a.Alert.Message.EN)
+		}
+	}
 	// Defects: HEATER-1 had none; MinCount defective today trips it.
 	batch("HEATER-1", th.MinCount-1, false)
 	if n := len(s.alertsOf(station.AlertSKUDefects)); n != 0 {
