@@ -460,8 +460,10 @@ func storeParcel(tx Tx, env Env, res *ReceiveResult, p *Parcel, r *ReturnAuthori
 	if err != nil {
 		return err
 	}
-	if err := weighParcel(tx, env, p, r); err != nil {
+	if e, err := weighParcel(tx, env, p, r); err != nil {
 		return err
+	} else if e != nil {
+		res.Exceptions = append(res.Exceptions, e)
 	}
 	if p.Packaging == PackagingDamaged {
 		if err := open(&Exception{Code: ExDamagedInTransit, RMA: p.RMA, Note: "Outer packaging damaged on arrival: photograph it for a carrier claim. 外包装到仓破损，请拍照以便向承运商索赔。"}); err != nil {

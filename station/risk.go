@@ -243,16 +243,22 @@ func day(rs *RuleSet, t time.Time) time.Time {
 // The exception names the parcel (and unit) the alert is about, if any. It
 // runs in the command (or the age worker), never in a tally.
 func raiseAlert(tx Tx, env Env, a Alert, parcelID, unitID, rma, tracking string) error {
+	_, err := raise(tx, env, a, parcelID, unitID, rma, tracking)
+	return err
+}
+
+// raise is raiseAlert returning the exception it opened (nil: one was open).
+func raise(tx Tx, env Env, a Alert, parcelID, unitID, rma, tracking string) (*Exception, error) {
 	if n, err := counter(tx, "risk/open/"+a.Kind+"/"+keyPart(a.Subject)); err != nil || n > 0 {
-		return err
+		return nil, err
 	}
 	env.Actor = riskActor
 	e := &Exception{ID: env.NewID(), Code: "alert_" + a.Kind, State: ExOpen, ParcelID: parcelID, UnitID: unitID, RMA: rma,
 		Tracking: tracking, Note: a.Message.EN + " · " + a.Message.ZH, OpenedAt: env.Now(), OpenedBy: riskActor, Alert: &a}
 	if err := tx.PutException(e); err != nil {
-		return err
+		return nil, err
 	}
-	return env.emit(tx, a.Subject, AlertRaisedData{AlertID: e.ID, Kind: a.Kind, Subject: a.Subject, Figures: a.Figures,
+	return e, env.emit(tx, a.Subject, AlertRaisedData{AlertID: e.ID, Kind: a.Kind, Subject: a.Subject, Figures: a.Figures,
 		Threshold: a.Threshold, Message: a.Message, ExceptionID: e.ID, ParcelID: parcelID, UnitID: unitID, RMA: rma})
 }
 
@@ -674,18 +680,19 @@ func learnWeight(tx Tx, d ParcelReceivedData) error {
 // weighParcel checks a parcel weighed at receive against what its return's
 // lines should weigh (their learned weights, without this parcel's own
 // sample). A parcel that is one box of several (added as a box, or one of
-// several waybills) is not checked.
-func weighParcel(tx Tx, env Env, p *Parcel, r *ReturnAuthorization) error {
+// several waybills) is not checked. It returns the alarm's exception, if it
+// raised one, for the clerk at the dock to see.
+func weighParcel(tx Tx, env Env, p *Parcel, r *ReturnAuthorization) (*Exception, error) {
 	if p.WeightG == nil || r == nil || p.BoxOf != "" || len(r.Trackings()) > 1 || len(r.Lines) == 0 {
-		return nil
+		return nil, nil
 	}
 	rs, err := tx.Rules()
 	if err != nil || rs.Alarms.Weight.Off {
-		return err
+		return nil, err
 	}
 	own, err := sampleOf(tx, p.ID, r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	th := rs.Alarms.Effective().Weight
 	w := *p.WeightG
@@ -698,17 +705,17 @@ func weighParcel(tx Tx, env Env, p *Parcel, r *ReturnAuthorization) error {
 		}
 		lw, err := learnedWeight(tx, l.SKU, except)
 		if err != nil || lw.Samples < th.MinSamples {
-			return err // a line not learned yet: nothing to weigh against
+			return nil, err // a line not learned yet: nothing to weigh against
 		}
 		expected += lw.MedianG * l.Qty
 		parts = append(parts, fmt.Sprintf("%d×%s %dg", l.Qty, l.SKU, lw.MedianG))
 	}
 	diff := w - expected
 	if expected == 0 || abs(diff) < th.MinDiffG || 100*abs(diff) < th.TolerancePct*expected {
-		return nil
+		return nil, nil
 	}
 	pct := 100 * float64(diff) / float64(expected)
-	return raiseAlert(tx, env, Alert{Kind: AlertWeight, Subject: "parcel/" + p.ID,
+	return raise(tx, env, Alert{Kind: AlertWeight, Subject: "parcel/" + p.ID,
 		Figures:   map[string]float64{"weight_g": float64(w), "expected_g": float64(expected), "diff_g": float64(diff), "diff_pct": math.Round(pct*10) / 10},
 		Threshold: map[string]float64{"tolerance_pct": float64(th.TolerancePct), "min_diff_g": float64(th.MinDiffG)},
 		Message: Text{

@@ -53,6 +53,9 @@ func TestAlertsOverHTTP(t *testing.T) {
 	receive(248)
 	receive(261) // near the 248 g learned from two: no alarm
 	far := receive(905)
+	if len(far.Exceptions) != 1 || far.Exceptions[0].Code != station.ExAlertWeight {
+		t.Errorf("the clerk's answer for the far parcel lists %+v, want the weight alarm", far.Exceptions)
+	}
 	// The learned weight before the far parcel: the lower middle of 262,
 	// 248, 261 rounded to 3 digits (248 < 261 < 262) is 261 g.
 	const expected = 261

@@ -241,11 +241,49 @@
     document.body.dataset.why = w.from + '..' + w.to + (w.filter ? ' ' + w.filter + '=' + w.value : '');
   }
 
+  // Risk alarms: open now and raised in the last 7 days, newest first, each
+  // with the station's own words for what tripped it.
+  async function loadAlerts() {
+    const box = $('#alerts-msg');
+    clearMsg(box);
+    const r = await api('GET', '/api/v1/stats/alerts');
+    if (!r.ok) {
+      $('#alerts-list').replaceChildren();
+      showProblem(box, r.problem);
+      return;
+    }
+    const l = r.data;
+    const open = Object.values(l.open || {}).reduce((a, b) => a + b, 0);
+    const q = '?from=' + l.from + '&to=' + l.to;
+    $('#alerts-csv').href = '/api/v1/stats/alerts.csv' + q + '&lang=zh';
+    $('#alerts-csv-en').href = '/api/v1/stats/alerts.csv' + q + '&lang=en';
+    put($('#alerts-counts'), h('span', { class: 'chip' + (open ? ' flagged' : ''), 'data-alerts': 'open' }, t('dash.alerts.open_n', { n: open })),
+      Object.entries(l.open || {}).filter(([, n]) => n > 0).map(([k, n]) =>
+        h('span', { class: 'chip', 'data-alerts': k }, t('dash.alerts.kind.' + k) + ': ' + n)));
+    const cols = [
+      ['raised', (a) => time(a.opened_at, true)],
+      ['kind', (a) => h('b', { text: known('dash.alerts.kind.' + a.alert.kind, a.alert.kind) })],
+      ['subject', (a) => h('span', { class: 'mono', text: a.alert.subject })],
+      ['message', (a) => (lang === 'zh' ? a.alert.message.zh : a.alert.message.en)],
+      ['state', (a) => h('span', { class: 'state-' + a.state, text: t('dash.alerts.state.' + a.state) })],
+    ];
+    const rows = l.alerts || [];
+    put($('#alerts-list'), rows.length
+      ? h('table', { class: 'tbl cards-sm', id: 'alerts-table' },
+        h('thead', {}, h('tr', {}, cols.map(([k]) => h('th', { text: t('dash.alerts.col_' + k) })))),
+        h('tbody', {}, rows.map((a) => h('tr', { 'data-alert': a.id, 'data-kind': a.alert.kind, 'data-state': a.state, class: a.state === 'open' ? 'flagged' : '' },
+          cols.map(([k, f]) => h('td', { 'data-label': t('dash.alerts.col_' + k) }, f(a)))))))
+      : h('p', { class: 'dim', text: t('dash.alerts.none') }));
+    document.body.dataset.alerts = String(rows.length);
+  }
+
   RS.start('dashboard').then(async (s) => {
     if (!s) return;
     $('#refresh').addEventListener('click', load);
     $('#refresh').addEventListener('click', loadValue);
+    $('#refresh').addEventListener('click', loadAlerts);
     await load();
+    await loadAlerts();
     await loadValue();
     $('#refresh').addEventListener('click', loadWhy);
     $('#why-by').addEventListener('change', () => { $('#why-value').dataset.field = $('#why-by').value || 'category'; });

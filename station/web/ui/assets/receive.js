@@ -6,6 +6,9 @@
   const KEY = 'rs.receive';
   const saved = RS.store.get(KEY, { history: [], last: null });
   let packaging = 'intact';
+  // weight is the grams typed by a USB scale (digits and Enter, as a
+  // keyboard) or by hand, sent with the next scan; null when not weighed.
+  let weight = null;
   const queue = [];
   let busy = false;
   // Scan-to-answer times in ms (Enter to the answer's frame), newest last.
@@ -14,6 +17,24 @@
   function setPack(p) {
     packaging = p;
     for (const b of document.querySelectorAll('[data-pack]')) b.setAttribute('aria-pressed', String(b.dataset.pack === p));
+  }
+
+  // grams reads a scale's or a person's weight: whole grams ("1234",
+  // "1234 g") or kilograms with a decimal point ("1.234 kg", "1.234"); null
+  // when it is not a weight.
+  function grams(v) {
+    const m = /^\s*(\d{1,7})(?:[.,](\d{1,3}))?\s*(g|kg)?\s*$/i.exec(v);
+    if (!m) return null;
+    const kg = (m[3] || '').toLowerCase() === 'kg' || (m[2] !== undefined && (m[3] || '').toLowerCase() !== 'g');
+    const n = kg ? Math.round(parseFloat(m[1] + '.' + (m[2] || '0')) * 1000) : parseInt(m[1], 10);
+    return n >= 0 && n <= 1000000 && (kg || m[2] === undefined) ? n : null;
+  }
+
+  function setWeight(g) {
+    weight = g;
+    const input = $('#weight');
+    input.value = g === null ? '' : String(g);
+    input.removeAttribute('aria-invalid');
   }
 
   // classify turns an API answer into what the clerk must know first.
@@ -42,6 +63,7 @@
     }
     const d = r.data, p = d.parcel || {}, rma = d.rma;
     out.push(h('p', { class: 'rd mono big', text: p.tracking + (p.carrier ? ' · ' + p.carrier : '') }));
+    if (kind !== 'dup' && typeof p.weight_g === 'number') out.push(h('p', { class: 'rd', 'data-weight': String(p.weight_g), text: t('receive.weighed', { g: p.weight_g }) }));
     if (kind === 'dup' && (d.matched_by === 'rma' || d.matched_by === 'order')) out.push(h('p', { class: 'rd big', text: t('receive.by_' + d.matched_by) }));
     if (kind === 'dup') out.push(h('p', { class: 'rd', text: t('receive.received_at', { t: time(p.received_at, true), who: (p.received_by || '').replace(/^user:|^token:/, '') }) }));
     if (kind === 'unknown') {
@@ -102,7 +124,8 @@
 
   // keep sends the same code again, kept as an unknown parcel on purpose.
   function keep(code) {
-    queue.push([code, performance.now(), true]);
+    queue.push([code, performance.now(), true, weight]);
+    setWeight(null);
     pump();
   }
 
@@ -150,7 +173,7 @@
     const d = r.data, p = d.parcel || {}, rma = d.rma;
     return { ok: true, data: {
       duplicate: d.duplicate, matched: d.matched, matched_by: d.matched_by,
-      parcel: { id: p.id, tracking: p.tracking, carrier: p.carrier, received_at: p.received_at, received_by: p.received_by, packaging: p.packaging, photos: p.photos },
+      parcel: { id: p.id, tracking: p.tracking, carrier: p.carrier, received_at: p.received_at, received_by: p.received_by, packaging: p.packaging, photos: p.photos, weight_g: p.weight_g },
       rma: rma ? { rma: rma.rma, order_id: rma.order_id, reason: rma.reason, lines: (rma.lines || []).map((l) => ({ qty: l.qty, name: l.name, sku: l.sku })) } : null,
       exceptions: (d.exceptions || []).map((e) => ({ code: e.code, note: e.note })),
     } };
@@ -177,8 +200,11 @@
     }));
   }
 
-  async function run(code, t0, force) {
-    const r = await api('POST', '/api/v1/parcels/receive', { code, packaging, force: force || undefined });
+  async function run(code, t0, force, g) {
+    const r = await api('POST', '/api/v1/parcels/receive', { code, packaging, force: force || undefined, weight_g: g === null || g === undefined ? undefined : g });
+    // A refused scan gives its weight back for the next try, unless the
+    // scale has weighed another parcel since.
+    if (!r.ok && typeof g === 'number' && weight === null) setWeight(g);
     answer(code, r, t0);
   }
 
@@ -222,8 +248,8 @@
     if (busy) return;
     busy = true;
     while (queue.length) {
-      const [code, t0, force] = queue.shift();
-      await run(code, t0, force);
+      const [code, t0, force, g] = queue.shift();
+      await run(code, t0, force, g);
     }
     busy = false;
   }
@@ -231,9 +257,39 @@
   RS.start('receive').then((s) => {
     if (!s) return;
     const input = $('#scan');
-    RS.scanField(input, (code, t0) => { queue.push([code, t0]); pump(); }, true);
+    // A scale types its digits and Enter into whichever field has the
+    // focus: in the scan field, a bare weight (no waybill is that short)
+    // becomes the weight of the next scan instead of a scan.
+    const weighed = (g) => {
+      setWeight(g);
+      const box = $('#result');
+      box.className = 'result idle';
+      delete box.dataset.seq;
+      box.replaceChildren(icon('scan', 'ri'), h('div', { class: 'rbody' },
+        h('div', { class: 'rh', 'data-weight-set': String(g), text: t('receive.weight_set', { g }) }),
+        h('div', { class: 'ra', text: ta('receive.weight_set', { g }) })));
+    };
+    RS.scanField(input, (code, t0) => {
+      const g = /^\s*\d{1,6}(?:[.,]\d{1,3})?\s*(?:k?g)?\s*$/i.test(code) ? grams(code) : null;
+      if (g !== null) { weighed(g); return; }
+      queue.push([code, t0, false, weight]); // the weight belongs to this scan only
+      setWeight(null);
+      pump();
+    }, true);
+    const wf = $('#weight');
+    wf.addEventListener('keydown', (e) => {
+      if (e.key !== 'Enter' || e.isComposing) return;
+      e.preventDefault();
+      const v = wf.value.trim();
+      const g = v === '' ? null : grams(v);
+      if (v !== '' && g === null) { wf.setAttribute('aria-invalid', 'true'); return; }
+      if (g === null) setWeight(null); else weighed(g);
+      input.focus();
+    });
+    wf.addEventListener('input', () => wf.removeAttribute('aria-invalid'));
     for (const b of document.querySelectorAll('[data-pack]')) b.addEventListener('click', () => setPack(b.dataset.pack));
     document.addEventListener('keydown', (e) => {
+      if (e.key === 'F6') { e.preventDefault(); $('#weight').focus(); $('#weight').select(); return; }
       const keys = { F2: 'intact', F3: 'opened', F4: 'damaged' };
       if (keys[e.key]) { e.preventDefault(); setPack(keys[e.key]); }
       if (e.key === 'F9' && saved.last && saved.last.parcel) { e.preventDefault(); location.href = '/inspect?parcel=' + encodeURIComponent(saved.last.parcel); }
