@@ -346,8 +346,20 @@ func demoAnswers(tpl *station.Category, cond string) map[string]any {
 		}
 	}
 	want := map[string][]string{condOpened: {"B"}, condUsed: {"C", "B"}, condDefect: {"D", "X"}}[cond]
+	// A defect is the goods' own fault where the template has one (it does
+	// not work), rather than damage a customer may have done.
+	rules := append([]station.Rule(nil), tpl.Rules...)
+	faulty := func(r station.Rule) bool {
+		for _, f := range r.Findings {
+			if f == "defect" || f == "not_working" {
+				return true
+			}
+		}
+		return false
+	}
+	sort.SliceStable(rules, func(i, j int) bool { return faulty(rules[i]) && !faulty(rules[j]) })
 	for _, g := range want {
-		for _, r := range tpl.Rules {
+		for _, r := range rules {
 			if r.Grade != g || len(r.When) != 1 || r.When[0].Is == nil {
 				continue
 			}

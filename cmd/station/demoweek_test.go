@@ -230,6 +230,19 @@ func checkDemoWeek(t *testing.T, now time.Time) {
 		}
 	}
 
+	// What comes back and why: every confirmed unit of the script, customers
+	// who claimed a fault that was not there and the other way round.
+	var why station.WhyReport
+	get("/api/v1/stats/returns?from="+from+"&to="+to, &why)
+	confirmed := int64(0)
+	for _, w := range want {
+		confirmed += w.units
+	}
+	if why.Total.Units != confirmed || why.Total.SaidFaultNoneFound == 0 || why.Total.SaidNoFaultDefectFound == 0 {
+		t.Errorf("what comes back and why: %d units (the script confirms %d), said fault none found %d, said no fault defect found %d",
+			why.Total.Units, confirmed, why.Total.SaidFaultNoneFound, why.Total.SaidNoFaultDefectFound)
+	}
+
 	// What the manager and the risk alarms should see in the week's data.
 	if said["quality_issue A"] == 0 || said["no_reason_7d D"]+said["changed_mind D"]+said["size_fit D"] == 0 {
 		t.Errorf("reason against finding: %v; want claimed defects found as new and no-reason returns found defective", said)

@@ -17,11 +17,15 @@ const maxStatsDays = 400
 // problem naming the field. The days come back as midnight UTC of each
 // date, for day arithmetic without zone shifts.
 func dayRange(c *fiber.Ctx, loc *time.Location, now time.Time) (from, to time.Time, err error) {
+	return parseDayRange(c.Query("from"), c.Query("to"), loc, now)
+}
+
+// parseDayRange is dayRange on the two parameters' text ("" when absent).
+func parseDayRange(fromText, toText string, loc *time.Location, now time.Time) (from, to time.Time, err error) {
 	today, _ := time.Parse(time.DateOnly, now.In(loc).Format(time.DateOnly))
 	to, from = today, today.AddDate(0, 0, -6)
 	var p station.Problems
-	parse := func(field string, into *time.Time) {
-		v := c.Query(field)
+	parse := func(field, v string, into *time.Time) {
 		if v == "" {
 			return
 		}
@@ -32,11 +36,11 @@ func dayRange(c *fiber.Ctx, loc *time.Location, now time.Time) (from, to time.Ti
 		}
 		*into = d
 	}
-	parse("to", &to)
-	if c.Query("from") == "" && c.Query("to") != "" {
+	parse("to", toText, &to)
+	if fromText == "" && toText != "" {
 		from = to.AddDate(0, 0, -6)
 	}
-	parse("from", &from)
+	parse("from", fromText, &from)
 	if err := p.Err("the range of days is not valid"); err != nil {
 		return from, to, err
 	}
