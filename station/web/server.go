@@ -147,7 +147,7 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	metrics *metrics
-	logins  *limiter // failed sign-ins per user and per client
+	logins  *station.Lockout // sign-ins per user and per client
 	proxies []netip.Prefix
 	setup   *setup // the one-time setup code for the first admin
 
@@ -201,7 +201,7 @@ func New(cfg Config) *Server {
 	if cfg.IdleTimeout == 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, logins: newLimiter(5, time.Minute), setup: newSetup(cfg.SetupCode), touched: map[string]time.Time{},
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, logins: station.NewLockout(station.SignInAttempts, station.SignInWindow), setup: newSetup(cfg.SetupCode), touched: map[string]time.Time{},
 		proxies: parseProxies(cfg.TrustedProxies)}
 	s.life, s.endLife = context.WithCancel(context.Background())
 	s.metrics = &metrics{

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -39,101 +38,9 @@ const maxUsername = 64
 // CSRFHeader carries the anti-CSRF token on every cookie-authenticated write.
 const CSRFHeader = "X-CSRF-Token"
 
-// limiter counts sign-in attempts per user and per client within a window.
-// An attempt is counted before its PIN is checked, so parallel guesses
-// cannot all be evaluated before the first failure is recorded.
-type limiter struct {
-	mu       sync.Mutex
-	window   time.Duration
-	max      int
-	failures map[string][]time.Time
-	sweepAt  int // sweep expired keys once the map reaches this size
-}
-
-// minSweep is the map size below which the limiter never sweeps.
+// minSweep is the size below which the map of touched sessions and tokens
+// is never swept.
 const minSweep = 1024
-
-func newLimiter(max int, window time.Duration) *limiter {
-	return &limiter{max: max, window: window, failures: map[string][]time.Time{}, sweepAt: minSweep}
-}
-
-// reserve counts one attempt against every key, unless one of them already
-// has max attempts in the window: then nothing is counted and reserve
-// returns how long to wait.
-func (l *limiter) reserve(keys []string, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var wait time.Duration
-	for _, k := range keys {
-		if list := l.recent(k, now); len(list) >= l.max {
-			wait = max(wait, list[len(list)-l.max].Add(l.window).Sub(now))
-		}
-	}
-	if wait > 0 {
-		return wait
-	}
-	for _, k := range keys {
-		l.failures[k] = append(l.failures[k], now)
-	}
-	l.sweep(now)
-	return 0
-}
-
-// release takes back the attempt reserved at now: it succeeded.
-func (l *limiter) release(keys []string, at time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, k := range keys {
-		list := l.failures[k]
-		for i := len(list) - 1; i >= 0; i-- {
-			if list[i].Equal(at) {
-				list = append(list[:i], list[i+1:]...)
-				break
-			}
-		}
-		if len(list) == 0 {
-			delete(l.failures, k)
-		} else {
-			l.failures[k] = list
-		}
-	}
-}
-
-// recent drops key's attempts older than the window and returns the rest.
-func (l *limiter) recent(key string, now time.Time) []time.Time {
-	list := l.failures[key]
-	i := 0
-	for i < len(list) && now.Sub(list[i]) >= l.window {
-		i++
-	}
-	list = list[i:]
-	if len(list) == 0 {
-		delete(l.failures, key)
-	} else {
-		l.failures[key] = list
-	}
-	return list
-}
-
-// sweep forgets every key whose attempts have all expired, once the map has
-// doubled since the last sweep: memory stays within twice the live keys and
-// each attempt pays a constant share of the work.
-func (l *limiter) sweep(now time.Time) {
-	if len(l.failures) < l.sweepAt {
-		return
-	}
-	for k := range l.failures {
-		l.recent(k, now)
-	}
-	l.sweepAt = max(minSweep, 2*len(l.failures))
-}
-
-// size is how many keys the limiter holds (for tests and metrics).
-func (l *limiter) size() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.failures)
-}
 
 // LoginInput signs a person in by name and PIN, or by badge.
 type LoginInput struct {
@@ -176,11 +83,8 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	now := s.now()
 	client := s.clientIP(c)
-	keys := []string{"ip:" + client}
-	if in.Badge == "" {
-		keys = append(keys, "user:"+name)
-	}
-	if wait := s.logins.reserve(keys, now); wait > 0 {
+	keys := station.SignInKeys(client, name, in.Badge != "")
+	if wait := s.logins.Reserve(keys, now); wait > 0 {
 		secs := int(wait.Seconds()) + 1
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
 		return sendProblem(c, Problem{Type: problemType("locked"), Status: fiber.StatusTooManyRequests,
@@ -209,7 +113,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if !u.CanSignIn() {
 		return station.Errorf(station.EUnauthorized, "wrong user name, PIN or badge. 用户名、密码或工牌错误。").Coded("signin_wrong")
 	}
-	s.logins.release(keys, now)
+	s.logins.Release(keys, now)
 	secret, sess, err := s.cfg.Sessions.CreateSession(u)
 	if err != nil {
 		return err
@@ -304,7 +208,7 @@ func (s *Server) touch(key string, now time.Time, record func() error) {
 	s.touched[key] = now
 	if len(s.touched) >= max(s.sweepAt, minSweep) {
 		// Forget keys not seen for a minute once the map has doubled since the
-		// last sweep, as the limiter does: bounded memory, constant work a call.
+		// last sweep, as station.Lockout does: bounded memory, constant work a call.
 		for k, at := range s.touched {
 			if now.Sub(at) >= time.Minute {
 				delete(s.touched, k)

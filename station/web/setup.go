@@ -38,9 +38,9 @@ type SetupResult struct {
 // setup holds the one-time setup code, as its hash, until it is used.
 type setup struct {
 	mu     sync.Mutex
-	hash   []byte   // nil: no code (an account existed at start, or it was used)
-	client *limiter // wrong codes per client: 5 a minute
-	all    *limiter // wrong codes from every client together: 20 a minute
+	hash   []byte           // nil: no code (an account existed at start, or it was used)
+	client *station.Lockout // wrong codes per client: 5 a minute
+	all    *station.Lockout // wrong codes from every client together: 20 a minute
 }
 
 // normalizeSetupCode lets a code be typed with or without dashes and spaces,
@@ -50,7 +50,7 @@ func normalizeSetupCode(code string) string {
 }
 
 func newSetup(code string) *setup {
-	s := &setup{client: newLimiter(5, time.Minute), all: newLimiter(20, time.Minute)}
+	s := &setup{client: station.NewLockout(5, time.Minute), all: station.NewLockout(20, time.Minute)}
 	if code != "" {
 		h := sha256.Sum256([]byte(normalizeSetupCode(code)))
 		s.hash = h[:]
@@ -78,10 +78,10 @@ func (s *Server) createFirstAdmin(c *fiber.Ctx) error {
 	all := []string{"all"}
 	// Every attempt counts at once (so parallel guesses cannot slip past the
 	// limit); all but a wrong code are given back at the end.
-	wait := st.client.reserve(client, now)
+	wait := st.client.Reserve(client, now)
 	if wait == 0 {
-		if wait = st.all.reserve(all, now); wait > 0 {
-			st.client.release(client, now)
+		if wait = st.all.Reserve(all, now); wait > 0 {
+			st.client.Release(client, now)
 		}
 	}
 	if wait > 0 {
@@ -94,8 +94,8 @@ func (s *Server) createFirstAdmin(c *fiber.Ctx) error {
 	wrong := false
 	defer func() {
 		if !wrong {
-			st.client.release(client, now)
-			st.all.release(all, now)
+			st.client.Release(client, now)
+			st.all.Release(all, now)
 		}
 	}()
 	st.mu.Lock()
