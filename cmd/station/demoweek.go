@@ -228,10 +228,11 @@ func demoWeek(now time.Time) []demoParcel {
 		}
 	}
 
-	// Earphones: about one a day all week, then seven today, most of them
-	// faulty — a jump against the SKU's own trailing average.
+	// Earphones: one a day for the eight days before, then seven today,
+	// six inspected and found faulty — a jump in returns and in defects
+	// against the SKU's own trailing average (a week of history needed).
 	ear := demoCatalogue[0]
-	for d := 6; d >= 1; d-- {
+	for d := 8; d >= 1; d-- {
 		at := today.AddDate(0, 0, -d).Add(11*time.Hour + time.Duration(rng.Intn(60))*time.Minute)
 		serial := serialOf(ear)
 		p := parcel(newRMA(ear, at, "no_reason_7d", serial), at, weigh(ear))
@@ -242,8 +243,8 @@ func demoWeek(now time.Time) []demoParcel {
 		at := now.Add(-time.Duration(k*25) * time.Minute)
 		serial := serialOf(ear)
 		p := parcel(newRMA(ear, at, "quality_issue", serial), at, weigh(ear))
-		if k > 3 { // the earlier ones are already inspected
-			process(&p, ear, serial, condDefect, demoLi, 15*time.Minute)
+		if k > 1 { // the earlier ones are already inspected
+			process(&p, ear, serial, condDefect, demoLi, 10*time.Minute)
 		}
 		out = append(out, p)
 	}

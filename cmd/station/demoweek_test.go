@@ -45,6 +45,7 @@ func TestDemoWeekOnTheDashboard(t *testing.T) {
 
 func checkDemoWeek(t *testing.T, now time.Time) {
 	ctx := context.Background()
+	loc, _ := time.LoadLocation(station.DefaultTimeZone)
 	db, err := bolt.Open(filepath.Join(t.TempDir(), "station.db"), bolt.Options{StationID: "st-demo", Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
@@ -153,13 +154,16 @@ func checkDemoWeek(t *testing.T, now time.Time) {
 		}
 		return want[cat]
 	}
+	to := now.In(loc).Format(time.DateOnly)
+	from := now.In(loc).AddDate(0, 0, -7).Format(time.DateOnly)
+	inRange := func(t time.Time) bool { d := t.In(loc).Format(time.DateOnly); return d >= from && d <= to }
 	for _, p := range week {
-		if p.RMA != nil && p.Freight != "" {
+		if p.RMA != nil && p.Freight != "" && inRange(p.Received) {
 			c, _ := station.ParseAmount(p.Freight)
 			row(demoTemplate[p.RMA.Lines[0].SKU]).freight += int64(c)
 		}
 		for _, u := range p.Units {
-			if !happened(p.Received, u.Start, now) || !happened(p.Received, u.Confirm, now) {
+			if !happened(p.Received, u.Start, now) || !happened(p.Received, u.Confirm, now) || !inRange(p.Received.Add(u.Confirm)) {
 				continue
 			}
 			c, _ := station.ParseAmount(p.RMA.Lines[0].UnitPrice)
@@ -184,7 +188,7 @@ func checkDemoWeek(t *testing.T, now time.Time) {
 	}
 	overrides, byZhao := 0, 0
 	for _, e := range events {
-		if e.Type != station.EventUnitInspected {
+		if e.Type != station.EventUnitInspected || !inRange(e.Time) {
 			continue
 		}
 		var d station.UnitInspectedData
@@ -210,9 +214,6 @@ func checkDemoWeek(t *testing.T, now time.Time) {
 			}
 		}
 	}
-	loc, _ := time.LoadLocation(station.DefaultTimeZone)
-	to := now.In(loc).Format(time.DateOnly)
-	from := now.In(loc).AddDate(0, 0, -7).Format(time.DateOnly)
 	var rep station.ValueReport
 	get("/api/v1/stats/value?from="+from+"&to="+to, &rep)
 	if len(rep.Categories) != len(want) {
@@ -228,6 +229,30 @@ func checkDemoWeek(t *testing.T, now time.Time) {
 			t.Errorf("%s: units %d price %s minutes %d freight %s recovery %s; the script says %d %s %d %s %s", r.Category,
 				r.Units, r.Price, r.HandlingMin, r.Freight, r.Recovery, w.units, money(w.price), w.minutes, money(w.freight), money(recovery[r.Category]))
 		}
+	}
+
+	// The week's throughput: parcels received, units confirmed and put away
+	// in the range, counted from the script.
+	var received, inspected, putAway int64
+	for _, p := range week {
+		if inRange(p.Received) {
+			received++
+		}
+		for _, u := range p.Units {
+			if happened(p.Received, u.Start, now) && happened(p.Received, u.Confirm, now) {
+				if inRange(p.Received.Add(u.Confirm)) {
+					inspected++
+				}
+				if happened(p.Received, u.PutAway, now) && inRange(p.Received.Add(u.PutAway)) {
+					putAway++
+				}
+			}
+		}
+	}
+	var thr station.ThroughputReport
+	get("/api/v1/stats/throughput?by=day&from="+from+"&to="+to, &thr)
+	if thr.Received != received || thr.Inspected != inspected || thr.PutAway != putAway {
+		t.Errorf("throughput: received %d, inspected %d, put away %d; the script says %d, %d, %d", thr.Received, thr.Inspected, thr.PutAway, received, inspected, putAway)
 	}
 
 	// What comes back and why: every confirmed unit of the script, customers
@@ -250,6 +275,69 @@ func checkDemoWeek(t *testing.T, now time.Time) {
 	if byZhao < 5 || overrides*3 < byZhao {
 		t.Errorf("zhao.lei confirmed %d units with %d overrides; the script makes him override about half", byZhao, overrides)
 	}
+	// The risk alarms the script's data trips, worked out from the script:
+	// the customer's empty boxes (three by now), the serial seen twice (both
+	// phones confirmed), zhao.lei's overrides (at least 20 % and twice the
+	// station's), the earphones' jump (five or more confirmed today after a
+	// week of about one a day) and the light thermos parcel.
+	wantAlerts := map[string]int64{}
+	empties, zhaoUnits, zhaoOver, allUnits, allOver, earToday := 0, 0, 0, 0, 0, 0
+	today := now.In(loc).Format(time.DateOnly)
+	serialSeen := 0
+	for _, p := range week {
+		if len(p.Units) == 0 && happened(p.Received, p.Close, now) {
+			empties++
+		}
+		for _, u := range p.Units {
+			if !happened(p.Received, u.Start, now) || !happened(p.Received, u.Confirm, now) {
+				continue
+			}
+			allUnits++
+			over := u.OverrideTo != ""
+			if over {
+				allOver++
+			}
+			if u.Inspector == demoZhao {
+				zhaoUnits++
+				if over {
+					zhaoOver++
+				}
+			}
+			if u.SKU == "EAR-BT-01" && p.Received.Add(u.Confirm).In(loc).Format(time.DateOnly) == today {
+				earToday++
+			}
+			if u.Serial == "SN990001CN" {
+				serialSeen++
+			}
+		}
+	}
+	if empties >= 3 {
+		wantAlerts[station.AlertCustomer] = 1
+	}
+	if serialSeen == 2 {
+		wantAlerts[station.AlertSerial] = 1
+	}
+	if zr, ar := float64(zhaoOver)/float64(zhaoUnits), float64(allOver)/float64(allUnits); zr >= 0.2 && zr >= 2*ar {
+		wantAlerts[station.AlertOverride] = 1
+	}
+	if earToday >= 5 {
+		wantAlerts[station.AlertSKUReturns], wantAlerts[station.AlertSKUDefects] = 1, 1
+	}
+	var alerts station.AlertList
+	get("/api/v1/stats/alerts?from="+from+"&to="+to, &alerts)
+	for kind, n := range wantAlerts {
+		if alerts.Open[kind] != n {
+			t.Errorf("open %s alerts: %d, the script's data should raise %d (open: %v)", kind, alerts.Open[kind], n, alerts.Open)
+		}
+	}
+	lightCup := false
+	for _, a := range alerts.Alerts {
+		lightCup = lightCup || a.Code == station.ExAlertWeight && strings.Contains(a.Note, " 95 g")
+	}
+	if !lightCup || len(wantAlerts) < 3 {
+		t.Errorf("the thermos parcel of 95 g raised no weight alarm (%v), or the script trips too few alarms: %v", lightCup, wantAlerts)
+	}
+
 	var exs web.ExceptionList
 	get("/api/v1/exceptions?state=all", &exs)
 	codes := map[string]int{}
