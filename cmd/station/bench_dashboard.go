@@ -39,7 +39,7 @@ const (
 const dashFillChunk = 500
 
 // dashFillVersion changes when dashFill stores something else.
-const dashFillVersion = 1
+const dashFillVersion = 2
 
 // dashDays is how many days of history the million parcels spread over.
 const dashDays = 200
@@ -116,7 +116,9 @@ func dashTracking(i int) string { return fmt.Sprintf("SF%013d", 5_000_000_000_00
 // dashFill stores n parcels through the domain's commands, each at its own
 // scripted time over dashDays days up to now: its RMA, the receipt, a unit
 // inspected and confirmed an hour later, put away and the parcel closed the
-// hour after. The newest open parcels stop after the receipt (one in three
+// hour after (a unit held for review goes to quarantine and a supervisor
+// accepts it; one in 13 does not work, one in 17 is damaged, one in 5 was
+// used). The newest open parcels stop after the receipt (one in three
 // with its unit confirmed), received over the last 30 hours.
 func dashFill(ctx context.Context, path string, n, open int, now time.Time) error {
 	db, err := bolt.Open(path, bolt.Options{Logger: slog.New(slog.DiscardHandler)})
@@ -131,7 +133,7 @@ func dashFill(ctx context.Context, path string, n, open int, now time.Time) erro
 	first := now.Add(-time.Duration(dashDays) * 24 * time.Hour)
 	openStep := 30 * time.Hour / time.Duration(max(open, 1))
 	answers := func(i int) map[string]any {
-		return map[string]any{"packaging": "sealed", "used": i%5 == 1, "damaged": false, "works": true, "accessories_complete": true}
+		return map[string]any{"packaging": "sealed", "used": i%5 == 1, "damaged": i%17 == 6, "works": i%13 != 5, "accessories_complete": true}
 	}
 	one := func(tx station.Tx, i int) error {
 		received := first.Add(time.Duration(i) * step)
@@ -139,6 +141,7 @@ func dashFill(ctx context.Context, path string, n, open int, now time.Time) erro
 			received = now.Add(-30 * time.Hour).Add(time.Duration(i-closed) * openStep)
 		}
 		r := dashRMA(i, received)
+		env.Actor = fmt.Sprintf("user:inspector-%02d", i%20) // the per-inspector figures have 20 rows
 		at = received.Add(-24 * time.Hour)
 		if _, err := station.PutReturn(tx, env, r, "later_pull"); err != nil {
 			return err
@@ -167,7 +170,21 @@ func dashFill(ctx context.Context, path string, n, open int, now time.Time) erro
 		}
 		at = received.Add(2 * time.Hour)
 		if _, err := station.Move(tx, env, ur.Unit.ID, station.MoveInput{To: fmt.Sprintf("L-%03d", i%200)}); err != nil {
+			// Held for review (refused before writing): to quarantine.
+			if _, err := station.Move(tx, env, ur.Unit.ID, station.MoveInput{To: "L-Q001"}); err != nil {
+				return err
+			}
+		}
+		excs, err := tx.ExceptionsByParcel(rec.Parcel.ID)
+		if err != nil {
 			return err
+		}
+		for _, e := range excs { // a supervisor accepts what was held or flagged
+			if acts := station.ExceptionActions[e.Code]; e.State == station.ExOpen && len(acts) > 0 {
+				if _, err := station.ResolveException(tx, env, e.ID, station.ResolveInput{Action: acts[0], Note: "bench"}); err != nil {
+					return err
+				}
+			}
 		}
 		_, err = station.CloseParcel(tx, env, rec.Parcel.ID)
 		return err
@@ -185,6 +202,10 @@ func dashFill(ctx context.Context, path string, n, open int, now time.Time) erro
 			db.Close()
 			return err
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		db.Close()
+		return err // interrupted: not a whole station, not kept
 	}
 	return db.Close()
 }
