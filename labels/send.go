@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strconv"
 	"time"
+
+	"returns-station/station"
 )
 
 // Deadlines of one [Send]. A context deadline that comes sooner wins.
@@ -65,16 +66,7 @@ func Send(ctx context.Context, addr string, data []byte) error {
 }
 
 func send(ctx context.Context, addr string, data []byte, connectTimeout, writeTimeout time.Duration) error {
-	host, port, err := net.SplitHostPort(addr)
-	if err == nil && host == "" {
-		err = errors.New("missing host")
-	}
-	if err == nil {
-		if p, perr := strconv.Atoi(port); perr != nil || p < 1 || p > 65535 {
-			err = fmt.Errorf("port %q is not 1-65535", port)
-		}
-	}
-	if err != nil {
+	if err := station.CheckPrinterAddr(addr); err != nil {
 		return &SendError{Addr: addr, Op: "address", Err: err}
 	}
 

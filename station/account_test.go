@@ -309,6 +309,13 @@ func TestPrinterValidate(t *testing.T) {
 		{"upper-case name", func(p *station.Printer) { p.Name = "Zebra" }, []string{"name"}},
 		{"no address", func(p *station.Printer) { p.Addr = "" }, []string{"addr"}},
 		{"address too long", func(p *station.Printer) { p.Addr = string(make([]byte, 256)) }, []string{"addr"}},
+		{"host name", func(p *station.Printer) { p.Addr = "zebra-dock.lan:9100" }, nil},
+		{"IPv6", func(p *station.Printer) { p.Addr = "[fd00::9]:9100" }, nil},
+		{"no port", func(p *station.Printer) { p.Addr = "10.0.0.9" }, []string{"addr"}},
+		{"no host", func(p *station.Printer) { p.Addr = ":9100" }, []string{"addr"}},
+		{"port 0", func(p *station.Printer) { p.Addr = "10.0.0.9:0" }, []string{"addr"}},
+		{"port 70000", func(p *station.Printer) { p.Addr = "10.0.0.9:70000" }, []string{"addr"}},
+		{"port by name", func(p *station.Printer) { p.Addr = "10.0.0.9:lpt" }, []string{"addr"}},
 		{"600 dpi and A4", func(p *station.Printer) { p.DPI, p.Size = 600, "a4" }, []string{"dpi", "size"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,8 +1,11 @@
 package station
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"regexp"
+	"strconv"
 	"time"
 )
 
@@ -40,7 +43,7 @@ func (p *Printer) Validate() error {
 	if !printerName.MatchString(p.Name) {
 		pr.AddCode("name", "printer_name", "required: 1-32 lower-case letters, digits, - or _")
 	}
-	if p.Addr == "" || len(p.Addr) > 255 {
+	if len(p.Addr) > 255 || CheckPrinterAddr(p.Addr) != nil {
 		pr.AddCode("addr", "printer_addr", "required: host:port of the printer, usually port 9100")
 	}
 	if p.DPI != 203 && p.DPI != 300 {
@@ -50,6 +53,25 @@ func (p *Printer) Validate() error {
 		pr.AddCode("size", "printer_size", "must be 100x150 or 50x25")
 	}
 	return pr.Err("the printer is not valid")
+}
+
+// CheckPrinterAddr checks a printer's address: "host:port" with a host and
+// a port from 1 to 65535 (raw TCP printing listens on 9100). It is the one
+// rule for the address, checked when a printer is saved and again before a
+// label is sent to one saved before the rule was. It does no look-up: a
+// host that does not resolve is found when sending.
+func CheckPrinterAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if host == "" {
+		return errors.New("missing host")
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+		return fmt.Errorf("port %q is not 1-65535", port)
+	}
+	return nil
 }
 
 // LabelContent is what a label shows, whatever it is rendered to.
