@@ -12,6 +12,8 @@ import (
 	"unicode"
 
 	"github.com/gofiber/fiber/v2"
+
+	"returns-station/station"
 )
 
 var pathParam = regexp.MustCompile(`:([a-z]+)`)
@@ -257,7 +259,7 @@ func (s *Server) openAPIDoc() map[string]any {
 				"bearer":  map[string]any{"type": "http", "scheme": "bearer"},
 				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": SessionCookie},
 			},
-			"schemas": map[string]any{"Problem": schemaOf(reflect.TypeOf(Problem{}), 0, true)},
+			"schemas": map[string]any{"Problem": schemaOf(reflect.TypeOf(Problem{}), 0, true), "AlertRaisedData": alertEventSchema()},
 			"responses": map[string]any{"Problem": map[string]any{"description": "RFC 9457 problem",
 				"content": map[string]any{"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}}}},
 		},
@@ -402,4 +404,15 @@ func addFields(t reflect.Type, props map[string]any, required *[]any, depth int,
 			*required = append(*required, name)
 		}
 	}
+}
+
+// alertEventSchema documents the data of returns.alert.raised, the station's
+// own event type that central receives in the push and the feed like every
+// other (central.md allows types beyond its own).
+func alertEventSchema() map[string]any {
+	s := schemaOf(reflect.TypeOf(station.AlertRaisedData{}), 0, true)
+	s["description"] = "Data of the CloudEvents type returns.alert.raised, pushed to central and served by GET /feed and GET /events: " +
+		"a risk alarm tripped (kind one of " + strings.Join(station.AlertKinds, ", ") + "), with the figures that tripped it, " +
+		"the threshold, and a message in Chinese and English. Its exception (code alert_ and the kind) is resolved at the station."
+	return s
 }
