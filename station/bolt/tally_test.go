@@ -31,6 +31,11 @@ func TestCountersRebuiltFromTheLogMatchThoseKeptLive(t *testing.T) {
 	if len(live) == 0 {
 		t.Fatal("three scripted days moved no counter: nothing to compare")
 	}
+	for _, k := range []string{"val/2026-11-02/freight/CNY/home", "val/2026-11-02/recovery/CNY/home"} {
+		if live[k] == 0 {
+			t.Errorf("no live counter %s: the re-count would not be checked for cost and recovery", k)
+		}
+	}
 	db.Close()
 
 	reopen := func(t *testing.T) map[string]int64 {
@@ -134,7 +139,11 @@ func scriptDays(t *testing.T, db *bolt.DB, days, perDay int) {
 			}
 			step("put RMA", -time.Hour, func(tx station.Tx, e station.Env) (any, error) { return station.PutReturn(tx, e, rma, "push") })
 			res := step("receive", 0, func(tx station.Tx, e station.Env) (any, error) {
-				return station.Receive(tx, e, station.ReceiveInput{Code: tracking})
+				freight := "" // freight paid at the dock for every other parcel: counted at receipt (val/)
+				if i%2 == 0 {
+					freight = "12.00"
+				}
+				return station.Receive(tx, e, station.ReceiveInput{Code: tracking, Freight: freight})
 			})
 			pid := res.(*station.ReceiveResult).Parcel.ID
 			res = step("add unit", 2*time.Hour, func(tx station.Tx, e station.Env) (any, error) {
