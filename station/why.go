@@ -113,6 +113,9 @@ func whySeg(s string) string { return url.PathEscape(s) }
 
 // whyUnseg undoes whySeg (a segment that does not decode is shown as stored).
 func whyUnseg(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
 	if v, err := url.PathUnescape(s); err == nil {
 		return v
 	}
@@ -314,19 +317,38 @@ func newWhyAgg() *whyAgg {
 		dec: map[string]int64{}, amounts: map[[2]string]int64{}, findings: map[string]int64{}}
 }
 
-// add counts n under a dimension's key segments (r/reason/outcome, g/A, …).
-func (a *whyAgg) add(dim []string, n int64) {
-	switch {
-	case len(dim) == 3 && dim[0] == "r":
-		a.cells[[2]string{whyUnseg(dim[1]), whyUnseg(dim[2])}] += n
-	case len(dim) == 3 && dim[0] == "a":
-		a.amounts[[2]string{whyUnseg(dim[1]), whyUnseg(dim[2])}] += n
-	case len(dim) == 2:
-		m := map[string]map[string]int64{"g": a.grades, "p": a.disps, "f": a.dec, "x": a.findings}[dim[0]]
-		if m != nil {
-			m[whyUnseg(dim[1])] += n
-		}
+// add counts n under a dimension's key (r/reason/outcome, g/A, …).
+func (a *whyAgg) add(dim string, n int64) {
+	kind, rest, ok := strings.Cut(dim, "/")
+	if !ok {
+		return
 	}
+	var m map[string]int64
+	switch kind {
+	case "r", "a":
+		x, y, ok := strings.Cut(rest, "/")
+		if !ok {
+			return
+		}
+		k := [2]string{whyUnseg(x), whyUnseg(y)}
+		if kind == "r" {
+			a.cells[k] += n
+		} else {
+			a.amounts[k] += n
+		}
+		return
+	case "g":
+		m = a.grades
+	case "p":
+		m = a.disps
+	case "f":
+		m = a.dec
+	case "x":
+		m = a.findings
+	default:
+		return
+	}
+	m[whyUnseg(rest)] += n
 }
 
 // merge adds b into a.
@@ -410,17 +432,17 @@ func whyScan(tx Tx, days []string, scope string, rows map[string]*whyAgg) error 
 	for _, d := range days {
 		p := whyPrefix + d + "/" + scope
 		err := tx.Counts(p, func(c Counter) error {
-			seg := strings.Split(c.Key[len(p):], "/")
-			if len(seg) < 3 {
+			row, dim, ok := strings.Cut(c.Key[len(p):], "/")
+			if !ok {
 				return nil
 			}
-			row := whyUnseg(seg[0])
+			row = whyUnseg(row)
 			a := rows[row]
 			if a == nil {
 				a = newWhyAgg()
 				rows[row] = a
 			}
-			a.add(seg[1:], c.N)
+			a.add(dim, c.N)
 			return nil
 		})
 		if err != nil {
@@ -430,50 +452,77 @@ func whyScan(tx Tx, days []string, scope string, rows map[string]*whyAgg) error 
 	return nil
 }
 
-// whyRank sums a rank index (u or d) over the days: count per SKU, with the
-// category it was counted under (the last seen).
-func whyRank(tx Tx, days []string, index, category string, hasCat bool) (map[string]int64, map[string]string, error) {
-	n, cats := map[string]int64{}, map[string]string{}
+// whyRanked is one SKU of a rank index summed over days.
+type whyRanked struct {
+	n   int64
+	cat string // the category it was last counted under, as stored (escaped)
+}
+
+// whyRank sums a rank index (u or d) over the days, per SKU as stored
+// (escaped): one key per SKU and day, nothing decoded but the count.
+func whyRank(tx Tx, days []string, index, category string, hasCat bool) (map[string]*whyRanked, error) {
+	m := map[string]*whyRanked{}
+	cat := whySeg(category)
 	for _, d := range days {
 		p := whyPrefix + d + "/" + index + "/"
 		if hasCat {
-			p += whySeg(category) + "/"
+			p += cat + "/"
 		}
 		err := tx.Counts(p, func(c Counter) error {
-			rest := c.Key[len(p):]
-			cat := category
+			rest, cat := c.Key[len(p):], cat
 			if !hasCat {
 				var ok bool
 				if cat, rest, ok = strings.Cut(rest, "/"); !ok {
 					return nil
 				}
-				cat = whyUnseg(cat)
 			}
-			sku := whyUnseg(rest)
-			n[sku] += c.N
-			cats[sku] = cat
+			r := m[rest]
+			if r == nil {
+				r = &whyRanked{}
+				m[rest] = r
+			}
+			r.n += c.N
+			r.cat = cat
 			return nil
 		})
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	return n, cats, nil
+	return m, nil
 }
 
-// top returns the keys of n with the largest counts (ties by key), at most limit.
-func top(n map[string]int64, limit int) []string {
-	var keys []string
-	for k, v := range n {
-		if v > 0 {
-			keys = append(keys, k)
+// rankedSKU is a SKU of a top list, decoded.
+type rankedSKU struct {
+	SKU, Category string
+	N             int64
+}
+
+// top returns the SKUs of m with the largest counts (ties by SKU), at most
+// limit, keeping only the best limit while it goes (no sort of them all).
+func top(m map[string]*whyRanked, limit int) []rankedSKU {
+	before := func(a, b rankedSKU) bool { return a.N > b.N || (a.N == b.N && a.SKU < b.SKU) }
+	best := make([]rankedSKU, 0, limit+1)
+	for k, r := range m {
+		if r.n <= 0 || (len(best) == limit && r.n < best[limit-1].N) {
+			continue
+		}
+		c := rankedSKU{SKU: whyUnseg(k), Category: whyUnseg(r.cat), N: r.n}
+		if len(best) == limit && !before(c, best[limit-1]) {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(best, c, func(x, y rankedSKU) int {
+			if before(x, y) {
+				return -1
+			}
+			return 1
+		})
+		best = slices.Insert(best, i, c)
+		if len(best) > limit {
+			best = best[:limit]
 		}
 	}
-	slices.SortFunc(keys, func(a, b string) int { return cmp.Or(cmp.Compare(n[b], n[a]), cmp.Compare(a, b)) })
-	if len(keys) > limit {
-		keys = keys[:limit]
-	}
-	return keys
+	return best
 }
 
 // whySum adds every counter under prefix+ (one row's dimensions) over the days.
@@ -482,7 +531,7 @@ func whySum(tx Tx, days []string, scope string) (*whyAgg, error) {
 	for _, d := range days {
 		p := whyPrefix + d + "/" + scope
 		if err := tx.Counts(p, func(c Counter) error {
-			a.add(strings.Split(c.Key[len(p):], "/"), c.N)
+			a.add(c.Key[len(p):], c.N)
 			return nil
 		}); err != nil {
 			return nil, err
@@ -567,13 +616,13 @@ func WhyReturns(tx Tx, q WhyQuery) (*WhyReport, error) {
 			total.merge(a)
 		}
 		r.Categories = rowsOf(cats, byUnits)
-		units, _, err := whyRank(tx, days, "u", q.Category, q.Category != "")
+		units, err := whyRank(tx, days, "u", q.Category, q.Category != "")
 		if err != nil {
 			return nil, err
 		}
 		skus := map[string]*whyAgg{}
-		for _, sku := range top(units, q.limit()) {
-			if skus[sku], err = whySKU(tx, days, sku); err != nil {
+		for _, r := range top(units, q.limit()) {
+			if skus[r.SKU], err = whySKU(tx, days, r.SKU); err != nil {
 				return nil, err
 			}
 		}
@@ -598,12 +647,12 @@ func WhyAllSKUs(tx Tx, q WhyQuery, visit func(WhyRow) error) error {
 		return err
 	}
 	if q.Category != "" {
-		units, _, err := whyRank(tx, days, "u", q.Category, true)
+		units, err := whyRank(tx, days, "u", q.Category, true)
 		if err != nil {
 			return err
 		}
 		for k := range rows {
-			if units[k] == 0 {
+			if r := units[whySeg(k)]; r == nil || r.n <= 0 {
 				delete(rows, k)
 			}
 		}
@@ -649,24 +698,25 @@ func WhyDefects(tx Tx, q WhyQuery) (*DefectList, error) {
 		return nil, Invalid("from", "the range ends before it starts").Coded("stats_range_backwards")
 	}
 	out := &DefectList{From: days[0], To: days[len(days)-1], Category: q.Category, SKUs: []DefectSKU{}}
-	defects, cats, err := whyRank(tx, days, "d", q.Category, q.Category != "")
+	defects, err := whyRank(tx, days, "d", q.Category, q.Category != "")
 	if err != nil {
 		return nil, err
 	}
 	list := top(defects, q.limit())
 	if q.SKU != "" {
 		list = nil
-		if defects[q.SKU] > 0 {
-			list = []string{q.SKU}
+		if r := defects[whySeg(q.SKU)]; r != nil && r.n > 0 {
+			list = []rankedSKU{{SKU: q.SKU, Category: whyUnseg(r.cat), N: r.n}}
 		}
 	}
-	for _, sku := range list {
+	for _, k := range list {
+		sku := k.SKU
 		a, err := whySKU(tx, days, sku)
 		if err != nil {
 			return nil, err
 		}
 		f := a.figures()
-		d := DefectSKU{SKU: sku, Category: cats[sku], Units: f.Units, DefectUnits: f.DefectUnits, Findings: f.Findings}
+		d := DefectSKU{SKU: sku, Category: k.Category, Units: f.Units, DefectUnits: f.DefectUnits, Findings: f.Findings}
 		if len(d.Findings) > 3 {
 			d.Findings = d.Findings[:3]
 		}
