@@ -71,6 +71,8 @@ type Tx interface {
 	PutRules(rs *RuleSet) error
 
 	// Append gives e the next gap-free seq and stores it in the event log.
+	// e.Data must be compact, valid JSON as json.Marshal makes it: it is
+	// stored as given, not checked again.
 	Append(e *Event) error
 
 	// Count adds delta to the running aggregate under key (a missing key

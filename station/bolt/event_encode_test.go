@@ -1,0 +1,60 @@
+package bolt
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"returns-station/station"
+)
+
+// The stored event must be byte for byte what encoding/json makes of it:
+// feed readers, push batches and backups compare and hash these bytes.
+func TestEncodeEventMatchesJSONMarshal(t *testing.T) {
+	at := time.Date(2026, 12, 7, 9, 30, 1, 123456789, time.FixedZone("CST", 8*3600))
+	data, _ := json.Marshal(station.ParcelExceptionData{ParcelID: "01JD2Z6W8Q3M5T7V9X1Z3B5D7E", Code: "unmatched", Note: "无匹配退货单 <no match> & \"quoted\"", Tracking: "SF1234567890123"})
+	for _, e := range []station.Event{
+		{SpecVersion: "1.0", ID: "01JD", Source: station.Source("st-1"), Type: station.EventParcelException, Subject: "parcel/01JD", Time: at,
+			DataContentType: "application/json", Seq: 42, Actor: "token:handheld-3", Data: data},
+		{SpecVersion: "1.0", ID: "x", Source: "urn:returns-station:st-\u2028", Type: station.EventRMAUpserted, Time: at.UTC(), Seq: 1, Actor: "system:<cli>", Data: json.RawMessage(`{"rma":"R-1","version":2}`)},
+		{SpecVersion: "1.0", ID: "no-data", Type: station.EventTokenRevoked},
+	} {
+		want, err := json.Marshal(&e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := encodeEvent(&e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("encodeEvent:\n got %s\nwant %s", got, want)
+		}
+	}
+}
+
+// BenchmarkEncodeEvent is the stored event's encoding beside
+// BenchmarkEncodeEventMarshal, encoding/json's own (which re-compacts data).
+func BenchmarkEncodeEvent(b *testing.B) {
+	e := benchEvent()
+	for b.Loop() {
+		if _, err := encodeEvent(e); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEncodeEventMarshal(b *testing.B) {
+	e := benchEvent()
+	for b.Loop() {
+		if _, err := json.Marshal(e); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchEvent() *station.Event {
+	data, _ := json.Marshal(station.ParcelReceivedData{ParcelID: "01JD2Z6W8Q3M5T7V9X1Z3B5D7E", Tracking: "SF1234567890123", Carrier: "SF", ReceivedAt: time.Now(), Packaging: "intact"})
+	return &station.Event{SpecVersion: "1.0", ID: "01JD2Z6W8Q3M5T7V9X1Z3B5D7F", Source: station.Source("st-1"), Type: station.EventParcelReceived,
+		Subject: "parcel/01JD2Z6W8Q3M5T7V9X1Z3B5D7E", Time: time.Now(), DataContentType: "application/json", Seq: 42, Actor: "token:handheld-3", Data: data}
+}
