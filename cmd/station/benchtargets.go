@@ -30,6 +30,7 @@ import (
 // load is what one load run measured: every request answered, its
 // latency, and how many answers were not the expected status.
 type load struct {
+	cpu        time.Duration // CPU the whole process used per request, server and load generator
 	perSec     float64
 	p50, p99   time.Duration
 	n, refused int64
@@ -49,6 +50,7 @@ func drive(ctx context.Context, addr, path, token string, clients int, dur time.
 		firstErr error
 		wg       sync.WaitGroup
 	)
+	cpu0 := processCPU()
 	start := time.Now()
 	stop := start.Add(dur)
 	for range clients {
@@ -94,10 +96,11 @@ func drive(ctx context.Context, addr, path, token string, clients int, dur time.
 	}
 	wg.Wait()
 	secs := time.Since(start).Seconds()
+	cpu := processCPU() - cpu0
 	if firstErr != nil {
 		return load{}, firstErr
 	}
-	return load{perSec: float64(len(lat)) / secs, p50: percentile(lat, .5), p99: percentile(lat, .99), n: int64(len(lat)), refused: refused.Load()}, nil
+	return load{cpu: cpu / time.Duration(max(len(lat), 1)), perSec: float64(len(lat)) / secs, p50: percentile(lat, .5), p99: percentile(lat, .99), n: int64(len(lat)), refused: refused.Load()}, nil
 }
 
 // peer is a bare Fiber server storing each scan in bbolt, as a program
@@ -339,7 +342,7 @@ func targetsBench(ctx context.Context, dir string, dur time.Duration, rounds int
 		failEvery    int64
 		runs         []stationRun
 		perSec, p50s []float64
-		p99s         []float64
+		p99s, cpus   []float64
 	}
 	all := []*series{
 		{name: "peer, one bbolt commit per request, 1 client", clients: 1},
@@ -372,12 +375,14 @@ func targetsBench(ctx context.Context, dir string, dur time.Duration, rounds int
 			sr.perSec = append(sr.perSec, r.perSec)
 			sr.p50s = append(sr.p50s, float64(r.p50))
 			sr.p99s = append(sr.p99s, float64(r.p99))
+			sr.cpus = append(sr.cpus, float64(r.cpu))
+			sr.cpus = append(sr.cpus, float64(r.cpu))
 		}
 	}
-	fmt.Fprintf(stdout, "receive over HTTP on loopback, %d rounds of %s per workload, load generator in this process (medians [min–max]):\n", rounds, dur)
+	fmt.Fprintf(stdout, "receive over HTTP on loopback, %d rounds of %s per workload, load generator in this process (medians [min–max]; cpu: the process's CPU per request, server and load generator):\n", rounds, dur)
 	for _, sr := range all {
-		fmt.Fprintf(stdout, "  %-46s %8.0f/s [%.0f–%.0f]  p50 %9s  p99 %9s [%s–%s]\n", sr.name, median(sr.perSec), slices.Min(sr.perSec), slices.Max(sr.perSec),
-			ms(median(sr.p50s)), ms(median(sr.p99s)), ms(slices.Min(sr.p99s)), ms(slices.Max(sr.p99s)))
+		fmt.Fprintf(stdout, "  %-46s %8.0f/s [%.0f–%.0f]  p50 %9s  p99 %9s [%s–%s]  cpu %4.0f µs\n", sr.name, median(sr.perSec), slices.Min(sr.perSec), slices.Max(sr.perSec),
+			ms(median(sr.p50s)), ms(median(sr.p99s)), ms(slices.Min(sr.p99s)), ms(slices.Max(sr.p99s)), median(sr.cpus)/1e3)
 	}
 	for _, sr := range all {
 		if !sr.station {
