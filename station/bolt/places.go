@@ -86,19 +86,52 @@ func (t *txn) indexOpenParcel(p *station.Parcel) error {
 // every unit and exception the command wrote.
 func (t *txn) refreshOpen() error {
 	for id := range t.touched {
-		p, err := t.Parcel(id)
-		if err != nil {
-			return err
+		var p *station.Parcel
+		if w, ok := t.wroteParcel[id]; ok {
+			p = &w
+		} else {
+			var err error
+			if p, err = t.Parcel(id); err != nil {
+				return err
+			}
 		}
 		if p == nil || p.Status != station.ParcelOpen {
 			continue // a closed parcel left the index when it was stored
 		}
-		if err := t.indexOpenParcel(p); err != nil {
+		o, err := station.OpenParcelOf(afterWrite{t}, p)
+		if err != nil {
+			return err
+		}
+		if err := put(t.b(bParcelOpen), openParcelKey(p), o); err != nil {
 			return err
 		}
 	}
 	clear(t.touched)
 	return nil
+}
+
+// afterWrite reads a parcel's units and exceptions for refreshOpen: those
+// the transaction stored come from memory as stored (a copy each time),
+// the others from the file. Decoding what was just encoded cost as much as
+// the rest of a receive.
+type afterWrite struct{ *txn }
+
+func (a afterWrite) UnitsByParcel(parcelID string) ([]*station.Unit, error) {
+	return loadIndexed(a.txn, bUnitParcel, parcelID, func(id string) (*station.Unit, error) {
+		if u, ok := a.wroteUnit[id]; ok {
+			return &u, nil
+		}
+		return a.Unit(id)
+	})
+}
+
+func (a afterWrite) ExceptionsByParcel(parcelID string) ([]*station.Exception, error) {
+	return loadIndexed(a.txn, bExcParcel, parcelID, func(id string) (*station.Exception, error) {
+		if e, ok := a.wroteExc[id]; ok {
+			return &e, nil
+		}
+		return a.Exception(id)
+	})
 }
 
 func indexRMAPhone(b *bolt.Bucket, r *station.ReturnAuthorization) error {

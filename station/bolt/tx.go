@@ -34,6 +34,11 @@ type txn struct {
 	// command wrote: their entries in the open-parcel index are refreshed
 	// when it ends.
 	touched map[string]bool
+	// The records as this transaction last stored them, so refreshOpen
+	// reads what it has just written without decoding it again.
+	wroteParcel map[string]station.Parcel
+	wroteUnit   map[string]station.Unit
+	wroteExc    map[string]station.Exception
 }
 
 type rmaIndex struct {
@@ -220,6 +225,7 @@ func (t *txn) PutParcel(p *station.Parcel) error {
 			return err
 		}
 	}
+	remember(&t.wroteParcel, p.ID, *p)
 	return put(t.b(bParcels), []byte(p.ID), p)
 }
 
@@ -269,6 +275,7 @@ func (t *txn) PutUnit(u *station.Unit) error {
 		return err
 	}
 	remember(&t.touched, u.ParcelID, true)
+	remember(&t.wroteUnit, u.ID, *u)
 	return put(t.b(bUnits), []byte(u.ID), u)
 }
 
@@ -299,6 +306,7 @@ func (t *txn) PutException(e *station.Exception) error {
 	if err != nil {
 		return err
 	}
+	remember(&t.wroteExc, e.ID, *e)
 	return put(t.b(bExceptions), []byte(e.ID), e)
 }
 
