@@ -121,3 +121,28 @@ func BenchmarkFailureIsolation64(b *testing.B) {
 	b.ReportMetric(after, "failing_after_write10%_cmds/s")
 	b.ReportMetric(after/valid, "failing_after_write10%/valid")
 }
+
+// BenchmarkReceiveInGroup is the committer's own work per receive of an
+// unknown parcel: 64 receives share one transaction, so one commit is
+// spread over them, as at a busy dock. It reports µs per receive beside
+// BenchmarkPlainPut's commit in the same run.
+func BenchmarkReceiveInGroup(b *testing.B) {
+	db := openDB(b)
+	ctx := context.Background()
+	e := env(station.RoleOperator)
+	i := 0
+	for b.Loop() {
+		if _, err := db.Update(ctx, nil, func(tx station.Tx) (any, error) {
+			for range 64 {
+				i++
+				if _, err := station.Receive(tx, e, station.ReceiveInput{Code: fmt.Sprintf("SF%013d", i)}); err != nil {
+					return nil, err
+				}
+			}
+			return nil, nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(i), "µs/receive")
+}
