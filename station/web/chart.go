@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"html"
+	"strconv"
 	"strings"
 )
 
@@ -33,7 +34,7 @@ type bar struct {
 	Label  string  // under the bar (band, hour, category)
 	Note   string  // a second line under the bar, in the bar's colour; optional
 	Value  float64 // the bar's height
-	Text   string  // written above the bar (the value as a person reads it)
+	Text   string  // written above the bar (the value as a person reads it); "" writes nothing
 	Colour string  // fill; default a dark blue with 4.5:1 contrast on white
 }
 
@@ -63,7 +64,11 @@ func (c barChart) svg() string {
 		if per > 1 {
 			name += " " + c.Series[i%per].Name
 		}
-		desc = append(desc, strings.TrimSpace(name)+": "+b.Text)
+		text := b.Text
+		if text == "" { // a bar left unwritten (a zero among many) still has its value
+			text = strconv.FormatFloat(b.Value, 'f', -1, 64)
+		}
+		desc = append(desc, strings.TrimSpace(name)+": "+text)
 	}
 	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" aria-labelledby="t d" font-family="system-ui, 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif">`, w, h)
 	fmt.Fprintf(&sb, `<title id="t">%s</title><desc id="d">%s</desc>`, esc(c.Title), esc(strings.Join(desc, "; ")))

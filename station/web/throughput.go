@@ -199,7 +199,11 @@ func throughputChart(r *station.ThroughputReport, text map[string]string) string
 			}
 		}
 		for _, n := range []int64{p.Received, p.Inspected, p.PutAway} {
-			c.Bars = append(c.Bars, bar{Label: label, Value: float64(n), Text: i64(n)})
+			text := i64(n)
+			if n == 0 {
+				text = "" // rows of zeros over quiet hours only hide the busy ones
+			}
+			c.Bars = append(c.Bars, bar{Label: label, Value: float64(n), Text: text})
 		}
 	}
 	return c.svg()

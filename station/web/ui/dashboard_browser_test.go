@@ -24,6 +24,10 @@ import (
 // restocking grade A, and the freight paid.
 var valueTexts = map[string][]string{"en": {"Apparel", "246.05", "15.00"}, "zh": {"服", "246.05", "15.00"}}
 
+// thrTexts are the throughput chips over the last 7 days: the five parcels
+// received, the dress inspected, nothing put away.
+var thrTexts = map[string][]string{"en": {"Received: 5", "Inspected: 1", "Put away: 0"}, "zh": {"签收：5", "质检：1", "上架：0"}}
+
 func TestBrowserDashboard(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
@@ -116,6 +120,28 @@ func TestBrowserDashboard(t *testing.T) {
 		b.wantText("#val-list", valueTexts[lang]...)
 		if src := eval[string](b, `document.getElementById('val-chart').getAttribute('src')`); !strings.Contains(src, "lang="+lang) {
 			t.Errorf("value chart %q is not in %s", src, lang)
+		}
+		// Throughput and time to result over the last 7 days: five parcels
+		// received, the dress inspected, nothing put away; its category and
+		// its inspector listed.
+		b.until("throughput panel", `/ day$/.test(document.body.dataset.throughput || '') && !!document.body.dataset.inspectors && document.getElementById('thr-chart').complete && document.getElementById('thr-chart').naturalWidth > 0`)
+		b.wantText("#thr-totals", thrTexts[lang]...)
+		if got := eval[[]string](b, `[...document.querySelectorAll('#thr-cat-table tr[data-category]')].map((r) => r.dataset.category)`); strings.Join(got, ",") != "apparel" {
+			t.Errorf("%s time-to-result rows %v, want the one apparel unit", lang, got)
+		}
+		if got := eval[[]string](b, `[...document.querySelectorAll('#insp-table tr[data-inspector]')].map((r) => r.dataset.inspector + ' ' + r.children[1].textContent)`); strings.Join(got, ",") != "token:ui-test 1" {
+			t.Errorf("%s inspectors %v, want the one who confirmed the dress with 1 unit", lang, got)
+		}
+		if src := eval[string](b, `document.getElementById('thr-chart').getAttribute('src')`); !strings.Contains(src, "lang="+lang) {
+			t.Errorf("throughput chart %q is not in %s", src, lang)
+		}
+		b.click(`[data-thr-span="1"]`)
+		b.until("today per hour", `/ hour$/.test(document.body.dataset.throughput || '') && document.getElementById('thr-chart').complete && document.getElementById('thr-chart').naturalWidth > 0`)
+		if got := eval[string](b, `document.body.dataset.throughput`); got[:10] != got[12:22] {
+			t.Errorf("%s today is %q, want one day", lang, got)
+		}
+		if !eval[bool](b, `document.querySelector('[data-thr-span="1"]').getAttribute('aria-pressed') === 'true'`) {
+			t.Errorf("%s: the Today button is not shown pressed", lang)
 		}
 		got := eval[[]string](b, `[...document.querySelectorAll('#dash-list tr[data-parcel]')].map((r) => r.dataset.parcel + ' ' + r.dataset.state)`)
 		want := []string{ids[0] + " alarm", ids[1] + " late", ids[2] + " due_soon"}

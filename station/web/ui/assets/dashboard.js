@@ -3,7 +3,7 @@
 // 4 hours, oldest first, and open parcels by age band as a chart the
 // station draws.
 (() => {
-  const { t, lang, h, put, $, api, showProblem, clearMsg, time, known } = RS;
+  const { t, lang, h, put, $, $$, api, showProblem, clearMsg, time, known } = RS;
   const hours = (s) => (s / 3600).toFixed(1);
 
   function table(rows) {
@@ -277,11 +277,124 @@
     document.body.dataset.alerts = String(rows.length);
   }
 
+  // Throughput and time to result over today (per hour), the last 7 or
+  // the last 30 days (per day), and the inspectors over the same days.
+  let span = 7;
+  let today = '';
+  const dayBefore = (day, n) => {
+    const d = new Date(day + 'T00:00:00Z');
+    d.setUTCDate(d.getUTCDate() - n);
+    return d.toISOString().slice(0, 10);
+  };
+  const hh = (s) => (s / 3600).toFixed(1);
+  const mins = (s) => (s / 60).toFixed(1);
+
+  function spanQuery() {
+    if (!today) return '';
+    return '?from=' + dayBefore(today, span - 1) + '&to=' + today;
+  }
+
+  function dwellTable(rows, key, label, id) {
+    const cols = [
+      [key, label],
+      ['units', (r) => String(r.units)],
+      ['median', (r) => (r.units ? hh(r.median_seconds) : '–')],
+      ['p90', (r) => (r.units ? hh(r.p90_seconds) : '–')],
+    ];
+    return h('table', { class: 'tbl cards-sm', id },
+      h('thead', {}, h('tr', {}, cols.map(([k]) => h('th', { text: t('thr.col_' + k) })))),
+      h('tbody', {}, rows.map((r) => h('tr', { ['data-' + key]: r[key] },
+        cols.map(([k, f]) => h('td', { 'data-label': t('thr.col_' + k) }, f(r)))))));
+  }
+
+  async function loadThroughput() {
+    const box = $('#thr-msg');
+    clearMsg(box);
+    const r = await api('GET', '/api/v1/stats/throughput' + spanQuery());
+    if (!r.ok) {
+      $('#thr-cats').replaceChildren();
+      $('#thr-days').replaceChildren();
+      showProblem(box, r.problem);
+      return;
+    }
+    const v = r.data;
+    if (!today) today = v.to;
+    const q = '?from=' + v.from + '&to=' + v.to;
+    $('#thr-range').textContent = t('thr.range', { from: v.from, to: v.to, by: t('thr.by.' + v.by), res: v.resolution_pct });
+    put($('#thr-totals'),
+      h('span', { class: 'chip', 'data-thr': 'received' }, t('thr.received', { n: v.received })),
+      h('span', { class: 'chip', 'data-thr': 'inspected' }, t('thr.inspected', { n: v.inspected })),
+      h('span', { class: 'chip', 'data-thr': 'put_away' }, t('thr.put_away', { n: v.put_away })),
+      v.dwell.units ? h('span', { class: 'chip', 'data-thr': 'median' }, t('thr.median', { h: hh(v.dwell.median_seconds) })) : null,
+      v.dwell.units ? h('span', { class: 'chip', 'data-thr': 'p90' }, t('thr.p90', { h: hh(v.dwell.p90_seconds) })) : null);
+    const img = $('#thr-chart');
+    const busy = v.periods.filter((p) => p.received || p.inspected || p.put_away);
+    img.alt = t('thr.chart') + ': ' + (busy.length
+      ? busy.map((p) => p.start.replace('T', ' ') + ' ' + t('thr.received', { n: p.received }) + ', ' + t('thr.inspected', { n: p.inspected }) + ', ' + t('thr.put_away', { n: p.put_away })).join('; ')
+      : t('thr.none'));
+    img.src = '/api/v1/stats/throughput.svg' + q + '&lang=' + lang + '&n=' + v.received + '.' + v.inspected + '.' + v.put_away;
+    $('#thr-csv').href = '/api/v1/stats/throughput.csv' + q + '&lang=zh';
+    $('#thr-csv-en').href = '/api/v1/stats/throughput.csv' + q + '&lang=en';
+    $('#thr-cat-csv').href = '/api/v1/stats/throughput.csv' + q + '&table=categories&lang=zh';
+    $('#thr-day-csv').href = '/api/v1/stats/throughput.csv' + q + '&table=days&lang=zh';
+    const catName = (c) => h('b', { text: (lang === 'zh' ? c.name.zh : c.name.en) || c.category });
+    put($('#thr-cats'), v.dwell_by_category.length
+      ? dwellTable(v.dwell_by_category, 'category', catName, 'thr-cat-table')
+      : h('p', { class: 'dim', text: t('thr.none') }));
+    const days = v.dwell_by_day.filter((d) => d.units);
+    put($('#thr-days'), days.length ? dwellTable(days, 'day', (d) => d.day, 'thr-day-table') : h('p', { class: 'dim', text: t('thr.none') }));
+    document.body.dataset.throughput = v.from + '..' + v.to + ' ' + v.by;
+  }
+
+  async function loadInspectors() {
+    const box = $('#insp-msg');
+    clearMsg(box);
+    const r = await api('GET', '/api/v1/stats/inspectors' + spanQuery());
+    if (!r.ok) {
+      $('#insp-list').replaceChildren();
+      showProblem(box, r.problem);
+      return;
+    }
+    const v = r.data;
+    const q = '?from=' + v.from + '&to=' + v.to;
+    $('#insp-csv').href = '/api/v1/stats/inspectors.csv' + q + '&lang=zh';
+    $('#insp-csv-en').href = '/api/v1/stats/inspectors.csv' + q + '&lang=en';
+    const cols = [
+      ['inspector', (i) => h('b', { text: i.inspector.replace(/^user:/, '') })],
+      ['units', (i) => String(i.units)],
+      ['median', (i) => mins(i.median_seconds_per_unit)],
+      ['p90', (i) => mins(i.p90_seconds_per_unit)],
+      ['regraded', (i) => String(i.regraded_units)],
+      ['rate', (i) => (100 * i.override_rate).toFixed(1) + '%'],
+      ['regrades', (i) => String(i.regrades)],
+    ];
+    put($('#insp-list'), v.inspectors.length
+      ? h('table', { class: 'tbl cards-sm', id: 'insp-table' },
+        h('thead', {}, h('tr', {}, cols.map(([k]) => h('th', { text: t('insp.col_' + k) })))),
+        h('tbody', {}, v.inspectors.map((i) => h('tr', { 'data-inspector': i.inspector },
+          cols.map(([k, f]) => h('td', { 'data-label': t('insp.col_' + k) }, f(i)))))))
+      : h('p', { class: 'dim', text: t('insp.none') }));
+    document.body.dataset.inspectors = v.from + '..' + v.to;
+  }
+
+  async function loadFlow() {
+    await loadThroughput();
+    await loadInspectors();
+  }
+
   RS.start('dashboard').then(async (s) => {
     if (!s) return;
     $('#refresh').addEventListener('click', load);
     $('#refresh').addEventListener('click', loadValue);
     $('#refresh').addEventListener('click', loadAlerts);
+    $('#refresh').addEventListener('click', loadFlow);
+    for (const b of $$('[data-thr-span]')) {
+      b.addEventListener('click', () => {
+        span = Number(b.dataset.thrSpan);
+        for (const x of $$('[data-thr-span]')) x.setAttribute('aria-pressed', String(x === b));
+        loadFlow();
+      });
+    }
     await load();
     await loadAlerts();
     await loadValue();
@@ -289,6 +402,7 @@
     $('#why-by').addEventListener('change', () => { $('#why-value').dataset.field = $('#why-by').value || 'category'; });
     $('#why-form').addEventListener('submit', (e) => { e.preventDefault(); loadWhy(); });
     await loadWhy();
+    await loadFlow();
     document.body.dataset.ready = 'true';
   });
 })();
