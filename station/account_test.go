@@ -327,3 +327,23 @@ func TestPrinterValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestSessionEnded(t *testing.T) {
+	seen := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	s := &station.Session{Username: "li.wei", LastSeen: seen}
+	for _, tc := range []struct {
+		name  string
+		after time.Duration
+		want  bool
+	}{
+		{"just used", 0, false},
+		{"29 minutes", 29 * time.Minute, false},
+		{"exactly 30 minutes", 30 * time.Minute, false},
+		{"30 minutes and a second", 30*time.Minute + time.Second, true},
+		{"a day", 24 * time.Hour, true},
+	} {
+		if got := s.Ended(seen.Add(tc.after), station.DefaultSessionIdle); got != tc.want {
+			t.Errorf("%s idle: ended %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -28,6 +28,14 @@ type Session struct {
 	LastSeen time.Time `json:"last_seen"`
 }
 
+// DefaultSessionIdle ends a staff session nobody used for this long.
+const DefaultSessionIdle = 30 * time.Minute
+
+// Ended reports whether s has been idle longer than idle at now: the person
+// must sign in again, and the stored session may be dropped. Exactly idle is
+// still alive.
+func (s *Session) Ended(now time.Time, idle time.Duration) bool { return now.Sub(s.LastSeen) > idle }
+
 var (
 	usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,31}$`)
 	pinPattern      = regexp.MustCompile(`^[0-9]{4,12}$`)

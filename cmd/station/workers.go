@@ -304,7 +304,7 @@ func (labelRenderer) Sheet(w io.Writer, list []station.LabelContent, size string
 // never under one) and carrier delivery keys (kept 30 days) once a minute, a
 // bounded batch of each per pass, so the data file does not grow with them.
 func pruneState(db *bolt.DB, clk station.Clock, log *slog.Logger, report func(error)) func(context.Context) error {
-	p := db.NewPruner(bolt.PrunePolicy{SessionIdle: web.DefaultIdleTimeout, Idempotency: 48 * time.Hour, TrackingSeen: 30 * 24 * time.Hour})
+	p := db.NewPruner(bolt.PrunePolicy{SessionIdle: station.DefaultSessionIdle, Idempotency: 48 * time.Hour, TrackingSeen: 30 * 24 * time.Hour})
 	return func(ctx context.Context) error {
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()

@@ -67,10 +67,9 @@ func (p *Pruner) Pass(now time.Time) (PruneResult, error) {
 	err := p.db.bolt.Update(func(tx *bolt.Tx) error {
 		var err error
 		if p.policy.SessionIdle > 0 {
-			cut := now.Add(-p.policy.SessionIdle)
 			res.Sessions, err = p.sweep(tx, bSessions, func(v []byte) bool {
 				var s station.Session
-				return json.Unmarshal(v, &s) == nil && s.LastSeen.Before(cut)
+				return json.Unmarshal(v, &s) == nil && s.Ended(now, p.policy.SessionIdle)
 			})
 			if err != nil {
 				return err

@@ -138,7 +138,7 @@ type Config struct {
 }
 
 // DefaultIdleTimeout ends a staff session nobody used for this long.
-const DefaultIdleTimeout = 30 * time.Minute
+const DefaultIdleTimeout = station.DefaultSessionIdle
 
 // Server is the station's HTTP server.
 type Server struct {

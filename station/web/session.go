@@ -161,7 +161,7 @@ func (s *Server) sessionIdentity(c *fiber.Ctx, secret string) (identity, error) 
 		return identity{}, err
 	}
 	now := s.now()
-	if sess == nil || now.Sub(sess.LastSeen) > s.cfg.IdleTimeout {
+	if sess == nil || sess.Ended(now, s.cfg.IdleTimeout) {
 		if sess != nil {
 			_ = s.cfg.Sessions.DeleteSession(sess.Hash)
 		}
