@@ -9,6 +9,9 @@
   // weight is the grams typed by a USB scale (digits and Enter, as a
   // keyboard) or by hand, sent with the next scan; null when not weighed.
   let weight = null;
+  // freight is what the clerk paid the carrier for the next parcel
+  // (freight collect, 到付), as a decimal string; "" when none was paid.
+  let freight = '';
   const queue = [];
   let busy = false;
   // Scan-to-answer times in ms (Enter to the answer's frame), newest last.
@@ -28,6 +31,13 @@
     const kg = (m[3] || '').toLowerCase() === 'kg' || (m[2] !== undefined && (m[3] || '').toLowerCase() !== 'g');
     const n = kg ? Math.round(parseFloat(m[1] + '.' + (m[2] || '0')) * 1000) : parseInt(m[1], 10);
     return n >= 0 && n <= 1000000 && (kg || m[2] === undefined) ? n : null;
+  }
+
+  function setFreight(v) {
+    freight = v;
+    const input = $('#freight');
+    input.value = v;
+    input.removeAttribute('aria-invalid');
   }
 
   function setWeight(g) {
@@ -124,8 +134,9 @@
 
   // keep sends the same code again, kept as an unknown parcel on purpose.
   function keep(code) {
-    queue.push([code, performance.now(), true, weight]);
+    queue.push([code, performance.now(), true, weight, freight]);
     setWeight(null);
+    setFreight('');
     pump();
   }
 
@@ -200,8 +211,10 @@
     }));
   }
 
-  async function run(code, t0, force, g) {
-    const r = await api('POST', '/api/v1/parcels/receive', { code, packaging, force: force || undefined, weight_g: g === null || g === undefined ? undefined : g });
+  async function run(code, t0, force, g, fr) {
+    const r = await api('POST', '/api/v1/parcels/receive', { code, packaging, force: force || undefined, weight_g: g === null || g === undefined ? undefined : g, freight: fr || undefined });
+    // A refused scan gives its freight back for the next try.
+    if (!r.ok && fr && !freight) setFreight(fr);
     // A refused scan gives its weight back for the next try, unless the
     // scale has weighed another parcel since.
     if (!r.ok && typeof g === 'number' && weight === null) setWeight(g);
@@ -248,8 +261,8 @@
     if (busy) return;
     busy = true;
     while (queue.length) {
-      const [code, t0, force, g] = queue.shift();
-      await run(code, t0, force, g);
+      const [code, t0, force, g, fr] = queue.shift();
+      await run(code, t0, force, g, fr);
     }
     busy = false;
   }
@@ -272,8 +285,9 @@
     RS.scanField(input, (code, t0) => {
       const g = /^\s*\d{1,6}(?:[.,]\d{1,3})?\s*(?:k?g)?\s*$/i.test(code) ? grams(code) : null;
       if (g !== null) { weighed(g); return; }
-      queue.push([code, t0, false, weight]); // the weight belongs to this scan only
+      queue.push([code, t0, false, weight, freight]); // the weight and freight belong to this scan only
       setWeight(null);
+      setFreight('');
       pump();
     }, true);
     const wf = $('#weight');
@@ -287,6 +301,20 @@
       input.focus();
     });
     wf.addEventListener('input', () => wf.removeAttribute('aria-invalid'));
+    // Freight paid at the dock: a decimal amount, Enter goes back to the scan.
+    const ff = $('#freight');
+    const takeFreight = () => {
+      const v = ff.value.trim().replace(',', '.');
+      if (v !== '' && !/^\d{1,7}(\.\d{1,2})?$/.test(v)) { freight = ''; ff.setAttribute('aria-invalid', 'true'); return false; }
+      freight = v;
+      return true;
+    };
+    ff.addEventListener('keydown', (e) => {
+      if (e.key !== 'Enter' || e.isComposing) return;
+      e.preventDefault();
+      if (takeFreight()) input.focus();
+    });
+    ff.addEventListener('input', () => { ff.removeAttribute('aria-invalid'); takeFreight(); });
     for (const b of document.querySelectorAll('[data-pack]')) b.addEventListener('click', () => setPack(b.dataset.pack));
     document.addEventListener('keydown', (e) => {
       if (e.key === 'F6') { e.preventDefault(); $('#weight').focus(); $('#weight').select(); return; }
