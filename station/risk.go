@@ -731,6 +731,24 @@ func abs(n int) int {
 	return n
 }
 
+// AgeAlarmsDue lists the open parcels (oldest first, as the open-parcel index
+// lists them) that have reached alarm at now and not raised their age alarm
+// yet. It only reads, so the worker can look without a write transaction.
+func AgeAlarmsDue(tx Tx, open []OpenParcel, now time.Time, alarm time.Duration) ([]OpenParcel, error) {
+	var due []OpenParcel
+	for _, c := range open {
+		if now.Sub(c.ReceivedAt) < alarm {
+			break // oldest first: the rest are younger
+		}
+		if n, err := counter(tx, "risk/aged/"+c.ID); err != nil {
+			return nil, err
+		} else if n == 0 {
+			due = append(due, c)
+		}
+	}
+	return due, nil
+}
+
 // AlarmAgedParcels raises the age alarm, once, for each open parcel received
 // alarm or longer before now. Time passing emits no event, so a background
 // worker calls it; open is the open-parcel index as read before the

@@ -175,18 +175,23 @@ func alarmAgedParcels(db *bolt.DB, clk station.Clock, alarm time.Duration, log *
 	}
 }
 
-// ageAlarmPass reads the open-parcel index (no record decoded) and raises
-// the alarms due in one transaction.
+// ageAlarmPass reads the open-parcel index (no record decoded), looks in a
+// read transaction for parcels whose alarm is due, and raises those in one
+// write transaction: a backlog already alarmed costs no write each minute.
 func ageAlarmPass(ctx context.Context, db *bolt.DB, env station.Env, alarm time.Duration) (int, error) {
 	now := env.Now()
 	open, err := db.OpenParcels(time.Unix(0, 0), maxAgeAlarmParcels)
 	if err != nil {
 		return 0, err
 	}
-	if len(open) == 0 || now.Sub(open[0].ReceivedAt) < alarm {
-		return 0, nil // nothing old enough: no write transaction
+	var due []station.OpenParcel
+	if len(open) > 0 && now.Sub(open[0].ReceivedAt) >= alarm {
+		err = db.View(func(tx station.Tx) (err error) { due, err = station.AgeAlarmsDue(tx, open, now, alarm); return err })
 	}
-	n, err := db.Update(ctx, nil, func(tx station.Tx) (any, error) { return station.AlarmAgedParcels(tx, env, open, now, alarm) })
+	if err != nil || len(due) == 0 {
+		return 0, err
+	}
+	n, err := db.Update(ctx, nil, func(tx station.Tx) (any, error) { return station.AlarmAgedParcels(tx, env, due, now, alarm) })
 	if err != nil {
 		return 0, err
 	}
