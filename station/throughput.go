@@ -190,6 +190,11 @@ func tallyResult(tx Tx, unitID, parcelID, category string, r *Result, sign int64
 	if err != nil {
 		return err
 	}
+	if sign > 0 && u.Result != nil {
+		// The result's own time, not the event's (a moment later), so a
+		// void takes the unit out of the very buckets it went into.
+		r.FirstInspectedAt = u.Result.FirstAt()
+	}
 	at, who := r.FirstAt(), r.FirstBy()
 	if who == "" {
 		who = "-"
