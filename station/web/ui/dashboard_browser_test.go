@@ -165,6 +165,18 @@ func TestBrowserDashboard(t *testing.T) {
 		b.viewport(1366, 900)
 	}
 	check("en", []string{"Open: 5", "Late: 2", "Alarm: 1", "Late within 4 h: 1", "Oldest: 50.0 h"}, "YT9100000000001", "alarm", "late", "due soon")
+	// Another range: nothing confirmed then; a range running backwards is
+	// refused with the field marked, the figures left out.
+	eval[bool](b, `(document.getElementById('val-from').value = '2026-01-01', document.getElementById('val-to').value = '2026-01-02', document.getElementById('val-go').click(), true)`)
+	b.until("value range", `document.body.dataset.value === '2026-01-01..2026-01-02'`)
+	b.wantText("#val-list", "No units confirmed in these days.")
+	eval[bool](b, `(document.getElementById('val-from').value = '2026-01-05', document.getElementById('val-go').click(), true)`)
+	b.until("range refused", `document.getElementById('val-from').getAttribute('aria-invalid') === 'true'`)
+	if rows := eval[int](b, `document.querySelectorAll('#val-table tr[data-category]').length`); rows != 0 {
+		t.Errorf("a refused range still shows %d rows", rows)
+	}
+	eval[bool](b, `(document.getElementById('val-from').value = '', document.getElementById('val-to').value = '', document.getElementById('val-go').click(), true)`)
+	b.until("value reset", `document.querySelectorAll('#val-table tr[data-category]').length === 1`)
 	b.click(`[data-set-lang=zh]`)
 	b.until("Chinese page", `document.documentElement.lang === 'zh-CN' && document.body.dataset.ready === 'true'`)
 	check("zh", []string{"未完成：5", "已超时：2", "告警：1", "4小时内超时：1"}, "告警", "已超时", "即将超时")

@@ -53,13 +53,17 @@
   async function loadValue() {
     const box = $('#val-msg');
     clearMsg(box);
-    const r = await api('GET', '/api/v1/stats/value');
+    const ask = new URLSearchParams();
+    for (const k of ['from', 'to']) if ($('#val-' + k).value) ask.set(k, $('#val-' + k).value);
+    const r = await api('GET', '/api/v1/stats/value' + (ask.size ? '?' + ask : ''));
     if (!r.ok) {
       $('#val-list').replaceChildren();
-      showProblem(box, r.problem);
+      showProblem(box, r.problem, $('#val-form'));
       return;
     }
     const v = r.data;
+    $('#val-from').value = v.from;
+    $('#val-to').value = v.to;
     const name = (c) => (c.name ? (lang === 'zh' ? c.name.zh : c.name.en) : c.category ? c.category : t('val.unmatched'));
     const q = '?from=' + v.from + '&to=' + v.to;
     $('#val-range').textContent = t('val.range', { from: v.from, to: v.to, cur: v.currency });
@@ -386,6 +390,7 @@
     if (!s) return;
     $('#refresh').addEventListener('click', load);
     $('#refresh').addEventListener('click', loadValue);
+    $('#val-form').addEventListener('submit', (e) => { e.preventDefault(); loadValue(); });
     $('#refresh').addEventListener('click', loadAlerts);
     $('#refresh').addEventListener('click', loadFlow);
     for (const b of $$('[data-thr-span]')) {
