@@ -367,6 +367,13 @@ func dashLatency(ctx context.Context, path string, stdout io.Writer) error {
 			verdict(stdout, what+" p95", dms(p), "limit", dms(dashP95Target), float64(p)/float64(dashP95Target), "≤ 1.00× 200 ms", p < dashP95Target)
 		}
 	}
+	// A Prometheus scrape computes the ageing gauges and the others afresh.
+	p, size, err := d.p95(ctx, "/metrics", n)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "  %-52s p95 %10s  %6.1f× baseline  %8.0f kB\n", "/metrics", dms(p), float64(p)/float64(base), float64(size)/1e3)
+	verdict(stdout, "/metrics p95", dms(p), "limit", dms(dashP95Target), float64(p)/float64(dashP95Target), "≤ 1.00× 200 ms", p < dashP95Target)
 	return nil
 }
 

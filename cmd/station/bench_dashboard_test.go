@@ -39,7 +39,7 @@ func TestDashboardBenchPrintsTargets(t *testing.T) {
 			}
 		}
 		for _, want := range []string{"target /api/v1/stats/ageing p95", "target /api/v1/stats/ageing (30 days) p95",
-			"target CSV export of 400 rows: rows/s", "target 64 clients: receives/s with the counters"} {
+			"target CSV export of 400 rows: rows/s", "target 64 clients: receives/s with the counters", "target /metrics p95"} {
 			found := false
 			for _, l := range targets {
 				found = found || strings.HasPrefix(l, want+" ")
