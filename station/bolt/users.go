@@ -2,17 +2,11 @@ package bolt
 
 import (
 	"context"
-	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -20,39 +14,14 @@ import (
 	"returns-station/station"
 )
 
-// pinIterations makes each PIN guess cost tens of milliseconds offline; the
-// online guard is the lockout in station/web.
-const pinIterations = 210_000
-
-// HashPIN returns "pbkdf2-sha256$ITER$SALT$KEY".
+// HashPIN returns the stored form of pin (station.HashPIN) under a fresh
+// random salt.
 func HashPIN(pin string) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key, err := pbkdf2.Key(sha256.New, pin, salt, pinIterations, 32)
-	if err != nil {
-		return "", err
-	}
-	enc := base64.RawStdEncoding
-	return fmt.Sprintf("pbkdf2-sha256$%d$%s$%s", pinIterations, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
-}
-
-// CheckPIN compares a PIN with a stored hash in constant time.
-func CheckPIN(hash, pin string) bool {
-	parts := strings.Split(hash, "$")
-	if len(parts) != 4 || parts[0] != "pbkdf2-sha256" {
-		return false
-	}
-	iter, err := strconv.Atoi(parts[1])
-	enc := base64.RawStdEncoding
-	salt, err1 := enc.DecodeString(parts[2])
-	want, err2 := enc.DecodeString(parts[3])
-	if err != nil || err1 != nil || err2 != nil {
-		return false
-	}
-	got, err := pbkdf2.Key(sha256.New, pin, salt, iter, len(want))
-	return err == nil && subtle.ConstantTimeCompare(got, want) == 1
+	return station.HashPIN(pin, salt)
 }
 
 func sha(s string) string {
@@ -292,22 +261,6 @@ func (d *DB) DeleteSession(hash string) error {
 	return d.bolt.Update(func(tx *bolt.Tx) error { return tx.Bucket(bSessions).Delete([]byte(hash)) })
 }
 
-// CheckPIN reports whether pin is u's PIN; a user with no hash costs the same and is refused.
-func (d *DB) CheckPIN(u *station.User, pin string) bool {
-	if u.PINHash == "" {
-		// No such user: spend the same work on a stand-in hash, so the time
-		// of a wrong answer does not tell which names exist.
-		CheckPIN(dummyPINHash(), pin)
-		return false
-	}
-	return CheckPIN(u.PINHash, pin)
-}
-
-// dummyPINHash is a hash of no one's PIN, made at first use.
-var dummyPINHash = sync.OnceValue(func() string {
-	h, err := HashPIN("no user has this PIN")
-	if err != nil {
-		return "pbkdf2-sha256$" + strconv.Itoa(pinIterations) + "$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-	}
-	return h
-})
+// CheckPIN reports whether pin is u's (station.CheckUserPIN: a user with no
+// hash costs the same and is refused).
+func (d *DB) CheckPIN(u *station.User, pin string) bool { return station.CheckUserPIN(u, pin) }
