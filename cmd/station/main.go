@@ -13,11 +13,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 )
 
 func main() {
+	gcDefaults(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
 	stop()
@@ -30,6 +32,19 @@ func main() {
 		fmt.Fprintln(os.Stderr, "station:", err)
 		os.Exit(1)
 	}
+}
+
+// gcDefaults lets the heap grow to five times what is live (GOGC=400)
+// under a soft cap of 512 MiB (GOMEMLIMIT), unless either is set in the
+// environment, which then decides alone. The station's live heap is a few
+// MB; collecting at twice that cost 17% of the CPU of a busy receive
+// (user+system time, 64 receives per commit, measured against GOGC=100).
+func gcDefaults(getenv func(string) string) {
+	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetGCPercent(400)
+	debug.SetMemoryLimit(512 << 20)
 }
 
 // secretKeys are the settings that hold secrets. Each may instead be given
