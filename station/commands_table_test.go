@@ -232,96 +232,115 @@ func TestReceiveTable(t *testing.T) {
 		{name: "a signed-in machine without a staff role cannot receive",
 			in: station.ReceiveInput{Code: waybill}, role: station.RoleCentral, errCode: station.EForbidden, errKey: "role_needed"},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			f := newFixture(t)
-			if c.setup != nil {
-				c.setup(t, f)
+	// Each case runs twice: as a caller inside the transaction sends it, and
+	// as the web layer does, checked by ValidateReceive first and handed
+	// over already validated.
+	for _, checked := range []bool{false, true} {
+		for _, c := range cases {
+			name := c.name
+			if checked {
+				name += " (checked before the transaction)"
 			}
-			before, parcels := f.mark(), len(f.tx.parcels)
-			env := f.env
-			if c.role != "" {
-				env = f.as(c.role)
-			}
-			res, err := station.Receive(f.tx, env, c.in)
-			if c.errCode != "" {
-				if c.errKey != "" {
-					wantErr(t, err, c.errCode, c.errKey)
-				} else if se := (*station.Error)(nil); !errors.As(err, &se) || se.Code != c.errCode {
-					t.Fatalf("got error %v, want a %s error", err, c.errCode)
+			t.Run(name, func(t *testing.T) {
+				f := newFixture(t)
+				if c.setup != nil {
+					c.setup(t, f)
 				}
-				if got := f.eventsSince(t, before); len(got) != 0 {
-					t.Errorf("events after a refused scan: got %v, want none", got)
+				before, parcels := f.mark(), len(f.tx.parcels)
+				env := f.env
+				if c.role != "" {
+					env = f.as(c.role)
 				}
-				if got := len(f.tx.parcels); got != parcels {
-					t.Errorf("parcels after a refused scan: got %d, want %d", got, parcels)
+				var res *station.ReceiveResult
+				var err error
+				if in := c.in; checked {
+					var scan station.Scan
+					if scan, err = station.ValidateReceive(&in); err == nil {
+						in.Validated = &scan
+						res, err = station.Receive(f.tx, env, in)
+					}
+				} else {
+					res, err = station.Receive(f.tx, env, c.in)
 				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("Receive: %v", err)
-			}
-			if res.Duplicate != c.dup || res.Matched != c.matched || res.MatchedBy != c.by {
-				t.Errorf("duplicate/matched/by: got %v/%v/%q, want %v/%v/%q", res.Duplicate, res.Matched, res.MatchedBy, c.dup, c.matched, c.by)
-			}
-			if res.Parcel.Tracking != c.tracking {
-				t.Errorf("tracking: got %q, want %q", res.Parcel.Tracking, c.tracking)
-			}
-			sameList(t, "events", f.eventsSince(t, before), c.events)
-			var excs []string
-			for _, e := range res.Exceptions {
-				excs = append(excs, e.Code)
-			}
-			sameList(t, "exceptions", excs, c.excs)
-			if c.dup {
-				if got := len(f.tx.parcels); got != parcels {
-					t.Errorf("parcels after a repeat scan: got %d, want %d", got, parcels)
+				if c.errCode != "" {
+					if c.errKey != "" {
+						wantErr(t, err, c.errCode, c.errKey)
+					} else if se := (*station.Error)(nil); !errors.As(err, &se) || se.Code != c.errCode {
+						t.Fatalf("got error %v, want a %s error", err, c.errCode)
+					}
+					if got := f.eventsSince(t, before); len(got) != 0 {
+						t.Errorf("events after a refused scan: got %v, want none", got)
+					}
+					if got := len(f.tx.parcels); got != parcels {
+						t.Errorf("parcels after a refused scan: got %d, want %d", got, parcels)
+					}
+					return
 				}
-				return
-			}
-			stored, _ := f.tx.Parcel(res.Parcel.ID)
-			if stored == nil {
-				t.Fatalf("parcel %s not stored", res.Parcel.ID)
-			}
-			sameList(t, "keys", stored.Keys, c.keys)
-			if stored.Carrier != c.carrier {
-				t.Errorf("carrier: got %q, want %q", stored.Carrier, c.carrier)
-			}
-			for _, k := range c.keys { // every key finds the parcel again
-				if p, _ := f.tx.ParcelByKey(k); p == nil || p.ID != stored.ID {
-					t.Errorf("key %s finds %v, want parcel %s", k, p, stored.ID)
+				if err != nil {
+					t.Fatalf("Receive: %v", err)
 				}
-			}
-			d := f.data(t, station.EventParcelReceived)
-			checkField(t, "parcel.received", d, "parcel_id", stored.ID)
-			checkField(t, "parcel.received", d, "tracking", c.tracking)
-			if c.matched {
-				if stored.RMA != rmaID || stored.OrderID != orderID {
-					t.Errorf("parcel RMA/order: got %q/%q, want %q/%q", stored.RMA, stored.OrderID, rmaID, orderID)
+				if res.Duplicate != c.dup || res.Matched != c.matched || res.MatchedBy != c.by {
+					t.Errorf("duplicate/matched/by: got %v/%v/%q, want %v/%v/%q", res.Duplicate, res.Matched, res.MatchedBy, c.dup, c.matched, c.by)
 				}
-				checkField(t, "parcel.received", d, "rma", rmaID)
-				m := f.data(t, station.EventParcelMatched)
-				checkField(t, "parcel.matched", m, "rma", rmaID)
-				how := c.how
-				if how == "" {
-					how = "scan"
+				if res.Parcel.Tracking != c.tracking {
+					t.Errorf("tracking: got %q, want %q", res.Parcel.Tracking, c.tracking)
 				}
-				checkField(t, "parcel.matched", m, "how", how)
-				if stored.MatchedHow != how {
-					t.Errorf("parcel matched how: got %q, want %q", stored.MatchedHow, how)
+				sameList(t, "events", f.eventsSince(t, before), c.events)
+				var excs []string
+				for _, e := range res.Exceptions {
+					excs = append(excs, e.Code)
 				}
-			} else {
-				if stored.RMA != "" {
-					t.Errorf("parcel RMA: got %q, want none", stored.RMA)
+				sameList(t, "exceptions", excs, c.excs)
+				if c.dup {
+					if got := len(f.tx.parcels); got != parcels {
+						t.Errorf("parcels after a repeat scan: got %d, want %d", got, parcels)
+					}
+					return
 				}
-				if d["rma"] != nil {
-					t.Errorf("parcel.received rma: got %v, want null", d["rma"])
+				stored, _ := f.tx.Parcel(res.Parcel.ID)
+				if stored == nil {
+					t.Fatalf("parcel %s not stored", res.Parcel.ID)
 				}
-			}
-			if len(c.excs) > 0 {
-				checkField(t, "parcel.exception", f.data(t, station.EventParcelException), "code", c.excs[len(c.excs)-1])
-			}
-		})
+				sameList(t, "keys", stored.Keys, c.keys)
+				if stored.Carrier != c.carrier {
+					t.Errorf("carrier: got %q, want %q", stored.Carrier, c.carrier)
+				}
+				for _, k := range c.keys { // every key finds the parcel again
+					if p, _ := f.tx.ParcelByKey(k); p == nil || p.ID != stored.ID {
+						t.Errorf("key %s finds %v, want parcel %s", k, p, stored.ID)
+					}
+				}
+				d := f.data(t, station.EventParcelReceived)
+				checkField(t, "parcel.received", d, "parcel_id", stored.ID)
+				checkField(t, "parcel.received", d, "tracking", c.tracking)
+				if c.matched {
+					if stored.RMA != rmaID || stored.OrderID != orderID {
+						t.Errorf("parcel RMA/order: got %q/%q, want %q/%q", stored.RMA, stored.OrderID, rmaID, orderID)
+					}
+					checkField(t, "parcel.received", d, "rma", rmaID)
+					m := f.data(t, station.EventParcelMatched)
+					checkField(t, "parcel.matched", m, "rma", rmaID)
+					how := c.how
+					if how == "" {
+						how = "scan"
+					}
+					checkField(t, "parcel.matched", m, "how", how)
+					if stored.MatchedHow != how {
+						t.Errorf("parcel matched how: got %q, want %q", stored.MatchedHow, how)
+					}
+				} else {
+					if stored.RMA != "" {
+						t.Errorf("parcel RMA: got %q, want none", stored.RMA)
+					}
+					if d["rma"] != nil {
+						t.Errorf("parcel.received rma: got %v, want null", d["rma"])
+					}
+				}
+				if len(c.excs) > 0 {
+					checkField(t, "parcel.exception", f.data(t, station.EventParcelException), "code", c.excs[len(c.excs)-1])
+				}
+			})
+		}
 	}
 }
 

@@ -175,6 +175,11 @@ type ReceiveInput struct {
 	// LookedUp is the RMA central's online look-up returned for this code, if
 	// the caller asked central because nothing matched locally.
 	LookedUp *ReturnAuthorization `json:"-"`
+	// Validated is the scan ValidateReceive returned for this very input,
+	// when the caller checked it before handing the command to storage:
+	// Receive then does not check and normalise it again inside the
+	// transaction, where every command waits its turn.
+	Validated *Scan `json:"-"`
 }
 
 // ReceiveResult is the answer to a receiving scan.
@@ -260,9 +265,14 @@ func Receive(tx Tx, env Env, in ReceiveInput) (*ReceiveResult, error) {
 	if err := env.require(RoleOperator, "receiving parcels"); err != nil {
 		return nil, err
 	}
-	scan, err := ValidateReceive(&in)
-	if err != nil {
-		return nil, err
+	var scan Scan
+	if in.Validated != nil {
+		scan = *in.Validated
+	} else {
+		var err error
+		if scan, err = ValidateReceive(&in); err != nil {
+			return nil, err
+		}
 	}
 	res := &ReceiveResult{Scan: scan, Exceptions: []*Exception{}}
 	key := scan.Code

@@ -138,6 +138,7 @@ func (s *Server) receive(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	in.Validated = &scan // checked here, not again while the other commands wait
 	return s.command(c, func(env station.Env, tx station.Tx) (any, error) { return station.Receive(tx, env, in) })
 }
 
