@@ -302,128 +302,106 @@ type WhyReport struct {
 	SKUs       []WhyRow `json:"skus"` // the most returned first, at most Limit
 }
 
-// whyAgg gathers the counters of one row.
-type whyAgg struct {
-	cells    map[[2]string]int64
-	grades   map[string]int64
-	disps    map[string]int64
-	dec      map[string]int64
-	amounts  map[[2]string]int64
-	findings map[string]int64
-}
+// whyAgg gathers the counters of one row, by dimension key as stored
+// (r/<reason>/<outcome>, g/<grade>, …): reading is one map update per key,
+// decoding waits for the rows shown.
+type whyAgg struct{ m map[string]int64 }
 
-func newWhyAgg() *whyAgg {
-	return &whyAgg{cells: map[[2]string]int64{}, grades: map[string]int64{}, disps: map[string]int64{},
-		dec: map[string]int64{}, amounts: map[[2]string]int64{}, findings: map[string]int64{}}
-}
+func newWhyAgg() *whyAgg { return &whyAgg{m: map[string]int64{}} }
 
-// add counts n under a dimension's key (r/reason/outcome, g/A, …).
-func (a *whyAgg) add(dim string, n int64) {
-	kind, rest, ok := strings.Cut(dim, "/")
-	if !ok {
-		return
-	}
-	var m map[string]int64
-	switch kind {
-	case "r", "a":
-		x, y, ok := strings.Cut(rest, "/")
-		if !ok {
-			return
-		}
-		k := [2]string{whyUnseg(x), whyUnseg(y)}
-		if kind == "r" {
-			a.cells[k] += n
-		} else {
-			a.amounts[k] += n
-		}
-		return
-	case "g":
-		m = a.grades
-	case "p":
-		m = a.disps
-	case "f":
-		m = a.dec
-	case "x":
-		m = a.findings
-	default:
-		return
-	}
-	m[whyUnseg(rest)] += n
-}
+// add counts n under a dimension's key.
+func (a *whyAgg) add(dim string, n int64) { a.m[dim] += n }
 
 // merge adds b into a.
 func (a *whyAgg) merge(b *whyAgg) {
-	for k, n := range b.cells {
-		a.cells[k] += n
-	}
-	for k, n := range b.amounts {
-		a.amounts[k] += n
-	}
-	for _, p := range [][2]map[string]int64{{a.grades, b.grades}, {a.disps, b.disps}, {a.dec, b.dec}, {a.findings, b.findings}} {
-		for k, n := range p[1] {
-			p[0][k] += n
-		}
+	for k, n := range b.m {
+		a.m[k] += n
 	}
 }
 
 func (a *whyAgg) figures() WhyFigures {
-	f := WhyFigures{Reasons: []ReasonOutcome{}, Refunds: []RefundSum{}}
-	outcomes := map[string]int64{}
-	for k, n := range a.cells {
+	f := WhyFigures{Reasons: []ReasonOutcome{}, Grades: []CodeCount{}, Dispositions: []CodeCount{}, Decisions: []CodeCount{},
+		Findings: []CodeCount{}, Refunds: []RefundSum{}}
+	outcomes := make([]int64, len(Outcomes))
+	var other []CodeCount
+	for k, n := range a.m {
 		if n == 0 {
 			continue
 		}
-		f.Units += n
-		outcomes[k[1]] += n
-		f.Reasons = append(f.Reasons, ReasonOutcome{Reason: k[0], Outcome: k[1], Units: n})
-		switch {
-		case slices.Contains(FaultReasons, k[0]) && k[1] != OutcomeDefect && k[1] != OutcomeSellerFault && k[1] != OutcomeMissing:
-			f.SaidFaultNoneFound += n
-		case slices.Contains(NoFaultReasons, k[0]) && k[1] == OutcomeDefect:
-			f.SaidNoFaultDefectFound += n
+		kind, rest, ok := strings.Cut(k, "/")
+		if !ok {
+			continue
+		}
+		switch kind {
+		case "r":
+			x, y, _ := strings.Cut(rest, "/")
+			reason, outcome := whyUnseg(x), whyUnseg(y)
+			f.Units += n
+			if i := slices.Index(Outcomes, outcome); i >= 0 {
+				outcomes[i] += n
+			} else {
+				other = append(other, CodeCount{Code: outcome, Units: n})
+			}
+			f.Reasons = append(f.Reasons, ReasonOutcome{Reason: reason, Outcome: outcome, Units: n})
+			switch {
+			case slices.Contains(FaultReasons, reason) && outcome != OutcomeDefect && outcome != OutcomeSellerFault && outcome != OutcomeMissing:
+				f.SaidFaultNoneFound += n
+			case slices.Contains(NoFaultReasons, reason) && outcome == OutcomeDefect:
+				f.SaidNoFaultDefectFound += n
+			}
+		case "a":
+			x, y, _ := strings.Cut(rest, "/")
+			f.Refunds = append(f.Refunds, RefundSum{Decision: whyUnseg(x), Currency: whyUnseg(y), Amount: Cents(n).String()})
+		case "g":
+			f.Grades = append(f.Grades, CodeCount{Code: whyUnseg(rest), Units: n})
+		case "p":
+			f.Dispositions = append(f.Dispositions, CodeCount{Code: whyUnseg(rest), Units: n})
+		case "f":
+			f.Decisions = append(f.Decisions, CodeCount{Code: whyUnseg(rest), Units: n})
+		case "x":
+			f.Findings = append(f.Findings, CodeCount{Code: whyUnseg(rest), Units: n})
 		}
 	}
-	f.DefectUnits = outcomes[OutcomeDefect]
+	f.DefectUnits = outcomes[0]
 	slices.SortFunc(f.Reasons, func(x, y ReasonOutcome) int {
-		return cmp.Or(cmp.Compare(x.Reason, y.Reason), cmp.Compare(slices.Index(Outcomes, x.Outcome), slices.Index(Outcomes, y.Outcome)), cmp.Compare(x.Outcome, y.Outcome))
+		return cmp.Or(cmp.Compare(x.Reason, y.Reason), cmp.Compare(outcomeRank(x.Outcome), outcomeRank(y.Outcome)), cmp.Compare(x.Outcome, y.Outcome))
 	})
-	f.Outcomes = codeCounts(outcomes, Outcomes)
-	f.Grades = codeCounts(a.grades, nil)
-	f.Dispositions = codeCounts(a.disps, nil)
-	f.Decisions = codeCounts(a.dec, []string{RefundFull, RefundPartial, RefundReject, RefundEscalate})
-	f.Findings = codeCounts(a.findings, nil)
-	slices.SortStableFunc(f.Findings, func(x, y CodeCount) int { return cmp.Compare(y.Units, x.Units) })
-	for k, n := range a.amounts {
-		if n != 0 {
-			f.Refunds = append(f.Refunds, RefundSum{Decision: k[0], Currency: k[1], Amount: Cents(n).String()})
+	f.Outcomes = []CodeCount{}
+	for i, o := range Outcomes {
+		if outcomes[i] != 0 {
+			f.Outcomes = append(f.Outcomes, CodeCount{Code: o, Units: outcomes[i]})
 		}
 	}
-	order := []string{RefundFull, RefundPartial, RefundReject, RefundEscalate}
+	f.Outcomes = append(f.Outcomes, sortCodes(other, nil)...)
+	sortCodes(f.Grades, nil)
+	sortCodes(f.Dispositions, nil)
+	decisions := []string{RefundFull, RefundPartial, RefundReject, RefundEscalate}
+	sortCodes(f.Decisions, decisions)
+	sortCodes(f.Findings, nil)
+	slices.SortStableFunc(f.Findings, func(x, y CodeCount) int { return cmp.Compare(y.Units, x.Units) })
 	slices.SortFunc(f.Refunds, func(x, y RefundSum) int {
-		return cmp.Or(cmp.Compare(slices.Index(order, x.Decision), slices.Index(order, y.Decision)), cmp.Compare(x.Decision, y.Decision), cmp.Compare(x.Currency, y.Currency))
+		return cmp.Or(cmp.Compare(rankIn(decisions, x.Decision), rankIn(decisions, y.Decision)), cmp.Compare(x.Decision, y.Decision), cmp.Compare(x.Currency, y.Currency))
 	})
 	return f
 }
 
-// codeCounts lists m's non-zero counts: the codes of order first in that
-// order, then the rest by code.
-func codeCounts(m map[string]int64, order []string) []CodeCount {
-	out := []CodeCount{}
-	for k, n := range m {
-		if n != 0 {
-			out = append(out, CodeCount{Code: k, Units: n})
-		}
+func outcomeRank(o string) int { return rankIn(Outcomes, o) }
+
+// rankIn is c's place in order, or after them all.
+func rankIn(order []string, c string) int {
+	if i := slices.Index(order, c); i >= 0 {
+		return i
 	}
-	rank := func(c string) int {
-		if i := slices.Index(order, c); i >= 0 {
-			return i
-		}
-		return len(order)
-	}
-	slices.SortFunc(out, func(x, y CodeCount) int {
-		return cmp.Or(cmp.Compare(rank(x.Code), rank(y.Code)), cmp.Compare(x.Code, y.Code))
+	return len(order)
+}
+
+// sortCodes sorts counts by code: the codes of order first in that order,
+// then the rest by code.
+func sortCodes(cs []CodeCount, order []string) []CodeCount {
+	slices.SortFunc(cs, func(x, y CodeCount) int {
+		return cmp.Or(cmp.Compare(rankIn(order, x.Code), rankIn(order, y.Code)), cmp.Compare(x.Code, y.Code))
 	})
-	return out
+	return cs
 }
 
 // whyScan reads the rows under prefix (…/<scope>/) for every day: the
