@@ -271,8 +271,10 @@
     if (!s) return;
     const input = $('#scan');
     // A scale types its digits and Enter into whichever field has the
-    // focus: in the scan field, a bare weight (no waybill is that short)
-    // becomes the weight of the next scan instead of a scan.
+    // focus: in the scan field, a weight (3 to 6 digits of grams, or with a
+    // unit or a decimal point; no waybill is that short) becomes the weight
+    // of the next scan instead of a scan. "12" stays a scan to refuse.
+    const scaleTyped = (v) => /^\s*(?:\d{3,6}|\d{1,6}(?:[.,]\d{1,3}\s*(?:kg)?|\s*k?g))\s*$/i.test(v);
     const weighed = (g) => {
       setWeight(g);
       const box = $('#result');
@@ -283,7 +285,7 @@
         h('div', { class: 'ra', text: ta('receive.weight_set', { g }) })));
     };
     RS.scanField(input, (code, t0) => {
-      const g = /^\s*\d{1,6}(?:[.,]\d{1,3})?\s*(?:k?g)?\s*$/i.test(code) ? grams(code) : null;
+      const g = scaleTyped(code) ? grams(code) : null;
       if (g !== null) { weighed(g); return; }
       queue.push([code, t0, false, weight, freight]); // the weight and freight belong to this scan only
       setWeight(null);
