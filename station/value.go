@@ -13,8 +13,8 @@ import (
 // When a unit is first confirmed, the station estimates what it is worth
 // back — the RMA line's unit price × a percentage the rule document gives
 // per disposition (optionally per grade) — and what handling it cost: the
-// minutes from starting the unit to confirming it, priced at the rules'
-// hourly handling rate. Both are fixed in the unit's result and carried by
+// minutes from starting the unit to confirming it (at most the rules' cap),
+// priced at the rules' hourly handling rate. Both are fixed in the unit's result and carried by
 // returns.unit.inspected as "value", so the figures can be rebuilt from the
 // log and a later edit of the rules does not rewrite history. A regrade
 // re-estimates the recovery at the new grade and disposition and keeps the
@@ -66,6 +66,9 @@ type ValueRules struct {
 	// HandlingPerHour is what an hour of a person's handling costs, as a
 	// decimal string ("36.00"); "" or "0" counts no handling cost.
 	HandlingPerHour string `json:"handling_per_hour,omitempty"`
+	// MaxHandlingMin caps one unit's handling minutes: a unit started and
+	// left on the bench overnight was not handled all that time. 0: no cap.
+	MaxHandlingMin int `json:"max_handling_min,omitempty"`
 	// Recovery gives the share of the line's price a unit is expected to
 	// bring back, by disposition; an entry with a grade applies to that
 	// grade only and wins over the disposition's general entry.
@@ -123,6 +126,9 @@ func (v *ValueRules) validate(p *Problems, grades, disps map[string]bool, dispOr
 	}
 	if !currencyRegex.MatchString(v.Currency) {
 		p.Add("value.currency", "an ISO 4217 code such as CNY")
+	}
+	if v.MaxHandlingMin < 0 || v.MaxHandlingMin > 1440 {
+		p.Add("value.max_handling_min", "between 0 (no cap) and 1440 minutes")
 	}
 	if v.HandlingPerHour != "" {
 		if _, err := ParseAmount(v.HandlingPerHour); err != nil {
@@ -198,6 +204,9 @@ func valueAt(rs *RuleSet, gi GradeInput, u *Unit, grade, disp string, now time.T
 	v.Day = now.In(rs.Location()).Format(time.DateOnly)
 	if d := now.Sub(u.CreatedAt); d > 0 && !u.CreatedAt.IsZero() {
 		v.HandlingMin = int((d + 30*time.Second) / time.Minute)
+	}
+	if vr.MaxHandlingMin > 0 && v.HandlingMin > vr.MaxHandlingMin {
+		v.HandlingMin = vr.MaxHandlingMin
 	}
 	rate, _ := ParseAmount(vr.HandlingPerHour)
 	v.HandlingCost = Cents((int64(rate)*int64(v.HandlingMin) + 30) / 60).String()

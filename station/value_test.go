@@ -44,9 +44,9 @@ func TestValueFiguresScriptedDays(t *testing.T) {
 
 	// The supervisor's own factors: the expectations below use this table.
 	factor := map[string]int{"restock": 80, "open_box": 50}
-	const gradeARestock, otherPct, ratePerHour = 90, 10, 6000 // cents per hour
+	const gradeARestock, otherPct, ratePerHour, maxMin = 90, 10, 6000, 25 // cents per hour; minutes
 	rs := station.DefaultRules()
-	rs.Value = &station.ValueRules{Currency: "CNY", HandlingPerHour: money(ratePerHour),
+	rs.Value = &station.ValueRules{Currency: "CNY", HandlingPerHour: money(ratePerHour), MaxHandlingMin: maxMin,
 		Recovery: []station.RecoveryFactor{{Disposition: "restock", Grade: "A", Pct: gradeARestock}}}
 	for _, d := range rs.Dispositions {
 		pct, ok := factor[d.Code]
@@ -141,10 +141,11 @@ func TestValueFiguresScriptedDays(t *testing.T) {
 	}
 	parcel = res.Parcel
 	cleanDress := map[string]any{"tags_attached": true, "worn": false, "washed": false, "stains_or_odour": false, "fabric_fault": false, "packaging": "sealed"}
+	// 30 minutes between starting and confirming it: counted as the cap, 25.
 	d := confirm(f.env, "DRS-SUM-23", cleanDress, "", station.ConfirmInput{}, "2026-03-03 01:02:00", "2026-03-03 01:32:00")
 	w = wantAt("2026-03-03", "apparel")
 	w.units, w.priced, w.price, w.recovery = 1, 1, 25900, pctOf(25900, pctFor(d.Result.Grade, d.Result.Disposition))
-	w.handMin, w.handCost = 30, handlingCents(30, ratePerHour)
+	w.handMin, w.handCost = maxMin, handlingCents(maxMin, ratePerHour)
 
 	// 4 March: a supervisor regrades the phone to D; it is re-valued in its first day.
 	at("2026-03-04 15:00:00")
@@ -229,7 +230,7 @@ func at2(m map[string]*figures, k string) *figures {
 // share, a bad currency or rate are refused naming the field.
 func TestValueRulesValidation(t *testing.T) {
 	rs := station.DefaultRules()
-	rs.Value = &station.ValueRules{Currency: "yuan", HandlingPerHour: "-3", Recovery: []station.RecoveryFactor{
+	rs.Value = &station.ValueRules{Currency: "yuan", HandlingPerHour: "-3", MaxHandlingMin: -1, Recovery: []station.RecoveryFactor{
 		{Disposition: "restock", Pct: 120}, {Disposition: "melt_down", Pct: 5}, {Disposition: "restock", Grade: "Q", Pct: 50}, {Disposition: "restock", Pct: 80}}}
 	err := rs.Validate()
 	if err == nil {
@@ -239,7 +240,7 @@ func TestValueRulesValidation(t *testing.T) {
 	for _, fe := range err.(*station.Error).Fields {
 		fields[fe.Field] = true
 	}
-	for _, f := range []string{"value.currency", "value.handling_per_hour", "value.recovery[0].pct", "value.recovery[1].disposition", "value.recovery[2].grade", "value.recovery[3]", "value.recovery"} {
+	for _, f := range []string{"value.currency", "value.handling_per_hour", "value.max_handling_min", "value.recovery[0].pct", "value.recovery[1].disposition", "value.recovery[2].grade", "value.recovery[3]", "value.recovery"} {
 		if !fields[f] {
 			t.Errorf("no problem named %s; got %v", f, fields)
 		}
