@@ -437,7 +437,9 @@ func twoDigits(n int) string {
 // those units a supervisor regraded.
 type InspectorStats struct {
 	Inspector string `json:"inspector"` // the actor: user:li.wei, token:bench-2
-	Units     int64  `json:"units"`
+	// Name is the person's display name, when the actor is a known account.
+	Name  string `json:"name,omitempty"`
+	Units int64  `json:"units"`
 	// MedianSecondsPerUnit and P90SecondsPerUnit are within the dwell
 	// resolution (ThroughputReport.ResolutionPct).
 	MedianSecondsPerUnit int64 `json:"median_seconds_per_unit"`

@@ -220,7 +220,22 @@ func (s *Server) inspectorReport(c *fiber.Ctx) (*station.InspectorReport, error)
 		r, err = station.Inspectors(tx, from, to)
 		return err
 	})
-	return r, err
+	if err != nil || s.cfg.Accounts == nil {
+		return r, err
+	}
+	users, err := s.cfg.Accounts.Users()
+	if err != nil {
+		s.log.Warn("cannot read the accounts; inspectors are shown by account name only. 无法读取账号，质检员仅显示账号名。", "component", "web", "err", err)
+		return r, nil
+	}
+	names := map[string]string{}
+	for _, u := range users {
+		names["user:"+u.Username] = u.DisplayName
+	}
+	for i := range r.Inspectors {
+		r.Inspectors[i].Name = names[r.Inspectors[i].Inspector]
+	}
+	return r, nil
 }
 
 func (s *Server) inspectors(c *fiber.Ctx) error {
@@ -232,8 +247,8 @@ func (s *Server) inspectors(c *fiber.Ctx) error {
 }
 
 var inspectorHead = map[string]string{
-	"en": "inspector,units,median_minutes_per_unit,p90_minutes_per_unit,regraded_units,override_rate_pct,regrades",
-	"zh": "质检员,件数,每件中位分钟,每件P90分钟,被改判件数,改判率%,改判次数",
+	"en": "inspector,name,units,median_minutes_per_unit,p90_minutes_per_unit,regraded_units,override_rate_pct,regrades",
+	"zh": "质检员账号,姓名,件数,每件中位分钟,每件P90分钟,被改判件数,改判率%,改判次数",
 }
 
 // inspectorsCSV streams the per-inspector figures as CSV with a BOM.
@@ -248,7 +263,7 @@ func (s *Server) inspectorsCSV(c *fiber.Ctx) error {
 	}
 	rows := [][]string{strings.Split(inspectorHead[lang], ",")}
 	for _, i := range r.Inspectors {
-		rows = append(rows, []string{i.Inspector, i64(i.Units), minutes(i.MedianSecondsPerUnit), minutes(i.P90SecondsPerUnit),
+		rows = append(rows, []string{i.Inspector, i.Name, i64(i.Units), minutes(i.MedianSecondsPerUnit), minutes(i.P90SecondsPerUnit),
 			i64(i.RegradedUnits), strconv.FormatFloat(100*i.OverrideRate, 'f', 1, 64), i64(i.Regrades)})
 	}
 	s.sendCSV(c, "inspectors-"+r.From+"-"+r.To+".csv", rows)

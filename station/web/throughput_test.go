@@ -354,7 +354,7 @@ func TestThroughputAndDwellOfAScriptedWeek(t *testing.T) {
 	}
 	raw = h.must(200, h.do("supervisor", "GET", "/api/v1/stats/inspectors.csv?lang=zh", nil)).body
 	rows, _ = csv.NewReader(bytes.NewReader(bytes.TrimPrefix(raw, []byte("\uFEFF")))).ReadAll()
-	if len(rows) != 3 || rows[0][0] != "质检员" || rows[1][0] != ir.Inspectors[0].Inspector || rows[1][1] != strconv.FormatInt(ir.Inspectors[0].Units, 10) {
+	if len(rows) != 3 || rows[0][0] != "质检员账号" || rows[1][0] != ir.Inspectors[0].Inspector || rows[1][2] != strconv.FormatInt(ir.Inspectors[0].Units, 10) {
 		t.Errorf("inspectors CSV: %q", rows)
 	}
 
@@ -421,4 +421,36 @@ func fieldNames(p web.Problem) []string {
 		out = append(out, e.Field)
 	}
 	return out
+}
+
+// The inspectors' figures name a signed-in person by their display name
+// beside the account, in the JSON and the CSV.
+func TestInspectorsNamedByAccount(t *testing.T) {
+	h := newHarness(t)
+	if _, err := h.db.AddUser(station.User{Username: "li.wei", DisplayName: "李伟", Role: "operator"}, "2468", ""); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	rma := sampleRMA("RMA-20261207-1", "SF1000000000777", "no_reason_7d", "electronics", now.Add(-72*time.Hour), now.Add(-48*time.Hour))
+	rma.Lines[0].Serials = []string{"SN777"}
+	h.must(201, h.do("supervisor", "POST", "/api/v1/returns", rma))
+	b := newBrowser(t, h)
+	h.must(200, b.login("li.wei", "2468"))
+	var rec station.ReceiveResult
+	h.must(201, b.do("POST", "/api/v1/parcels/receive", map[string]any{"code": "SF1000000000777"})).json(t, &rec)
+	var ur station.UnitResult
+	h.must(201, b.do("POST", "/api/v1/parcels/"+rec.Parcel.ID+"/units", map[string]any{"code": "06901234567892"})).json(t, &ur)
+	h.must(200, b.do("PUT", "/api/v1/units/"+ur.Unit.ID+"/inspection", map[string]any{"checklist": electronicsAnswers, "serial": "SN777"}))
+	h.must(200, b.do("POST", "/api/v1/units/"+ur.Unit.ID+"/confirm", map[string]any{}))
+
+	var ir station.InspectorReport
+	h.must(200, h.do("supervisor", "GET", "/api/v1/stats/inspectors", nil)).json(t, &ir)
+	if len(ir.Inspectors) != 1 || ir.Inspectors[0].Inspector != "user:li.wei" || ir.Inspectors[0].Name != "李伟" || ir.Inspectors[0].Units != 1 {
+		t.Fatalf("inspectors %+v, want user:li.wei named 李伟 with 1 unit", ir.Inspectors)
+	}
+	raw := h.must(200, h.do("supervisor", "GET", "/api/v1/stats/inspectors.csv?lang=zh", nil)).body
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(raw, []byte("\uFEFF")))).ReadAll()
+	if err != nil || len(rows) != 2 || !slices.Equal(rows[1][:3], []string{"user:li.wei", "李伟", "1"}) {
+		t.Errorf("inspectors CSV %q (%v), want li.wei, 李伟, 1 unit", rows, err)
+	}
 }

@@ -364,7 +364,7 @@
     $('#insp-csv').href = '/api/v1/stats/inspectors.csv' + q + '&lang=zh';
     $('#insp-csv-en').href = '/api/v1/stats/inspectors.csv' + q + '&lang=en';
     const cols = [
-      ['inspector', (i) => h('b', { text: i.inspector.replace(/^user:/, '') })],
+      ['inspector', (i) => [h('b', { text: i.name || i.inspector.replace(/^user:/, '') }), i.name ? h('span', { class: 'dim', text: ' ' + i.inspector.replace(/^user:/, '') }) : null]],
       ['units', (i) => String(i.units)],
       ['median', (i) => mins(i.median_seconds_per_unit)],
       ['p90', (i) => mins(i.p90_seconds_per_unit)],
