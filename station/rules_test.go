@@ -129,6 +129,10 @@ func FuzzParseRules(f *testing.F) {
 	}
 	f.Add([]byte(`{"version":1,"grades":[{"code":"A","rank":0}],"categories":[{"id":"default","quality_days":1,"dispositions":{"A":"x"}}],"dispositions":[{"code":"x"}]}`))
 	f.Add([]byte(`{}`))
+	alarms := station.DefaultRules()
+	alarms.Alarms = station.AlarmRules{Customer: station.CustomerAlarm{Count: -1}, SKU: station.SKUAlarm{Factor: 0.5, Off: true}, Weight: station.WeightAlarm{TolerancePct: 1000}}
+	odd, _ := json.Marshal(alarms)
+	f.Add(odd)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rs, err := station.ParseRules(data)
 		if err != nil {
@@ -140,6 +144,14 @@ func FuzzParseRules(f *testing.F) {
 		// An accepted document must be usable: suggesting never panics.
 		for _, c := range rs.Categories {
 			rs.Suggest(station.GradeInput{Category: c.ID, Answers: map[string]any{}})
+		}
+		// Its alarm thresholds, defaults filled in, can all trip and never
+		// divide by zero.
+		a := rs.Alarms.Effective()
+		if a.Customer.Count < 2 || a.Customer.WindowDays < 1 || a.SKU.Factor < 1 || a.SKU.MinCount < 1 || a.SKU.TrailingDays < 7 ||
+			a.Weight.MinSamples < 1 || a.Weight.TolerancePct < 1 || a.Weight.MinDiffG < 1 ||
+			a.Override.WindowDays < 1 || a.Override.MinUnits < 1 || a.Override.Factor < 1 || a.Override.MinRatePct < 1 {
+			t.Fatalf("accepted alarm thresholds %+v", a)
 		}
 	})
 }
