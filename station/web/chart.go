@@ -127,7 +127,13 @@ func (c barChart) svg() string {
 			if per == 1 {
 				centre = mid
 			}
-			fmt.Fprintf(&sb, `<text x="%.1f" y="%d" font-size="%d" text-anchor="middle" fill="#1a1a1a">%s</text>`, centre, base+22, size, esc(b.Label))
+			room := slot - 6
+			if per == 1 {
+				room = float64(w - 32) // one bar per slot: labels were always short enough
+			}
+			for li, line := range fitLabel(b.Label, room, float64(size), b.Note == "") {
+				fmt.Fprintf(&sb, `<text x="%.1f" y="%d" font-size="%d" text-anchor="middle" fill="#1a1a1a">%s</text>`, centre, base+22+li*(size+3), size, esc(line))
+			}
 			if b.Note != "" {
 				fmt.Fprintf(&sb, `<text x="%.1f" y="%d" font-size="%d" font-weight="600" text-anchor="middle" fill="%s">%s</text>`, centre, base+44, size, fill, esc(b.Note))
 			}
@@ -152,4 +158,35 @@ func textWidth(s string, size float64) float64 {
 		}
 	}
 	return wd
+}
+
+// fitLabel writes a label into width at size: whole when it fits, else on
+// two lines broken at a space when it may take two, each line shortened
+// with "…" if it still does not fit. The chart's description keeps the
+// whole label for screen readers.
+func fitLabel(label string, width, size float64, twoLines bool) []string {
+	if textWidth(label, size) <= width {
+		return []string{label}
+	}
+	if twoLines {
+		if i := strings.LastIndex(label[:len(label)/2+1], " "); i > 0 {
+			return []string{shorten(label[:i], width, size), shorten(strings.TrimSpace(label[i:]), width, size)}
+		}
+		if i := strings.Index(label, " "); i > 0 {
+			return []string{shorten(label[:i], width, size), shorten(strings.TrimSpace(label[i:]), width, size)}
+		}
+	}
+	return []string{shorten(label, width, size)}
+}
+
+// shorten cuts s to fit width at size, ending in "…".
+func shorten(s string, width, size float64) string {
+	if textWidth(s, size) <= width {
+		return s
+	}
+	r := []rune(s)
+	for len(r) > 1 && textWidth(string(r)+"…", size) > width {
+		r = r[:len(r)-1]
+	}
+	return strings.TrimSpace(string(r)) + "…"
 }

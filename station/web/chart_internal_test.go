@@ -82,3 +82,29 @@ func atof(t *testing.T, s string) float64 {
 	}
 	return f
 }
+
+// A label wider than its group is broken at a space or shortened, never
+// written over its neighbours; one that fits is written whole.
+func TestFitLabel(t *testing.T) {
+	for _, c := range []struct {
+		label string
+		width float64
+		two   bool
+	}{
+		{"Toys", 80, true}, {"Beauty & personal care", 80, true}, {"Apparel & shoes", 80, true},
+		{"Electronics", 60, false}, {"数码电子", 80, true}, {"Home & furniture", 40, true},
+	} {
+		lines := fitLabel(c.label, c.width, 13, c.two)
+		if len(lines) == 0 || len(lines) > 2 || (!c.two && len(lines) > 1) {
+			t.Errorf("%q: %d lines", c.label, len(lines))
+		}
+		for _, l := range lines {
+			if textWidth(l, 13) > c.width {
+				t.Errorf("%q: line %q is %.0f wide, over %.0f", c.label, l, textWidth(l, 13), c.width)
+			}
+		}
+		if textWidth(c.label, 13) <= c.width && (len(lines) != 1 || lines[0] != c.label) {
+			t.Errorf("%q fits in %.0f but was written as %q", c.label, c.width, lines)
+		}
+	}
+}

@@ -44,7 +44,7 @@ var valueText = map[string]map[string]string{
 		"head":      "category,category_name,currency,units,priced_units,price,recovery,recovery_pct,handling_min,handling_cost,freight,freight_parcels,cost,net",
 		"total":     "total",
 		"unmatched": "not matched",
-		"title":     "Cost and estimated recovery by category",
+		"title":     "Cost and recovery by category",
 		"cost":      "cost (freight + handling)",
 		"recovery":  "estimated recovery",
 		"none":      "No confirmed units in these days",
@@ -139,7 +139,7 @@ func (s *Server) valueSVG(c *fiber.Ctx) error {
 // returns cost (freight and handling) and what they are expected to bring
 // back, in whole currency units.
 func valueChart(rep *station.ValueReport, lang string, text map[string]string) string {
-	ch := barChart{Title: text["title"] + " (" + rep.Currency + ", " + rep.From + " – " + rep.To + ")",
+	ch := barChart{Title: text["title"] + " (" + rep.Currency + ")",
 		Series: []series{{Name: text["cost"], Colour: colourWarn}, {Name: text["recovery"], Colour: colourOK}}}
 	drawn := false
 	for _, r := range rep.Categories {
