@@ -5,7 +5,7 @@
 //
 // Everything the server uses is handed to it in Config; nothing is found by
 // asserting the store's type. The optional capabilities (Sessions, Accounts,
-// FirstAdmin, Printing, Backups, Labels, Sync, Lookup) leave their routes
+// FirstAdmin, Printing, Backups, Labels, Sync) leave their routes
 // mounted and documented when nil: the routes answer a problem naming what
 // this station lacks (501 not_configured, or 503 accounts_off / printing_off
 // as before), so a client can tell a missing feature from a wrong address.
