@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // loadUnit returns the unit or a not-found error naming it.
@@ -291,6 +292,11 @@ func Confirm(tx Tx, env Env, unitID string, in ConfirmInput) (*Unit, error) {
 	if err := env.require(RoleOperator, "confirming inspections"); err != nil {
 		return nil, err
 	}
+	// One instant for the whole confirmation: the result's time is its
+	// event's, so figures bucketed by the event's day and a later regrade
+	// bucketed by the result's first time fall on the same day.
+	now := env.Now()
+	env.Now = func() time.Time { return now }
 	u, err := loadUnit(tx, unitID)
 	if err != nil {
 		return nil, err

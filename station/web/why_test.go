@@ -537,3 +537,62 @@ func TestWhyCountersRebuiltFromTheLogMatch(t *testing.T) {
 		}
 	}
 }
+
+// tickingClock moves a day forward at every reading: each reading of the
+// clock in a command falls on another warehouse day.
+type tickingClock struct {
+	clock
+	ticking bool
+}
+
+func (c *tickingClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t := c.t
+	if c.ticking {
+		c.t = c.t.Add(24 * time.Hour)
+	}
+	return t
+}
+
+// A confirmation is one instant: the unit counts on the day of its result's
+// first confirmation time, so its regrade moves it within that day and no
+// counter goes below zero, however the clock moves while the command runs.
+func TestWhyConfirmationIsOneInstant(t *testing.T) {
+	clk := &tickingClock{clock: clock{t: time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)}}
+	h := newHarness(t, func(c *web.Config) { c.Now = clk.now })
+	at := clk.t
+	r := sampleRMA("RMA-TICK-1", "SF2026120199999", "quality", "apparel", at.Add(-72*time.Hour), at.Add(-48*time.Hour))
+	r.Lines[0].Serials, r.Lines[0].GTIN = nil, ""
+	h.must(201, h.do("supervisor", "POST", "/api/v1/returns", r))
+	var rec station.ReceiveResult
+	h.must(201, h.do("operator", "POST", "/api/v1/parcels/receive", map[string]any{"code": "SF2026120199999"})).json(t, &rec)
+	var ur station.UnitResult
+	h.must(201, h.do("operator", "POST", "/api/v1/parcels/"+rec.Parcel.ID+"/units", map[string]any{"code": "EAR-BT-01"})).json(t, &ur)
+	clk.mu.Lock()
+	clk.ticking = true
+	clk.mu.Unlock()
+	var u station.Unit
+	h.must(200, h.do("operator", "PUT", "/api/v1/units/"+ur.Unit.ID+"/inspection", map[string]any{"checklist": map[string]any{
+		"tags_attached": true, "worn": false, "washed": false, "stains_or_odour": false, "fabric_fault": true, "packaging": "opened"}}))
+	h.must(200, h.do("operator", "POST", "/api/v1/units/"+ur.Unit.ID+"/confirm", map[string]any{})).json(t, &u)
+	h.must(200, h.do("supervisor", "POST", "/api/v1/units/"+ur.Unit.ID+"/confirm", map[string]any{"grade": "C", "override_reason": "复检"})).json(t, &u)
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	day := u.Result.FirstAt().In(sh).Format(time.DateOnly)
+	counters := whyCounters(t, h.db)
+	units := int64(0)
+	for k, n := range counters {
+		if n < 0 {
+			t.Errorf("counter %s is %d after the regrade", k, n)
+		}
+		if strings.HasPrefix(k, "why/") && strings.Contains(k, "/c/") && strings.Contains(k, "/r/") {
+			units += n
+			if !strings.HasPrefix(k, "why/"+day+"/") {
+				t.Errorf("counter %s is not on the day of the unit's first confirmation %s", k, day)
+			}
+		}
+	}
+	if units != 1 {
+		t.Errorf("the unit counts %d times, want once", units)
+	}
+}
