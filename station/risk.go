@@ -286,6 +286,8 @@ func riskTally(_ Env, tx Tx, at time.Time, d EventData) error {
 		return countInspected(tx, at, d, 1)
 	case UnitRegradedData:
 		return countRegraded(tx, d)
+	case UnitVoidedData:
+		return countVoided(tx, d)
 	case AlertRaisedData:
 		rs, err := tx.Rules()
 		if err != nil {
@@ -448,6 +450,41 @@ func countRegraded(tx Tx, d UnitRegradedData) error {
 		delta = -1
 	}
 	return tx.Count("risk/d/"+keyPart(d.SKU)+"/"+day(rs, d.Previous.FirstAt()).Format(time.DateOnly), delta)
+}
+
+// countVoided takes a confirmed unit voided by mistake back out of its
+// SKU's counts on the day it was first confirmed, and out of its inspector's
+// when it was never regraded (a regrade's result names the regrader).
+func countVoided(tx Tx, d UnitVoidedData) error {
+	if !d.Confirmed || d.Result == nil {
+		return nil
+	}
+	rs, err := tx.Rules()
+	if err != nil {
+		return err
+	}
+	r := d.Result
+	ds := day(rs, r.FirstAt()).Format(time.DateOnly)
+	var keys []string
+	if d.SKU != "" {
+		keys = append(keys, "risk/s/"+keyPart(d.SKU)+"/"+ds)
+		if isDefect(rs, r.Findings) {
+			keys = append(keys, "risk/d/"+keyPart(d.SKU)+"/"+ds)
+		}
+	}
+	if r.PreviousGrade == "" {
+		who := keyPart(r.Inspector)
+		keys = append(keys, "risk/ou/"+who+"/"+ds, "risk/ot/u/"+ds)
+		if r.Override {
+			keys = append(keys, "risk/oo/"+who+"/"+ds, "risk/ot/o/"+ds)
+		}
+	}
+	for _, k := range keys {
+		if err := decrement(tx, k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func inspectedAlarms(tx Tx, env Env, at time.Time, d UnitInspectedData) error {

@@ -102,7 +102,7 @@ func VoidUnit(tx Tx, env Env, unitID string, in VoidInput) (*Unit, error) {
 		if err := tx.PutException(e); err != nil {
 			return nil, err
 		}
-		if err := env.emit(tx, "exception/"+e.ID, ExceptionResolvedData{ExceptionID: e.ID, Code: e.Code, ParcelID: e.ParcelID, UnitID: e.UnitID, Action: e.Action, Note: e.Resolution}); err != nil {
+		if err := env.emit(tx, "exception/"+e.ID, ExceptionResolvedData{ExceptionID: e.ID, Code: e.Code, ParcelID: e.ParcelID, UnitID: e.UnitID, Action: e.Action, Note: e.Resolution, Subject: alertSubject(e)}); err != nil {
 			return nil, err
 		}
 	}

@@ -624,3 +624,42 @@ func TestRiskCountersRebuiltFromTheLog(t *testing.T) {
 		t.Errorf("open alerts by kind: %v", before)
 	}
 }
+
+// A confirmed unit voided by mistake leaves the SKU's and its inspector's
+// counts, and the serial alarm it raised is dismissed with it, so the alarm
+// may be raised again.
+func TestRiskVoidTakesTheUnitBackOut(t *testing.T) {
+	s := newRiskScript(t)
+	_, wb := s.rma("tmall", "周*", "2222", "LAMP-9", 1)
+	p := s.receive(wb, 0)
+	s.inspect("user:a", station.RoleOperator, p.ID, "LAMP-9", "SN-900", true, false)
+	_, wb = s.rma("jd", "吴*", "3333", "LAMP-9", 2)
+	p = s.receive(wb, 0)
+	mistake := s.inspect("user:a", station.RoleOperator, p.ID, "LAMP-9", "SN-900", false, false) // defective, serial seen before
+	s.inspect("user:sup", station.RoleSupervisor, p.ID, "LAMP-9", "SN-901", true, true)
+	if got := s.alertsOf(station.AlertSerial); len(got) != 1 || got[0].UnitID != mistake.ID {
+		t.Fatalf("serial alarms before the void: %+v", got)
+	}
+	s.do("user:sup", station.RoleSupervisor, func(tx station.Tx, env station.Env) error {
+		_, err := station.VoidUnit(tx, env, mistake.ID, station.VoidInput{Reason: "scanned the first parcel's lamp again"})
+		return err
+	})
+	day := s.now.In(station.DefaultRules().Location()).Format(time.DateOnly)
+	want := map[string]int64{ // what is left: the first lamp by user:a, the second by user:sup, overridden
+		"risk/s/LAMP-9/" + day: 2, "risk/d/LAMP-9/" + day: 0,
+		"risk/ou/user:a/" + day: 1, "risk/ou/user:sup/" + day: 1, "risk/oo/user:sup/" + day: 1, "risk/oo/user:a/" + day: 0,
+		"risk/ot/u/" + day: 2, "risk/ot/o/" + day: 1, "risk/n/" + station.AlertSerial: 0,
+	}
+	got := map[string]int64{}
+	s.db.View(func(tx station.Tx) error {
+		return tx.Counts("risk/", func(c station.Counter) error { got[c.Key] = c.N; return nil })
+	})
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("%s: got %d, want %d", k, got[k], n)
+		}
+	}
+	if a := s.alertsOf(station.AlertSerial); len(a) != 1 || a[0].State != station.ExResolved {
+		t.Errorf("the voided unit's serial alarm: %+v, want it dismissed", a)
+	}
+}
