@@ -179,6 +179,12 @@ func (n whyNames) name(dim, code string) string {
 		}
 	case "finding":
 		return n.pick(n.rs.Finding(code).Name)
+	case "category":
+		for _, c := range n.rs.Categories {
+			if c.ID == code {
+				return n.pick(c.Name)
+			}
+		}
 	}
 	if code == "" {
 		return n.text["none"]
@@ -291,13 +297,20 @@ func (s *Server) whyCSV(c *fiber.Ctx) error {
 			if list == nil {
 				return station.Invalid("table", "the "+table+" table is not kept under the "+rep.Filter+" filter; remove the filter").Coded("filter_table_cut")
 			}
-			rows = append(rows, append([]string{text["key."+table]}, strings.Split(text["head.rows"], ",")...))
+			head := []string{text["key."+table]}
+			if table == "categories" {
+				head = append(head, text["head.cat_name"])
+			}
+			rows = append(rows, append(head, strings.Split(text["head.rows"], ",")...))
 			for _, r := range list {
-				key := r.Key
-				if key == "" {
-					key = text["none"]
+				key := []string{r.Key}
+				if r.Key == "" {
+					key[0] = text["none"]
 				}
-				rows = append(rows, append([]string{key}, row(r)...))
+				if table == "categories" {
+					key = append(key, n.name("category", r.Key))
+				}
+				rows = append(rows, append(key, row(r)...))
 			}
 		case "reasons":
 			rows = append(rows, strings.Split(text["head.reasons"], ","))

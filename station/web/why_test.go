@@ -437,6 +437,11 @@ func TestWhyCSVAndCharts(t *testing.T) {
 	if rows[0][0] != "渠道" || rows[0][1] != "退回件数" || len(rows) != 5 { // tmall, jd, douyin, none
 		t.Errorf("channels CSV %v", rows)
 	}
+	rows = readCSV(t, h.must(200, h.do("supervisor", "GET", "/api/v1/stats/returns.csv?table=categories&lang=zh", nil)).body)
+	if len(rows) != 2 || rows[0][0] != "品类" || rows[0][1] != "品类名称" || rows[1][0] != "apparel" || rows[1][1] != "服装鞋包" ||
+		rows[1][2] != strconv.FormatInt(want.units, 10) {
+		t.Errorf("categories CSV %v, want apparel named 服装鞋包 with %d units", rows, want.units)
+	}
 	rows = readCSV(t, h.must(200, h.do("supervisor", "GET", "/api/v1/stats/returns.csv?table=mix&lang=zh", nil)).body)
 	grades := int64(0)
 	for _, r := range rows[1:] {
