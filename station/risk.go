@@ -24,7 +24,8 @@ import (
 // subjects are path-escaped so a "/" in them cannot cross a key's parts; days
 // are YYYY-MM-DD in the warehouse zone):
 //
-//	risk/c/<customer>/<day>     incidents (empty box, wrong item, serial mismatch) of a customer
+//	risk/c/<customer>/<day>     incidents (empty box, wrong item, serial mismatch) of a customer,
+//	                            less those dismissed as no real problem
 //	risk/s/<sku>/<day>          units of a SKU inspected that day
 //	risk/d/<sku>/<day>          of those, units with a defect finding (a regrade moves the
 //	                            unit in or out within the day it was first confirmed)
@@ -305,6 +306,9 @@ func riskTally(_ Env, tx Tx, at time.Time, d EventData) error {
 		}
 		return nil
 	case ExceptionResolvedData:
+		if customerIncidents[d.Code] && d.Action == ActDismiss {
+			return incidentDismissed(tx, d)
+		}
 		kind, ok := strings.CutPrefix(d.Code, "alert_")
 		if !ok || d.Subject == "" {
 			return nil
@@ -319,6 +323,25 @@ func riskTally(_ Env, tx Tx, at time.Time, d EventData) error {
 		return decrement(tx, "risk/aged/"+d.ParcelID)
 	}
 	return nil
+}
+
+// incidentDismissed takes a customer's incident back out when a supervisor
+// dismisses it as no real problem (or its unit is voided as scanned by
+// mistake), on the day it was counted.
+func incidentDismissed(tx Tx, d ExceptionResolvedData) error {
+	e, err := tx.Exception(d.ExceptionID)
+	if err != nil || e == nil || e.RMA == "" {
+		return err
+	}
+	ck, _, err := customerOf(tx, e.RMA)
+	if err != nil || ck == "" {
+		return err
+	}
+	rs, err := tx.Rules()
+	if err != nil {
+		return err
+	}
+	return decrement(tx, "risk/c/"+keyPart(ck)+"/"+day(rs, e.OpenedAt).Format(time.DateOnly))
 }
 
 // decrement takes one off a counter that is above zero.

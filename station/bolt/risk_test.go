@@ -288,7 +288,7 @@ func TestRiskCustomerPatternRaisedOnceWhileOpen(t *testing.T) {
 	s := newRiskScript(t)
 	th := station.DefaultAlarmRules.Customer
 	// incident sends a wrong item (a unit not on the return) or an empty box.
-	incident := func(channel, name, tail string, empty bool) {
+	incident := func(channel, name, tail string, empty bool) *station.Parcel {
 		_, wb := s.rma(channel, name, tail, "SHOE-1", 1)
 		p := s.receive(wb, 0)
 		if empty {
@@ -296,12 +296,13 @@ func TestRiskCustomerPatternRaisedOnceWhileOpen(t *testing.T) {
 				_, err := station.CloseParcel(tx, env, p.ID)
 				return err
 			})
-			return
+			return p
 		}
 		s.do("user:bench", station.RoleOperator, func(tx station.Tx, env station.Env) error {
 			_, err := station.AddUnit(tx, env, p.ID, station.AddUnitInput{Code: "BRICK-99"})
 			return err
 		})
+		return p
 	}
 	// The same masked name and phone tail on another channel is another
 	// customer; two incidents further apart than the window do not add up.
@@ -314,25 +315,44 @@ func TestRiskCustomerPatternRaisedOnceWhileOpen(t *testing.T) {
 		incident("tmall", "王*", "1234", i%2 == 0)
 		s.now = s.now.AddDate(0, 0, 10)
 	}
-	if got := s.alertsOf(station.AlertCustomer); len(got) != 0 {
-		t.Fatalf("near misses raised %d customer alarms: %s", len(got), got[0].Note)
+	// An empty box the supervisor dismisses (the goods were found) is no
+	// incident.
+	p := incident("tmall", "王*", "1234", true)
+	var excs, empty []*station.Exception
+	s.db.View(func(tx station.Tx) (err error) { excs, err = tx.ExceptionsByParcel(p.ID); return err })
+	for _, e := range excs {
+		if e.Code == station.ExEmptyBox {
+			empty = append(empty, e)
+		}
 	}
-	incident("tmall", "王*", "1234", true) // the count-th within the window
-	got := s.alertsOf(station.AlertCustomer)
-	if len(got) != 1 || got[0].Alert.Subject != "customer/王*|1234|tmall" || got[0].Alert.Figures["count"] != float64(th.Count) {
-		t.Fatalf("customer alarms: %d, want 1 about customer/王*|1234|tmall with count %d: %+v", len(got), th.Count, got)
+	if len(empty) != 1 {
+		t.Fatalf("the empty box's exceptions: %d empty_box of %d", len(empty), len(excs))
 	}
-	if !strings.Contains(got[0].Alert.Message.ZH, "王*") || !strings.Contains(got[0].Alert.Message.EN, "****1234") {
-		t.Errorf("message does not name the masked customer: %+v", got[0].Alert.Message)
-	}
-	incident("tmall", "王*", "1234", false)
 	if n := len(s.alertsOf(station.AlertCustomer)); n != 1 {
-		t.Fatalf("raised again while open: %d alarms", n)
+		t.Fatalf("the count-th incident raised %d customer alarms, want 1", n)
 	}
-	s.resolve(got[0].ID)
+	s.resolve(s.alertsOf(station.AlertCustomer)[0].ID)
+	s.resolve(empty[0].ID) // dismissed: no incident after all
+	if got := s.alertsOf(station.AlertCustomer); len(got) != 1 || got[0].State != station.ExResolved {
+		t.Fatalf("near misses raised customer alarms: %+v", got)
+	}
+	s.now = s.now.Add(time.Hour)
+	incident("tmall", "王*", "1234", true) // the count-th within the window, the dismissed one aside
+	got := s.alertsOf(station.AlertCustomer)
+	if len(got) != 2 || got[1].Alert.Subject != "customer/王*|1234|tmall" || got[1].Alert.Figures["count"] != float64(th.Count) {
+		t.Fatalf("customer alarms: %d, want a second about customer/王*|1234|tmall with count %d: %+v", len(got), th.Count, got)
+	}
+	if !strings.Contains(got[1].Alert.Message.ZH, "王*") || !strings.Contains(got[1].Alert.Message.EN, "****1234") {
+		t.Errorf("message does not name the masked customer: %+v", got[1].Alert.Message)
+	}
 	incident("tmall", "王*", "1234", false)
 	if n := len(s.alertsOf(station.AlertCustomer)); n != 2 {
-		t.Fatalf("after the first was resolved, a new incident raised %d alarms in all, want 2", n)
+		t.Fatalf("raised again while open: %d alarms", n)
+	}
+	s.resolve(got[1].ID)
+	incident("tmall", "王*", "1234", false)
+	if n := len(s.alertsOf(station.AlertCustomer)); n != 3 {
+		t.Fatalf("after the second was resolved, a new incident raised %d alarms in all, want 3", n)
 	}
 	var open map[string]int64
 	s.db.View(func(tx station.Tx) (err error) { open, err = station.OpenAlertCounts(tx); return err })
