@@ -176,12 +176,12 @@ func (a AlarmRules) Effective() AlarmRules {
 func (a AlarmRules) validate(p *Problems) {
 	intIn := func(field string, v, lo, hi int) {
 		if v != 0 && (v < lo || v > hi) {
-			p.Add("alarms."+field, fmt.Sprintf("between %d and %d (0 or left out: the default)", lo, hi))
+			p.AddCode("alarms."+field, "alarm_range", fmt.Sprintf("between %d and %d (0 or left out: the default)", lo, hi))
 		}
 	}
 	factor := func(field string, v float64) {
 		if v != 0 && (v < 1 || v > 100 || math.IsNaN(v)) {
-			p.Add("alarms."+field, "a factor between 1 and 100 (0 or left out: the default)")
+			p.AddCode("alarms."+field, "alarm_range", "a factor between 1 and 100 (0 or left out: the default)")
 		}
 	}
 	intIn("customer.count", a.Customer.Count, 2, 1000)

@@ -167,6 +167,34 @@ func TestBrowserWeightAndAlarms(t *testing.T) {
 		sup.viewport(1366, 900)
 	}
 	check("en", "Alarms", "Open alarms: 2", "Weight mismatch", "Parcel past the age alarm", "905 g", "YT9200000000001")
+
+	// The supervisor edits the weight alarm's tolerance on the dashboard: a
+	// value out of range is refused naming the field, nothing saved; a good
+	// one makes a new rules version.
+	sup.click(`#th-box summary`)
+	tol := `[data-field="alarms.weight.tolerance_pct"]`
+	sup.until("thresholds form", fmt.Sprintf(`document.querySelector('%s') && document.querySelector('%s').value === '25'`, tol, tol))
+	setTol := func(v string) {
+		t.Helper()
+		eval[bool](sup, fmt.Sprintf(`(document.querySelector('%s').value = '', true)`, tol))
+		sup.typeInto(tol, v)
+		sup.click(`#th-form button[type=submit]`)
+	}
+	setTol("5000")
+	sup.until("field refused", fmt.Sprintf(`document.querySelector('%s').getAttribute('aria-invalid') === 'true'`, tol))
+	var after station.RuleSet
+	st.mustCall(200, "GET", "/api/v1/rules", nil, &after)
+	if after.Version != rs.Version+1 || after.Alarms.Weight.TolerancePct != 0 && after.Alarms.Weight.TolerancePct != 25 {
+		t.Errorf("a refused edit changed the rules: version %d, tolerance %d", after.Version, after.Alarms.Weight.TolerancePct)
+	}
+	setTol("30")
+	sup.until("saved", `!!document.body.dataset.rulesVersion`)
+	sup.wantText("#th-msg", "Saved")
+	st.mustCall(200, "GET", "/api/v1/rules", nil, &after)
+	if after.Alarms.Weight.TolerancePct != 30 || after.Alarms.Weight.MinSamples != 2 || after.Alarms.Customer.Count != 3 {
+		t.Errorf("saved alarms %+v, want tolerance 30 and the rest as they were", after.Alarms)
+	}
+	sup.axe(src, "en desk /dashboard thresholds")
 	sup.click(`[data-set-lang=zh]`)
 	sup.until("Chinese page", `document.documentElement.lang === 'zh-CN' && document.body.dataset.ready === 'true'`)
 	check("zh", "告警", "未处理告警：2", "重量不符", "包裹超时告警", "905 克", "YT9200000000001")

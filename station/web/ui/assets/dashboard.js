@@ -386,6 +386,58 @@
     await loadInspectors();
   }
 
+  // The alarms' thresholds, the rule document's alarms section: each rule's
+  // numbers (empty or 0: the default) and an off switch.
+  const thresholds = [
+    ['customer', 'dash.alerts.kind.customer_pattern', [['count', 2, 1000], ['window_days', 1, 366]]],
+    ['serial', 'dash.alerts.kind.serial_repeat', []],
+    ['sku', 'dash.th.sku', [['factor', 1, 100], ['min_count', 1, 100000], ['trailing_days', 7, 120]]],
+    ['weight', 'dash.alerts.kind.weight_mismatch', [['min_samples', 1, 1000], ['tolerance_pct', 1, 1000], ['min_diff_g', 1, 100000]]],
+    ['override', 'dash.alerts.kind.override_rate', [['window_days', 1, 366], ['min_units', 1, 100000], ['factor', 1, 100], ['min_rate_pct', 1, 100]]],
+  ];
+
+  async function loadThresholds() {
+    const r = await api('GET', '/api/v1/rules');
+    if (!r.ok) { showProblem($('#th-msg'), r.problem); return; }
+    const a = r.data.alarms || {};
+    const form = $('#th-form');
+    form.replaceChildren(...thresholds.map(([rule, name, fields]) => {
+      const cur = a[rule] || {};
+      const id = (f) => 'th-' + rule + '-' + f;
+      return h('fieldset', { class: 'th-rule', 'data-rule': rule },
+        h('legend', { text: t(name) }),
+        fields.map(([f, min, max]) => h('div', { class: 'field' },
+          h('label', { for: id(f) }, t('dash.th.' + f), ' ', h('span', { class: 'dim', text: t('dash.th.range', { min, max }) })),
+          h('input', { id: id(f), type: 'number', inputmode: f === 'factor' ? 'decimal' : 'numeric', step: f === 'factor' ? 'any' : '1',
+            'data-field': 'alarms.' + rule + '.' + f, value: cur[f] ? String(cur[f]) : '' }))),
+        h('label', { class: 'check' }, h('input', { type: 'checkbox', 'data-field': 'alarms.' + rule + '.off', checked: !!cur.off }), ' ', t('dash.th.off')));
+    }), h('button', { type: 'submit', class: 'btn primary' }, t('dash.th.save')));
+  }
+
+  async function saveThresholds(e) {
+    e.preventDefault();
+    const box = $('#th-msg'), form = $('#th-form');
+    clearMsg(box);
+    const r = await api('GET', '/api/v1/rules');
+    if (!r.ok) { showProblem(box, r.problem, form); return; }
+    const rules = r.data;
+    rules.alarms = {};
+    for (const [rule, , fields] of thresholds) {
+      const o = {};
+      for (const [f] of fields) {
+        const v = form.querySelector('[data-field="alarms.' + rule + '.' + f + '"]').value.trim();
+        if (v !== '') o[f] = Number(v);
+      }
+      if (form.querySelector('[data-field="alarms.' + rule + '.off"]').checked) o.off = true;
+      rules.alarms[rule] = o;
+    }
+    const w = await api('PUT', '/api/v1/rules', rules);
+    if (!w.ok) { showProblem(box, w.problem, form); RS.beep('error'); return; }
+    RS.clearFields(form);
+    RS.showMsg(box, 'good', t('dash.th.saved', { v: w.data.version }));
+    document.body.dataset.rulesVersion = String(w.data.version);
+  }
+
   RS.start('dashboard').then(async (s) => {
     if (!s) return;
     $('#refresh').addEventListener('click', load);
@@ -402,6 +454,8 @@
     }
     await load();
     await loadAlerts();
+    $('#th-form').addEventListener('submit', saveThresholds);
+    await loadThresholds();
     await loadValue();
     $('#refresh').addEventListener('click', loadWhy);
     $('#why-by').addEventListener('change', () => { $('#why-value').dataset.field = $('#why-by').value || 'category'; });
