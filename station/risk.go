@@ -33,8 +33,10 @@ import (
 //	                            digits, grams zero-padded to 7 digits: a bounded histogram
 //	                            (at most 900 buckets per decade) whose median is exact for
 //	                            the rounded samples
-//	risk/ou/<inspector>/<day>   units an inspector confirmed; risk/oo/… of them overridden
-//	risk/ot/u/<day>             units the whole station confirmed; risk/ot/o/<day> overridden
+//	risk/ou/<inspector>/<day>   units an inspector first confirmed that day; risk/oo/… of them
+//	                            overridden: graded against the suggestion at that confirmation,
+//	                            or regraded by a supervisor later (once per unit)
+//	risk/ot/u/<day>             units the whole station first confirmed; risk/ot/o/<day> overridden
 //	risk/open/<kind>/<subject>  1 while an alert of kind about subject is open (deduplication)
 //	risk/n/<kind>               alerts of kind open now
 //	risk/ao/<alert id>          1 while the alert is open
@@ -123,9 +125,11 @@ type WeightAlarm struct {
 	MinDiffG     int  `json:"min_diff_g,omitempty"`
 }
 
-// OverrideAlarm trips when an inspector with MinUnits or more units in the
-// last WindowDays overrides the suggested grade at MinRatePct percent or more
-// and Factor times the station's rate or more.
+// OverrideAlarm trips when, of the units an inspector first confirmed in the
+// last WindowDays (MinUnits or more), MinRatePct percent or more and Factor
+// times the station's rate or more were overridden: graded against the
+// suggestion at that confirmation (a supervisor's own), or regraded by a
+// supervisor later (an inspector's work corrected).
 type OverrideAlarm struct {
 	Off        bool    `json:"off,omitempty"`
 	WindowDays int     `json:"window_days,omitempty"`
@@ -344,6 +348,13 @@ func incidentDismissed(tx Tx, d ExceptionResolvedData) error {
 	return decrement(tx, "risk/c/"+keyPart(ck)+"/"+day(rs, e.OpenedAt).Format(time.DateOnly))
 }
 
+// firstRegradeOfUnoverridden reports whether a regrade makes its unit an
+// overridden one: its first regrade, after a first confirmation that
+// followed the suggestion.
+func firstRegradeOfUnoverridden(d UnitRegradedData) bool {
+	return d.Previous != nil && d.Previous.PreviousGrade == "" && !d.Previous.Override
+}
+
 // decrement takes one off a counter that is above zero.
 func decrement(tx Tx, key string) error {
 	n, err := counter(tx, key)
@@ -361,6 +372,15 @@ func riskAlarms(env Env, tx Tx, at time.Time, d EventData) error {
 		return customerAlarm(tx, env, at, d)
 	case UnitInspectedData:
 		return inspectedAlarms(tx, env, at, d)
+	case UnitRegradedData:
+		if !firstRegradeOfUnoverridden(d) {
+			return nil // no rate moved
+		}
+		rs, err := tx.Rules()
+		if err != nil {
+			return err
+		}
+		return inspectorOverride(tx, env, rs, at, d.Previous.FirstBy())
 	}
 	return nil
 }
@@ -426,7 +446,7 @@ func isDefect(rs *RuleSet, findings []string) bool {
 
 // countInspected counts (sign 1) or takes back (sign -1) a confirmed unit:
 // its SKU's returns and defects of the day, its inspector's units and
-// overrides.
+// whether the inspector graded against the suggestion.
 func countInspected(tx Tx, at time.Time, d UnitInspectedData, sign int64) error {
 	rs, err := tx.Rules()
 	if err != nil {
@@ -440,10 +460,9 @@ func countInspected(tx Tx, at time.Time, d UnitInspectedData, sign int64) error 
 			keys = append(keys, "risk/d/"+keyPart(d.SKU)+"/"+ds)
 		}
 	}
-	who := keyPart(d.Inspector)
-	keys = append(keys, "risk/ou/"+who+"/"+ds, "risk/ot/u/"+ds)
+	keys = append(keys, "risk/ou/"+keyPart(d.Inspector)+"/"+ds, "risk/ot/u/"+ds)
 	if d.OverrideReason != "" {
-		keys = append(keys, "risk/oo/"+who+"/"+ds, "risk/ot/o/"+ds)
+		keys = append(keys, "risk/oo/"+keyPart(d.Inspector)+"/"+ds, "risk/ot/o/"+ds)
 	}
 	for _, k := range keys {
 		if err := tx.Count(k, sign); err != nil {
@@ -453,16 +472,28 @@ func countInspected(tx Tx, at time.Time, d UnitInspectedData, sign int64) error 
 	return nil
 }
 
-// countRegraded moves a unit's defect count when a regrade changes whether
-// it is defective, within the day it was first confirmed. A regrade is not
-// an inspector's override: the inspector's counts stay.
+// countRegraded counts a unit's first regrade against the inspector who
+// first confirmed it, unless that confirmation was already an override, and
+// moves its defect count when the regrade changes whether it is defective;
+// both within the day it was first confirmed.
 func countRegraded(tx Tx, d UnitRegradedData) error {
-	if d.SKU == "" || d.Previous == nil {
+	if d.Previous == nil {
 		return nil
 	}
 	rs, err := tx.Rules()
 	if err != nil {
 		return err
+	}
+	ds := day(rs, d.Previous.FirstAt()).Format(time.DateOnly)
+	if who := d.Previous.FirstBy(); who != "" && firstRegradeOfUnoverridden(d) {
+		for _, k := range []string{"risk/oo/" + keyPart(who) + "/" + ds, "risk/ot/o/" + ds} {
+			if err := tx.Count(k, 1); err != nil {
+				return err
+			}
+		}
+	}
+	if d.SKU == "" {
+		return nil
 	}
 	was, now := isDefect(rs, d.Previous.Findings), isDefect(rs, d.Findings)
 	if was == now {
@@ -472,12 +503,11 @@ func countRegraded(tx Tx, d UnitRegradedData) error {
 	if was {
 		delta = -1
 	}
-	return tx.Count("risk/d/"+keyPart(d.SKU)+"/"+day(rs, d.Previous.FirstAt()).Format(time.DateOnly), delta)
+	return tx.Count("risk/d/"+keyPart(d.SKU)+"/"+ds, delta)
 }
 
 // countVoided takes a confirmed unit voided by mistake back out of its
-// SKU's counts on the day it was first confirmed, and out of its inspector's
-// when it was never regraded (a regrade's result names the regrader).
+// SKU's and its first inspector's counts on the day it was first confirmed.
 func countVoided(tx Tx, d UnitVoidedData) error {
 	if !d.Confirmed || d.Result == nil {
 		return nil
@@ -495,11 +525,10 @@ func countVoided(tx Tx, d UnitVoidedData) error {
 			keys = append(keys, "risk/d/"+keyPart(d.SKU)+"/"+ds)
 		}
 	}
-	if r.PreviousGrade == "" {
-		who := keyPart(r.Inspector)
-		keys = append(keys, "risk/ou/"+who+"/"+ds, "risk/ot/u/"+ds)
-		if r.Override {
-			keys = append(keys, "risk/oo/"+who+"/"+ds, "risk/ot/o/"+ds)
+	if who := r.FirstBy(); who != "" {
+		keys = append(keys, "risk/ou/"+keyPart(who)+"/"+ds, "risk/ot/u/"+ds)
+		if r.PreviousGrade != "" || r.Override { // it counted as one overridden unit
+			keys = append(keys, "risk/oo/"+keyPart(who)+"/"+ds, "risk/ot/o/"+ds)
 		}
 	}
 	for _, k := range keys {
@@ -542,7 +571,7 @@ func inspectedAlarms(tx Tx, env Env, at time.Time, d UnitInspectedData) error {
 			return err
 		}
 	}
-	return inspectorOverride(tx, env, rs, at, d)
+	return inspectorOverride(tx, env, rs, at, d.Inspector)
 }
 
 func orDash(s string) string {
@@ -617,13 +646,16 @@ func skuSpike(tx Tx, env Env, rs *RuleSet, at time.Time, kind, prefix string, d 
 		}}, "", "", "", "")
 }
 
-func inspectorOverride(tx Tx, env Env, rs *RuleSet, at time.Time, d UnitInspectedData) error {
-	if rs.Alarms.Override.Off || d.Inspector == "" {
+// inspectorOverride checks an inspector's override rate (of the units the
+// inspector first confirmed in the window, those graded against the
+// suggestion or regraded since) against the station's.
+func inspectorOverride(tx Tx, env Env, rs *RuleSet, at time.Time, inspector string) error {
+	if rs.Alarms.Override.Off || inspector == "" {
 		return nil
 	}
 	th := rs.Alarms.Effective().Override
 	today := day(rs, at)
-	who := keyPart(d.Inspector)
+	who := keyPart(inspector)
 	from := today.AddDate(0, 0, 1-th.WindowDays)
 	var sums [4]int64
 	for i, p := range []string{"risk/ou/" + who + "/", "risk/oo/" + who + "/", "risk/ot/u/", "risk/ot/o/"} {
@@ -642,14 +674,14 @@ func inspectorOverride(tx Tx, env Env, rs *RuleSet, at time.Time, d UnitInspecte
 	if rate < float64(th.MinRatePct) || rate < th.Factor*station {
 		return nil
 	}
-	name := strings.TrimPrefix(d.Inspector, "user:")
-	return raiseAlert(tx, env, Alert{Kind: AlertOverride, Subject: "inspector/" + d.Inspector,
-		Figures: map[string]float64{"units": float64(units), "overrides": float64(overrides), "rate_pct": math.Round(rate*10) / 10,
+	name := strings.TrimPrefix(inspector, "user:")
+	return raiseAlert(tx, env, Alert{Kind: AlertOverride, Subject: "inspector/" + inspector,
+		Figures: map[string]float64{"units": float64(units), "overridden": float64(overrides), "rate_pct": math.Round(rate*10) / 10,
 			"station_rate_pct": math.Round(station*10) / 10, "window_days": float64(th.WindowDays)},
 		Threshold: map[string]float64{"factor": th.Factor, "min_rate_pct": float64(th.MinRatePct), "min_units": float64(th.MinUnits)},
 		Message: Text{
-			EN: fmt.Sprintf("Inspector %s overrode the suggested grade on %d of %d units (%.1f%%) in %d days; the station's rate is %.1f%% (alarm at %g× and at least %d%%). Worth a coaching talk, or a look at the rules.", name, overrides, units, rate, th.WindowDays, station, th.Factor, th.MinRatePct),
-			ZH: fmt.Sprintf("质检员 %s 在 %d 天内 %d 件中有 %d 件改动了建议等级（%.1f%%），全站为 %.1f%%（告警：达到全站的 %g 倍且不低于 %d%%）。建议辅导或检查规则。", name, th.WindowDays, units, overrides, rate, station, th.Factor, th.MinRatePct),
+			EN: fmt.Sprintf("Of the %d units inspector %s confirmed in %d days, %d (%.1f%%) were graded against the suggestion or regraded by a supervisor later; the station's rate is %.1f%% (alarm at %g× and at least %d%%). Worth a coaching talk, or a look at the rules.", units, name, th.WindowDays, overrides, rate, station, th.Factor, th.MinRatePct),
+			ZH: fmt.Sprintf("质检员 %s 在 %d 天内确认的 %d 件中，有 %d 件（%.1f%%）未按建议等级确认或事后被主管改判，全站为 %.1f%%（告警：达到全站的 %g 倍且不低于 %d%%）。建议辅导或检查规则。", name, th.WindowDays, units, overrides, rate, station, th.Factor, th.MinRatePct),
 		}}, "", "", "", "")
 }
 

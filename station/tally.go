@@ -55,7 +55,7 @@ func tallyEvent(env Env, tx Tx, at time.Time, d EventData) error {
 // counters were kept by another set is re-counted from the event log at open
 // (RetallyEvent), so an upgraded station's dashboard covers its history.
 // Change it whenever a tally is added or changes what it counts.
-const TallyVersion = "2 why.1 risk.3 thr.2" // 2: val/ (cost and recovery value); why.1: why/ (what comes back and why); risk.3: risk/ (risk alarms; voided units and dismissed incidents taken back out); thr.2: thr/ (throughput and dwell; a first confirmation at its result's time)
+const TallyVersion = "2 why.1 risk.4 thr.2" // 2: val/ (cost and recovery value); why.1: why/ (what comes back and why); risk.4: risk/ (risk alarms; voided units and dismissed incidents taken back out, regrades count as overrides); thr.2: thr/ (throughput and dwell; a first confirmation at its result's time)
 
 // errTallyWrite is what a tally meets if it tries more than counting.
 var errTallyWrite = errors.New("a tally may only count (Tx.Count): it is re-run when the counters are rebuilt from the event log, so raise alerts and write records from the command or a worker instead")

@@ -469,44 +469,72 @@ func TestRiskInspectorOverrideRateStandsOut(t *testing.T) {
 	th := station.DefaultAlarmRules.Override
 	_, wb := s.rma("tmall", "冯*", "6666", "TOY-1", 200)
 	p := s.receive(wb, 0)
-	var units, overrides map[string]int = map[string]int{}, map[string]int{}
-	unit := func(who string, override bool) {
-		role := station.RoleOperator
-		if override {
-			role = station.RoleSupervisor
-		}
-		s.inspect(who, role, p.ID, "TOY-1", "", true, override)
+	units, regraded := map[string]int{}, map[string]int{} // regraded: overridden units, each once
+	confirm := func(who string) *station.Unit {
 		units[who]++
-		if override {
-			overrides[who]++
+		return s.inspect(who, station.RoleOperator, p.ID, "TOY-1", "", true, false)
+	}
+	// A supervisor inspecting grades against the suggestion: overridden.
+	confirmOverride := func(who string) *station.Unit {
+		units[who]++
+		regraded[who]++
+		return s.inspect(who, station.RoleSupervisor, p.ID, "TOY-1", "", true, true)
+	}
+	regrade := func(who string, u *station.Unit, first bool) {
+		s.do("user:sup", station.RoleSupervisor, func(tx station.Tx, env station.Env) error {
+			_, err := station.Confirm(tx, env, u.ID, station.ConfirmInput{Grade: "C", OverrideReason: "scuffs the inspector missed"})
+			return err
+		})
+		if first {
+			regraded[who]++
 		}
 	}
-	// expected says, from the test's own counts, whether who stands out now.
+	// expected says, from the test's own counts, whether who stands out now:
+	// the share of the units who first confirmed that were graded against
+	// the suggestion or regraded since.
 	expected := func(who string) bool {
-		all, allO := 0, 0
+		all, allR := 0, 0
 		for k, n := range units {
-			all, allO = all+n, allO+overrides[k]
+			all, allR = all+n, allR+regraded[k]
 		}
-		rate := 100 * float64(overrides[who]) / float64(units[who])
-		return units[who] >= th.MinUnits && rate >= float64(th.MinRatePct) && rate >= th.Factor*100*float64(allO)/float64(all)
+		rate := 100 * float64(regraded[who]) / float64(units[who])
+		return units[who] >= th.MinUnits && rate >= float64(th.MinRatePct) && rate >= th.Factor*100*float64(allR)/float64(all)
 	}
 	for i := 0; i < 30; i++ {
-		unit("user:a", false)
+		confirm("user:a")
 	}
-	for i := 0; i < 20; i++ { // 10%: below the minimum rate
-		unit("user:b", i%10 == 0)
+	for i := 0; i < 20; i++ { // 10%: below the minimum rate; a unit regraded twice counts once
+		u := confirm("user:b")
+		if i%10 == 0 {
+			regrade("user:b", u, true)
+			regrade("user:b", u, false)
+		}
+	}
+	for i := 0; i < 5; i++ { // a supervisor's own overrides, one regraded again: 5 overridden units
+		u := confirmOverride("user:sup")
+		if i == 0 {
+			regrade("user:sup", u, false)
+		}
 	}
 	tripped := -1
-	for i := 0; i < 30; i++ { // every other unit overridden: 50%
-		unit("user:c", i%2 == 0)
+	check := func(step string) {
+		t.Helper()
 		n := len(s.alertsOf(station.AlertOverride))
 		if want := expected("user:c"); tripped < 0 && want != (n == 1) {
-			t.Fatalf("after user:c's unit %d: %d alarms, want alarm %v", i+1, n, want)
+			t.Fatalf("after %s: %d alarms, want alarm %v (user:c %d units, %d regraded)", step, n, want, units["user:c"], regraded["user:c"])
 		} else if want && tripped < 0 {
-			tripped = i + 1
+			tripped = units["user:c"]
 		}
 		if n > 1 {
 			t.Fatalf("raised %d times while open", n)
+		}
+	}
+	for i := 0; i < 30; i++ { // every other unit regraded: 50%
+		u := confirm("user:c")
+		check(fmt.Sprintf("user:c's unit %d", i+1))
+		if i%2 == 0 {
+			regrade("user:c", u, true)
+			check(fmt.Sprintf("the regrade of user:c's unit %d", i+1))
 		}
 	}
 	if tripped < th.MinUnits {
@@ -515,6 +543,9 @@ func TestRiskInspectorOverrideRateStandsOut(t *testing.T) {
 	got := s.alertsOf(station.AlertOverride)
 	if got[0].Alert.Subject != "inspector/user:c" || got[0].Alert.Figures["units"] != float64(tripped) {
 		t.Errorf("override alarm: %+v, want inspector/user:c at %d units", got[0].Alert, tripped)
+	}
+	if n := len(s.alertsOf(station.AlertOverride)); n != 1 {
+		t.Errorf("%d override alarms, want only user:c's", n)
 	}
 }
 
@@ -660,7 +691,18 @@ func TestRiskVoidTakesTheUnitBackOut(t *testing.T) {
 	if got := s.alertsOf(station.AlertSerial); len(got) != 1 || got[0].UnitID != mistake.ID {
 		t.Fatalf("serial alarms before the void: %+v", got)
 	}
+	// A regraded unit voided too: it leaves its first inspector's units and
+	// regraded units.
+	_, wb = s.rma("jd", "吴*", "3333", "LAMP-9", 1)
+	p = s.receive(wb, 0)
+	again := s.inspect("user:a", station.RoleOperator, p.ID, "LAMP-9", "SN-902", true, false)
 	s.do("user:sup", station.RoleSupervisor, func(tx station.Tx, env station.Env) error {
+		if _, err := station.Confirm(tx, env, again.ID, station.ConfirmInput{Grade: "C", OverrideReason: "scratched"}); err != nil {
+			return err
+		}
+		if _, err := station.VoidUnit(tx, env, again.ID, station.VoidInput{Reason: "a demo unit, not a return"}); err != nil {
+			return err
+		}
 		_, err := station.VoidUnit(tx, env, mistake.ID, station.VoidInput{Reason: "scanned the first parcel's lamp again"})
 		return err
 	})
