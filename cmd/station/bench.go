@@ -111,7 +111,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *dashParcels > 0 {
 		fmt.Fprintln(stdout)
-		if err := dashboardBench(ctx, filepath.Join(*dir, "dashboard"), *dashParcels, min(*dashOpen, *dashParcels), *dashRows, *dur, stdout); err != nil {
+		if err := dashboardBench(ctx, filepath.Join(*dir, "dashboard"), *dashParcels, min(*dashOpen, *dashParcels), *dashRows, max(*rounds, 1), *dur, stdout); err != nil {
 			return err
 		}
 	}
