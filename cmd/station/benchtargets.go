@@ -41,6 +41,11 @@ type load struct {
 // whose body() says it should fail counts as answered when the server
 // answers 4xx; any other status is an error.
 func drive(ctx context.Context, addr, path, token string, clients int, dur time.Duration, body func(i int64) (raw []byte, fails bool)) (load, error) {
+	return driveKeyed(ctx, addr, path, token, clients, dur, false, body)
+}
+
+// driveKeyed is drive; with idem, each request carries a new Idempotency-Key.
+func driveKeyed(ctx context.Context, addr, path, token string, clients int, dur time.Duration, idem bool, body func(i int64) (raw []byte, fails bool)) (load, error) {
 	hc := &fasthttp.HostClient{Addr: addr, MaxConns: clients, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 	var (
 		next     atomic.Int64
@@ -64,13 +69,17 @@ func drive(ctx context.Context, addr, path, token string, clients int, dur time.
 			defer fasthttp.ReleaseRequest(req)
 			defer fasthttp.ReleaseResponse(res)
 			for time.Now().Before(stop) && ctx.Err() == nil {
-				raw, fails := body(next.Add(1))
+				n := next.Add(1)
+				raw, fails := body(n)
 				req.Reset()
 				req.SetRequestURI("http://" + addr + path)
 				req.Header.SetMethod(fasthttp.MethodPost)
 				req.Header.SetContentType("application/json")
 				req.Header.Set("Authorization", "Bearer "+token)
 				req.SetBodyRaw(raw)
+				if idem { // a new key per request, as a handheld retrying only on a lost answer
+					req.Header.Set("Idempotency-Key", "bench-"+strconv.FormatInt(n, 10))
+				}
 				t0 := time.Now()
 				err := hc.Do(req, res)
 				local = append(local, time.Since(t0))
@@ -268,7 +277,7 @@ type stationRun struct {
 // "unmatched" exception and two events each) at one concurrency. With
 // failEvery > 0, every failEvery-th request scans a parcel label of a
 // parcel the station never had, refused inside the transaction.
-func runStation(ctx context.Context, dir string, clients int, dur time.Duration, failEvery int64) (stationRun, error) {
+func runStation(ctx context.Context, dir string, clients int, dur time.Duration, failEvery int64, idem bool) (stationRun, error) {
 	db, err := bolt.Open(filepath.Join(dir, "station.db"), bolt.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return stationRun{}, err
@@ -286,7 +295,7 @@ func runStation(ctx context.Context, dir string, clients int, dur time.Duration,
 	go srv.Serve(ln)
 	defer srv.Shutdown(context.Background())
 	c0, e0, b0, w0 := db.Commits(), db.Evictions(), db.Busy(), writeTime(db)
-	l, err := drive(ctx, ln.Addr().String(), "/api/v1/parcels/receive", secret, clients, dur, func(i int64) ([]byte, bool) {
+	l, err := driveKeyed(ctx, ln.Addr().String(), "/api/v1/parcels/receive", secret, clients, dur, idem, func(i int64) ([]byte, bool) {
 		if failEvery > 0 && i%failEvery == 0 {
 			return []byte(fmt.Sprintf(`{"code":"RS1:P:01JD2Z6W8Q3M5T7V9X%08d"}`, i)), true
 		}
@@ -340,6 +349,7 @@ func targetsBench(ctx context.Context, dir string, dur time.Duration, rounds int
 		station      bool
 		clients      int
 		failEvery    int64
+		idem         bool
 		runs         []stationRun
 		perSec, p50s []float64
 		p99s, cpus   []float64
@@ -351,6 +361,7 @@ func targetsBench(ctx context.Context, dir string, dur time.Duration, rounds int
 		{name: "peer, group commit without timer, 64 clients", group: true, clients: 64},
 		{name: "station, 64 clients", station: true, clients: 64},
 		{name: "station, 64 clients, 10% refused in the tx", station: true, clients: 64, failEvery: 10},
+		{name: "station, 64 clients, each with an Idempotency-Key", station: true, clients: 64, idem: true},
 	}
 	for round := range rounds {
 		for i, sr := range all {
@@ -362,7 +373,7 @@ func targetsBench(ctx context.Context, dir string, dur time.Duration, rounds int
 			var err error
 			pprof.Do(ctx, pprof.Labels("bench", label), func(ctx context.Context) {
 				if sr.station {
-					r, err = runStation(ctx, sub, sr.clients, dur, sr.failEvery)
+					r, err = runStation(ctx, sub, sr.clients, dur, sr.failEvery, sr.idem)
 				} else {
 					r.load, err = runPeer(ctx, sub, sr.group, sr.clients, dur)
 				}
@@ -422,6 +433,9 @@ func targetsBench(ctx context.Context, dir string, dur time.Duration, rounds int
 	}
 	target(stdout, "64 clients: receive p99", ms(median(st64.p99s)), "limit", ms(limit[0]), ratios(st64.p99s, limit),
 		"≤ 1.00× 10 ms", func(r float64) bool { return r <= 1 })
+	idem := all[6]
+	fmt.Fprintf(stdout, "  (not a target) 64 clients, each receive with an Idempotency-Key: %s, ratio %.2f [%.2f–%.2f] to the same receives without\n",
+		rate(median(idem.perSec)), median(ratios(idem.perSec, st64.perSec)), slices.Min(ratios(idem.perSec, st64.perSec)), slices.Max(ratios(idem.perSec, st64.perSec)))
 	target(stdout, "64 clients, 10% refused: answers/s", rate(median(fail64.perSec)), "peer", rate(median(st64.perSec)), ratios(fail64.perSec, st64.perSec),
 		"≥ 0.85× all valid", func(r float64) bool { return r >= 0.85 })
 	return nil
