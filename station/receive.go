@@ -117,6 +117,11 @@ func matchParcel(tx Tx, env Env, p *Parcel, r *ReturnAuthorization, how string) 
 	if err := env.emit(tx, "parcel/"+p.ID, ParcelMatchedData{ParcelID: p.ID, RMA: r.RMA, How: how}); err != nil {
 		return err
 	}
+	// Weighed before its return was known: weigh it against the lines now
+	// (not learned from: the weight was taken before anyone knew what it held).
+	if _, err := weighParcel(tx, env, p, r, false); err != nil {
+		return err
+	}
 	if err := attachShipment(tx, env, p, r.RMA); err != nil {
 		return err
 	}
@@ -470,7 +475,7 @@ func storeParcel(tx Tx, env Env, res *ReceiveResult, p *Parcel, r *ReturnAuthori
 	if err != nil {
 		return err
 	}
-	if e, err := weighParcel(tx, env, p, r); err != nil {
+	if e, err := weighParcel(tx, env, p, r, true); err != nil {
 		return err
 	} else if e != nil {
 		res.Exceptions = append(res.Exceptions, e)

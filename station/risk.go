@@ -771,10 +771,11 @@ func learnWeight(tx Tx, d ParcelReceivedData) error {
 
 // weighParcel checks a parcel weighed at receive against what its return's
 // lines should weigh (their learned weights, without this parcel's own
-// sample). A parcel that is one box of several (added as a box, or one of
-// several waybills) is not checked. It returns the alarm's exception, if it
-// raised one, for the clerk at the dock to see.
-func weighParcel(tx Tx, env Env, p *Parcel, r *ReturnAuthorization) (*Exception, error) {
+// sample when it was learned from: learned is true at receive, false for a
+// parcel matched to its return later). A parcel that is one box of several
+// (added as a box, or one of several waybills) is not checked. It returns
+// the alarm's exception, if it raised one, for the clerk at the dock to see.
+func weighParcel(tx Tx, env Env, p *Parcel, r *ReturnAuthorization, learned bool) (*Exception, error) {
 	if p.WeightG == nil || r == nil || p.BoxOf != "" || len(r.Trackings()) > 1 || len(r.Lines) == 0 {
 		return nil, nil
 	}
@@ -782,9 +783,11 @@ func weighParcel(tx Tx, env Env, p *Parcel, r *ReturnAuthorization) (*Exception,
 	if err != nil || rs.Alarms.Weight.Off {
 		return nil, err
 	}
-	own, err := sampleOf(tx, p.ID, r)
-	if err != nil {
-		return nil, err
+	own := ""
+	if learned {
+		if own, err = sampleOf(tx, p.ID, r); err != nil {
+			return nil, err
+		}
 	}
 	th := rs.Alarms.Effective().Weight
 	w := *p.WeightG

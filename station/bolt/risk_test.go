@@ -282,6 +282,25 @@ func TestRiskWeightLearnsMedianAndFlagsFarParcels(t *testing.T) {
 	if ev := s.raisedEvents(); len(ev) != 2 || ev[0].Kind != station.AlertWeight || ev[0].ParcelID == "" {
 		t.Errorf("alert events: %+v", ev)
 	}
+
+	// A parcel weighed before its return is known is weighed against the
+	// lines when the return arrives and matches it, and not learned from.
+	early := s.receive("SF7999999999999", 400)
+	s.do("user:central", station.RoleSupervisor, func(tx station.Tx, env station.Env) error {
+		_, err := station.PutReturn(tx, env, &station.ReturnAuthorization{RMA: "RMA-LATE-1", Version: 1, Status: station.RMAApproved,
+			OrderID: "SO-LATE-1", Policy: station.PolicyQuality, Customer: station.Customer{Name: "孙*", PhoneTail: "0003"},
+			ReturnShipments: []station.ReturnShipment{{Carrier: "sf", Tracking: "SF7999999999999"}},
+			Lines:           []station.RMALine{{Line: 1, SKU: "KETTLE-1", Qty: 1, UnitPrice: "100.00"}}}, "later_pull")
+		return err
+	})
+	got := s.alertsOf(station.AlertWeight)
+	if len(got) != 3 || got[2].ParcelID != early.ID || got[2].Alert.Figures["expected_g"] != float64(lowerMedian(rounded)) {
+		t.Errorf("weight alarms after the late match: %d, the last %+v; want one on %s against %d g", len(got), got[len(got)-1].Alert, early.ID, lowerMedian(rounded))
+	}
+	s.db.View(func(tx station.Tx) (err error) { lw, err = station.LearnedWeightOf(tx, "KETTLE-1"); return err })
+	if lw.Samples != len(rounded) {
+		t.Errorf("KETTLE-1 samples after the late match: %d, want still %d", lw.Samples, len(rounded))
+	}
 }
 
 func TestRiskCustomerPatternRaisedOnceWhileOpen(t *testing.T) {
