@@ -108,6 +108,18 @@ func TestPushedEventsMeetTheContract(t *testing.T) {
 	sig, _ := stdwebhook.Sign(whSecret, "msg-back", at, []byte(back))
 	h.must(200, h.hook("webhook", http.Header{"Webhook-Id": {"msg-back"}, "Webhook-Timestamp": {strconv.FormatInt(at.Unix(), 10)}, "Webhook-Signature": {sig}}, []byte(back)))
 
+	// A risk alarm: the earphones' serial comes back on another return, and
+	// central receives returns.alert.raised like every other event.
+	h.must(201, h.do("supervisor", "POST", "/api/v1/returns", sampleRMA("RMA-20261122-000779", "SF7770000000003", "no_reason_7d", "electronics",
+		time.Now().Add(-96*time.Hour), time.Now().Add(-48*time.Hour))))
+	var again station.ReceiveResult
+	h.must(201, h.do("operator", "POST", "/api/v1/parcels/receive", map[string]any{"code": "SF7770000000003"})).json(t, &again)
+	var ur2 station.UnitResult
+	h.must(201, h.do("operator", "POST", "/api/v1/parcels/"+again.Parcel.ID+"/units", map[string]any{"code": "]d20106901234567892\x1d21SN8842AA"})).json(t, &ur2)
+	answers["functions_ok"] = true
+	h.must(200, h.do("operator", "PUT", "/api/v1/units/"+ur2.Unit.ID+"/inspection", map[string]any{"checklist": answers, "serial": "SN8842AA"}))
+	h.must(200, h.do("operator", "POST", "/api/v1/units/"+ur2.Unit.ID+"/confirm", map[string]any{}))
+
 	// Push everything to a fake central platform.
 	fc := fakecentral.New(fakecentral.Options{Token: "central-secret", StationID: "st-test"})
 	wire := &rawBatches{}
@@ -212,6 +224,9 @@ func TestPushedEventsMeetTheContract(t *testing.T) {
 				t.Errorf("tracking status %q is not normalised", data["status"])
 			}
 		}
+	}
+	if seen[station.EventAlertRaised] != 1 {
+		t.Errorf("central received %d returns.alert.raised, want the serial alarm's one", seen[station.EventAlertRaised])
 	}
 	for typ := range centralRequires {
 		if seen[typ] == 0 {
