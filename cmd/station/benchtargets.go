@@ -361,7 +361,7 @@ func targetsBench(ctx context.Context, dir string, dur time.Duration, rounds int
 		{name: "peer, group commit without timer, 64 clients", group: true, clients: 64},
 		{name: "station, 64 clients", station: true, clients: 64},
 		{name: "station, 64 clients, 10% refused in the tx", station: true, clients: 64, failEvery: 10},
-		{name: "station, 64 clients, each with an Idempotency-Key", station: true, clients: 64, idem: true},
+		{name: "station, 64 clients, Idempotency-Key on each", station: true, clients: 64, idem: true},
 	}
 	for round := range rounds {
 		for i, sr := range all {
