@@ -912,9 +912,15 @@ func OpenAlertCounts(tx Tx) (map[string]int64, error) {
 	return out, err
 }
 
+// AlertFilter narrows an alert list: only open alerts, only one kind.
+type AlertFilter struct {
+	OpenOnly bool
+	Kind     string // one of AlertKinds, or "" for all
+}
+
 // ListAlerts reads the open alerts and those raised on the warehouse days
 // from..to (inclusive), newest first, at most limit of them.
-func ListAlerts(tx Tx, from, to time.Time, limit int) (*AlertList, error) {
+func ListAlerts(tx Tx, from, to time.Time, f AlertFilter, limit int) (*AlertList, error) {
 	l := &AlertList{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), Alerts: []*Exception{}}
 	var err error
 	if l.Open, err = OpenAlertCounts(tx); err != nil {
@@ -927,7 +933,7 @@ func ListAlerts(tx Tx, from, to time.Time, limit int) (*AlertList, error) {
 	}); err != nil {
 		return nil, err
 	}
-	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
+	for d := from; !f.OpenOnly && !d.After(to); d = d.AddDate(0, 0, 1) {
 		prefix := "risk/ar/" + d.Format(time.DateOnly) + "/"
 		if err := tx.Counts(prefix, func(c Counter) error {
 			ids[c.Key[len(prefix):]] = true
@@ -949,7 +955,7 @@ func ListAlerts(tx Tx, from, to time.Time, limit int) (*AlertList, error) {
 		if err != nil {
 			return nil, err
 		}
-		if e != nil && e.Alert != nil {
+		if e != nil && e.Alert != nil && (f.Kind == "" || e.Alert.Kind == f.Kind) {
 			l.Alerts = append(l.Alerts, e)
 		}
 	}

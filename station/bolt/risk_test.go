@@ -138,7 +138,7 @@ func (s *riskScript) alerts() []*station.Exception {
 	s.t.Helper()
 	var l *station.AlertList
 	if err := s.db.View(func(tx station.Tx) (err error) {
-		l, err = station.ListAlerts(tx, s.now.AddDate(-1, 0, 0), s.now.AddDate(0, 0, 1), 1000)
+		l, err = station.ListAlerts(tx, s.now.AddDate(-1, 0, 0), s.now.AddDate(0, 0, 1), station.AlertFilter{}, 1000)
 		return err
 	}); err != nil {
 		s.t.Fatal(err)

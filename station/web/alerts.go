@@ -3,6 +3,7 @@ package web
 import (
 	"bufio"
 	"encoding/csv"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,6 +22,20 @@ func (s *Server) alertList(c *fiber.Ctx) (*station.AlertList, error) {
 	if err != nil {
 		return nil, err
 	}
+	var f station.AlertFilter
+	switch c.Query("state", "all") {
+	case "open":
+		f.OpenOnly = true
+	case "all":
+	default:
+		return nil, station.Invalid("state", "must be open or all").Coded("filter_state")
+	}
+	if k := c.Query("kind"); k != "" {
+		if !slices.Contains(station.AlertKinds, k) {
+			return nil, station.Invalid("kind", "must be one of "+strings.Join(station.AlertKinds, ", ")).Coded("alert_kind")
+		}
+		f.Kind = k
+	}
 	var l *station.AlertList
 	err = s.cfg.Store.View(func(tx station.Tx) error {
 		rs, err := tx.Rules()
@@ -31,7 +46,7 @@ func (s *Server) alertList(c *fiber.Ctx) (*station.AlertList, error) {
 		if err != nil {
 			return err
 		}
-		l, err = station.ListAlerts(tx, from, to, limit)
+		l, err = station.ListAlerts(tx, from, to, f, limit)
 		return err
 	})
 	return l, err

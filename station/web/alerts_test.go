@@ -128,4 +128,15 @@ func TestAlertsOverHTTP(t *testing.T) {
 	if m := string(h.must(200, h.do("", "GET", "/metrics", nil)).body); !strings.Contains(m, metric+"0") {
 		t.Errorf("metrics lack %s0 after resolving:\n%s", metric, grepLines(m, "station_alerts_open", 10))
 	}
+	for q, want := range map[string]int{"state=open": 0, "kind=weight_mismatch": 1, "kind=parcel_age": 0, "state=all&kind=weight_mismatch": 1} {
+		h.must(200, h.do("supervisor", "GET", "/api/v1/stats/alerts?"+q, nil)).json(t, &l)
+		if len(l.Alerts) != want {
+			t.Errorf("?%s: %d alerts, want %d", q, len(l.Alerts), want)
+		}
+	}
+	for q, field := range map[string]string{"state=closed": "state", "kind=fraud": "kind", "limit=0": "limit"} {
+		if pr := h.must(400, h.do("supervisor", "GET", "/api/v1/stats/alerts?"+q, nil)).problem(t); !hasField(pr, field) {
+			t.Errorf("?%s: problem %+v, want %s named", q, pr.Errors, field)
+		}
+	}
 }

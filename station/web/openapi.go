@@ -101,8 +101,8 @@ var opDocs = map[string]opDoc{
 	"GET /stats/ageing":             {id: "getAgeingBoard"},
 	"GET /stats/ageing.csv":         {id: "getAgeingCSV", media: "text/csv", query: []param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "headings and texts (default en)"}}},
 	"GET /stats/ageing.svg":         {id: "getAgeingChart", media: "image/svg+xml", query: []param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "the chart's words (default en)"}}},
-	"GET /stats/alerts":             {id: "getAlerts", query: append([]param{limitParam(1000)}, dayRangeParams...)},
-	"GET /stats/alerts.csv":         {id: "getAlertsCSV", media: "text/csv", query: append([]param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "headings, names and the message's language (default en)"}, limitParam(1000)}, dayRangeParams...)},
+	"GET /stats/alerts":             {id: "getAlerts", query: append(alertParams(), dayRangeParams...)},
+	"GET /stats/alerts.csv":         {id: "getAlertsCSV", media: "text/csv", query: append(append(alertParams(), param{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "headings, names and the message's language (default en)"}), dayRangeParams...)},
 	"GET /stats/value":              {id: "getValueFigures", query: dayRangeParams},
 	"GET /stats/value.csv":          {id: "getValueCSV", media: "text/csv", query: append([]param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "headings and names (default en)"}}, dayRangeParams...)},
 	"GET /stats/value.svg":          {id: "getValueChart", media: "image/svg+xml", query: append([]param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "the chart's words (default en)"}}, dayRangeParams...)},
@@ -415,4 +415,11 @@ func alertEventSchema() map[string]any {
 		"a risk alarm tripped (kind one of " + strings.Join(station.AlertKinds, ", ") + "), with the figures that tripped it, " +
 		"the threshold, and a message in Chinese and English. Its exception (code alert_ and the kind) is resolved at the station."
 	return s
+}
+
+// alertParams are the alert list's filters.
+func alertParams() []param {
+	return []param{limitParam(1000),
+		{name: "state", typ: "string", enum: []string{"all", "open"}, desc: "open: only the open alerts, whenever raised; all (default): open ones and those raised from..to"},
+		{name: "kind", typ: "string", enum: station.AlertKinds, desc: "only alerts of this kind"}}
 }
