@@ -275,10 +275,41 @@ func (d *DB) runOne(t *txn, r *request) (res any, err error) {
 		created = c.Created()
 	}
 	t.dirty = true
-	if err := put(b, k, idemRecord{Fingerprint: r.idem.Fingerprint, Created: created, Body: body, At: d.now()}); err != nil {
+	raw, err := encodeIdem(idemRecord{Fingerprint: r.idem.Fingerprint, Created: created, Body: body, At: d.now()})
+	if err != nil {
+		return nil, err
+	}
+	if err := b.Put(k, raw); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// encodeIdem writes the bytes json.Marshal(rec) would, without encoding/json
+// scanning and copying rec.Body (the whole answer) again: json.Marshal made it.
+func encodeIdem(rec idemRecord) ([]byte, error) {
+	head, err := json.Marshal(struct {
+		Fingerprint string `json:"fingerprint"`
+		Created     bool   `json:"created"`
+	}{rec.Fingerprint, rec.Created})
+	if err != nil {
+		return nil, err
+	}
+	at, err := rec.At.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	body := []byte(rec.Body)
+	if len(body) == 0 {
+		body = []byte("null")
+	}
+	out := make([]byte, 0, len(head)+len(body)+len(at)+16)
+	out = append(out, head[:len(head)-1]...)
+	out = append(out, `,"body":`...)
+	out = append(out, body...)
+	out = append(out, `,"at":`...)
+	out = append(out, at...)
+	return append(out, '}'), nil
 }
 
 func (d *DB) committedUpTo(seq uint64) {

@@ -58,3 +58,54 @@ func benchEvent() *station.Event {
 	return &station.Event{SpecVersion: "1.0", ID: "01JD2Z6W8Q3M5T7V9X1Z3B5D7F", Source: station.Source("st-1"), Type: station.EventParcelReceived,
 		Subject: "parcel/01JD2Z6W8Q3M5T7V9X1Z3B5D7E", Time: time.Now(), DataContentType: "application/json", Seq: 42, Actor: "token:handheld-3", Data: data}
 }
+
+// The idempotency record, whose body is the whole answer, is stored as
+// json.Marshal would write it.
+func TestEncodeIdemMatchesJSONMarshal(t *testing.T) {
+	body, _ := json.Marshal(map[string]any{"parcel": map[string]any{"id": "01JD", "note": "破损 <b>&</b> \u2028"}, "duplicate": false})
+	for _, rec := range []idemRecord{
+		{Fingerprint: "9f86d081884c7d65", Created: true, Body: body, At: time.Date(2026, 12, 7, 9, 30, 1, 5, time.FixedZone("CST", 8*3600))},
+		{Fingerprint: "\"quoted\" <fp>", At: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)},
+	} {
+		want, err := json.Marshal(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := encodeIdem(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("encodeIdem:\n got %s\nwant %s", got, want)
+		}
+	}
+}
+
+// BenchmarkEncodeIdem is the idempotency record of a receive's answer
+// beside BenchmarkEncodeIdemMarshal, encoding/json's own.
+func BenchmarkEncodeIdem(b *testing.B) {
+	rec := benchIdem()
+	for b.Loop() {
+		if _, err := encodeIdem(rec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEncodeIdemMarshal(b *testing.B) {
+	rec := benchIdem()
+	for b.Loop() {
+		if _, err := json.Marshal(rec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchIdem() idemRecord {
+	now := time.Now()
+	p := &station.Parcel{ID: "01JD2Z6W8Q3M5T7V9X1Z3B5D7E", Tracking: "SF1234567890123", Carrier: "SF", ScanRaw: "SF1234567890123", Status: station.ParcelOpen,
+		Packaging: "intact", ReceivedAt: now, ReceivedBy: "token:handheld-3", Keys: []string{"SF1234567890123"}}
+	body, _ := json.Marshal(&station.ReceiveResult{Parcel: p, Exceptions: []*station.Exception{{ID: "01JD2Z6W8Q3M5T7V9X1Z3B5D7F", Code: "unmatched", State: station.ExOpen,
+		ParcelID: p.ID, Tracking: p.Tracking, OpenedAt: now, OpenedBy: "token:handheld-3", Note: "No return matches this parcel yet. 暂无匹配的退货单。"}}})
+	return idemRecord{Fingerprint: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Created: true, Body: body, At: now}
+}
