@@ -70,7 +70,7 @@ func dashboardBench(ctx context.Context, dir string, n, open, csvRows, rounds in
 			return err
 		}
 	} else {
-		fmt.Fprintf(stdout, "dashboard: reusing %s (%s)", path, want)
+		fmt.Fprintf(stdout, "dashboard: reusing %s (%s)\n", path, strings.TrimSpace(want))
 	}
 	if err := dashLatency(ctx, path, stdout); err != nil {
 		return err
@@ -322,11 +322,13 @@ func verdict(w io.Writer, what, figure, label, against string, ratio float64, go
 // dashLatency measures each JSON figure's p95 (default range, then the last
 // 30 days) against the 200 ms target, beside the work queue's in the same run.
 func dashLatency(ctx context.Context, path string, stdout io.Writer) error {
+	t0 := time.Now()
 	d, err := startDash(path, bolt.Options{})
 	if err != nil {
 		return err
 	}
 	defer d.close()
+	fmt.Fprintf(stdout, "dashboard: opened in %s (a station whose aggregates another binary kept re-counts them from the log first)\n", time.Since(t0).Round(time.Millisecond))
 	routes, err := d.statsRoutes(ctx)
 	if err != nil {
 		return err
