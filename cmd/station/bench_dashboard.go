@@ -385,6 +385,8 @@ func dashLatency(ctx context.Context, path string, stdout io.Writer) error {
 // swings show in the spread instead of deciding.
 func dashReceive(ctx context.Context, path string, rounds int, dur time.Duration, stdout io.Writer) error {
 	var with, without, ratios []float64
+	var cpuWith, cpuWithout time.Duration
+	var nWith, nWithout int64
 	seq := int64(0)
 	run := func(noTallies bool) (float64, error) {
 		d, err := startDash(path, bolt.Options{NoTallies: noTallies})
@@ -393,10 +395,17 @@ func dashReceive(ctx context.Context, path string, rounds int, dur time.Duration
 		}
 		defer d.close()
 		base := seq
+		cpu0 := processCPU()
 		l, err := drive(ctx, strings.TrimPrefix(d.url, "http://"), "/api/v1/parcels/receive", d.secret, 64, dur, func(i int64) ([]byte, bool) {
 			return []byte(`{"code":"` + fmt.Sprintf("YT%013d", 9_000_000_000_000+base+i) + `"}`), false
 		})
+		cpu := processCPU() - cpu0
 		seq += l.n + 64
+		if noTallies {
+			cpuWithout, nWithout = cpuWithout+cpu, nWithout+l.n
+		} else {
+			cpuWith, nWith = cpuWith+cpu, nWith+l.n
+		}
 		return l.perSec, err
 	}
 	for range rounds {
@@ -415,6 +424,13 @@ func dashReceive(ctx context.Context, path string, rounds int, dur time.Duration
 	med := median(ratios)
 	fmt.Fprintf(stdout, "receive of unknown waybills at 64 clients over HTTP, %s per run, %d rounds (without, then with the counters): with %s, without %s; ratios %s\n",
 		dur, rounds, fmtRates(with), fmtRates(without), fmtRatios(ratios))
+	if cpuWith > 0 && cpuWithout > 0 && nWith > 0 && nWithout > 0 {
+		// CPU time per receive moves far less with the machine's other load
+		// than receives per second do: the counters' own cost.
+		pw, pwo := cpuWith/time.Duration(nWith), cpuWithout/time.Duration(nWithout)
+		fmt.Fprintf(stdout, "  CPU time of this process (station and load generator) per receive: with the counters %s, without %s (%.2f× the CPU per receive)\n",
+			pw, pwo, float64(pw)/float64(pwo))
+	}
 	verdict(stdout, "64 clients: receives/s with the counters", rate(median(with)), "without", rate(median(without)), med,
 		fmt.Sprintf("≥ 0.90× without the counters; median of %d rounds, spread %.2f–%.2f", rounds, sorted[0], sorted[len(sorted)-1]), med >= tallyCostTarget)
 	return nil
