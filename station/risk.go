@@ -14,11 +14,10 @@ import (
 // Risk alarms. The tally riskTally keeps running figures under the prefix
 // "risk/", counted from events alone so they can be rebuilt from the log;
 // after the tallies, the command runs the alarms (riskAlarms, weighParcel,
-// and the age worker's AlarmAgedParcels) and a figure past its threshold
-// raises an alert: an
-// exception a supervisor resolves (code "alert_" + kind) and the event
-// returns.alert.raised for central. The same alarm about the same subject is
-// not raised again while its exception is open.
+// and the age worker's AlarmAgedParcels), and a figure past its threshold
+// raises an alert: an exception a supervisor resolves (code "alert_" + kind)
+// and the event returns.alert.raised for central. The same alarm about the
+// same subject is not raised again while its exception is open.
 //
 // Counter keys (all under "risk/"; customer keys, SKUs, inspectors and
 // subjects are path-escaped so a "/" in them cannot cross a key's parts; days
@@ -26,7 +25,7 @@ import (
 //
 //	risk/c/<customer>/<day>     incidents (empty box, wrong item, serial mismatch) of a customer,
 //	                            less those dismissed as no real problem
-//	risk/s/<sku>/<day>          units of a SKU inspected that day
+//	risk/s/<sku>/<day>          units of a SKU first confirmed that day
 //	risk/d/<sku>/<day>          of those, units with a defect finding (a regrade moves the
 //	                            unit in or out within the day it was first confirmed)
 //	risk/w/<sku>/<grams>        learned weight samples of a SKU, rounded to 3 significant
