@@ -99,7 +99,7 @@ const usage = `usage:
   station check                                      verify the data file's integrity
   station demo [--addr HOST:PORT]                    a station with a fake central and a simulated carrier, to try it out
   station fakecentral [--addr HOST:PORT] [--seed]    the fake central platform alone (for integrators)
-  station bench [--duration 5s] [--parcels N]         measure throughput, latency and scale on this machine
+  station bench [--duration 5s] [--rounds 3]         measure the speed targets, throughput, latency and scale
   station healthcheck [--addr HOST:PORT]             exit 0 if the local station answers /healthz (for containers)
 Every command takes --data DIR (or STATION_DATA). Run "station COMMAND --help" for its flags.`
 
