@@ -298,3 +298,39 @@ func TestAgeingBoardFollowsEachCommand(t *testing.T) {
 		t.Errorf("after closing: %d open, rows %+v; want none", b.Open, b.Parcels)
 	}
 }
+
+// The board's JSON lists the oldest ?limit= parcels (500 by default) and
+// still counts them all; the CSV lists them all; a bad limit names the field.
+func TestAgeingBoardLimit(t *testing.T) {
+	t0 := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	clk := &clock{t: t0}
+	h := newHarness(t, func(c *web.Config) { c.Now = clk.now })
+	ps := ageScript(t, h, clk, t0)
+	now := t0.Add(50 * time.Hour)
+	clk.set(now)
+	late, _, due, want := expectBoard(ps, now, 24*time.Hour, 48*time.Hour)
+	if len(want) < 3 {
+		t.Fatalf("the script lists %d parcels; the test needs 3 or more", len(want))
+	}
+	var all, two station.AgeingBoard
+	h.must(200, h.do("supervisor", "GET", "/api/v1/stats/ageing", nil)).json(t, &all)
+	h.must(200, h.do("supervisor", "GET", "/api/v1/stats/ageing?limit=2", nil)).json(t, &two)
+	if len(all.Parcels) != len(want) {
+		t.Errorf("default limit lists %d parcels, want all %d", len(all.Parcels), len(want))
+	}
+	if len(two.Parcels) != 2 || two.Parcels[0].ParcelID != want[0].id || two.Parcels[1].ParcelID != want[1].id {
+		t.Errorf("limit=2 lists %+v, want the two oldest %s and %s", two.Parcels, want[0].id, want[1].id)
+	}
+	if two.Open != len(ps) || two.Late != late || two.DueSoon != due || two.Late+two.DueSoon != len(want) {
+		t.Errorf("limit=2 counts open %d late %d due %d; want %d %d %d", two.Open, two.Late, two.DueSoon, len(ps), late, due)
+	}
+	if len(two.Parcels) == 2 && fmt.Sprint(two.Parcels[0]) != fmt.Sprint(all.Parcels[0]) {
+		t.Errorf("limited row %+v differs from the full board's %+v", two.Parcels[0], all.Parcels[0])
+	}
+	for _, q := range []string{"limit=0", "limit=x", "limit=100001"} {
+		p := h.must(400, h.do("supervisor", "GET", "/api/v1/stats/ageing?"+q, nil)).problem(t)
+		if len(p.Errors) != 1 || p.Errors[0].Field != "limit" {
+			t.Errorf("%s: problem %+v, want one naming limit", q, p)
+		}
+	}
+}

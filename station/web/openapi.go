@@ -98,7 +98,7 @@ var opDocs = map[string]opDoc{
 	"GET /labels/sheet":             {id: "getLabelSheet", media: "text/html", query: []param{{name: "code", typ: "[]string", required: true, desc: "1 to 200 label codes, repeated"}, sizeParam}},
 	"GET /search":                   {id: "search", query: []param{{name: "q", typ: "string", required: true, desc: "what was typed or scanned"}}},
 	"GET /queue":                    {id: "workQueue", query: []param{limitParam(500)}},
-	"GET /stats/ageing":             {id: "getAgeingBoard"},
+	"GET /stats/ageing":             {id: "getAgeingBoard", query: []param{{name: "limit", typ: "integer", min: 1, max: 100000, desc: "list at most this many parcels, the oldest (1–100000, default 500); late + due_soon counts them all and the CSV lists them all"}}},
 	"GET /stats/ageing.csv":         {id: "getAgeingCSV", media: "text/csv", query: []param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "headings and texts (default en)"}}},
 	"GET /stats/ageing.svg":         {id: "getAgeingChart", media: "image/svg+xml", query: []param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "the chart's words (default en)"}}},
 	"GET /stats/alerts":             {id: "getAlerts", query: append(alertParams(), dayRangeParams...)},

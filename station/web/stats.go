@@ -45,17 +45,47 @@ func (s *Server) ageingBoard(list bool) (*station.AgeingBoard, error) {
 	}
 	b := station.Ageing(open, now, t)
 	if !list {
-		b.Parcels = nil
+		b.Parcels = []station.AgedParcel{}
 	}
 	return b, nil
 }
 
+// ageingListDefault is how many listed parcels, the oldest, the board's JSON
+// carries unless ?limit= asks for more; late + due_soon says how many there
+// are and the CSV has them all.
+const ageingListDefault = 500
+
 func (s *Server) ageing(c *fiber.Ctx) error {
-	b, err := s.ageingBoard(true)
+	limit, err := queryLimit(c, ageingListDefault, maxAgeingParcels)
+	if err != nil {
+		return err
+	}
+	b, err := s.ageingList(limit)
 	if err != nil {
 		return err
 	}
 	return c.JSON(b)
+}
+
+// ageingList is the board with at most limit parcels listed, the oldest. It
+// counts from the index keys, then decodes the stage of the listed ones only:
+// they are the index's first entries, as it is ordered by receipt.
+func (s *Server) ageingList(limit int) (*station.AgeingBoard, error) {
+	b, err := s.ageingBoard(false)
+	if err != nil || b.Late+b.DueSoon == 0 {
+		return b, err
+	}
+	now, t := b.At, s.ageingTargets()
+	keys, err := s.cfg.Store.OpenParcels(time.Unix(0, 0), min(limit, b.Late+b.DueSoon))
+	if err != nil || len(keys) == 0 {
+		return b, err
+	}
+	full, err := s.cfg.Store.OpenParcels(keys[len(keys)-1].ReceivedAt, len(keys))
+	if err != nil {
+		return nil, err
+	}
+	b.Parcels = station.Ageing(full, now, t).Parcels
+	return b, nil
 }
 
 // ageingCSV columns and texts, in English and Chinese.

@@ -44,7 +44,9 @@
     img.alt = t('dash.chart') + ': ' + b.buckets.map((k) => band(k) + ' ' + t('dash.state.' + k.state) + ' ' + k.count).join(', ');
     img.src = '/api/v1/stats/ageing.svg?lang=' + lang + '&at=' + encodeURIComponent(b.at);
     const rows = b.parcels || [];
-    put($('#dash-list'), rows.length ? table(rows) : h('p', { class: 'dim', text: t('dash.none') }));
+    const more = b.late + b.due_soon - rows.length;
+    put($('#dash-list'), rows.length ? table(rows) : h('p', { class: 'dim', text: t('dash.none') }),
+      more > 0 ? h('p', { class: 'dim', 'data-more': more, text: t('dash.more', { n: more, shown: rows.length }) }) : null);
     document.body.dataset.board = b.at;
   }
 
