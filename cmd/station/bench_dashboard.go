@@ -523,7 +523,7 @@ func dashCSV(ctx context.Context, path string, csvRows int, stdout io.Writer) er
 			best = r
 		}
 	}
-	fmt.Fprintf(stdout, "ageing CSV (zh) with %d open parcels, %d late or due soon: %d rows, best of 3 %s\n", board.Open, len(board.Parcels), rows, rate(best))
+	fmt.Fprintf(stdout, "ageing CSV (zh) with %d open parcels, %d late or due soon: %d rows, best of 3 %s\n", board.Open, board.Late+board.DueSoon, rows, rate(best))
 	// The same backlog on the screen and in a scrape (not a target: a
 	// station this far behind is the exception the board is there to show).
 	for _, path := range []string{"/api/v1/stats/ageing", "/metrics"} {
