@@ -61,10 +61,16 @@ func (d *DB) retally() error {
 	if err != nil || done {
 		return err
 	}
-	start, last, counted := time.Now(), d.lastSeq.Load(), 0
-	if through == 0 && last > 0 {
-		d.log.Info("counting the dashboard's figures again from the event log (a new kind of figure, or a file from an older station); the station starts when it is done",
-			"component", "store", "events", last)
+	start, last, from := time.Now(), d.lastSeq.Load(), through
+	if through < last {
+		d.log.Info("counting the dashboard's figures again from the event log (this binary keeps new figures, or the file is from an older station); the station starts serving when it is done, about a minute per 250,000 parcels",
+			"component", "store", "events", last-through, "resumed_after_seq", through)
+	}
+	skipped, lastLog := 0, start
+	skip := func(msg string, args ...any) {
+		if skipped++; skipped <= 5 {
+			d.log.Warn(msg, append([]any{"component", "store"}, args...)...)
+		}
 	}
 	for through < last {
 		err := d.bolt.Update(func(tx *bolt.Tx) error {
@@ -74,18 +80,15 @@ func (d *DB) retally() error {
 			for k, v := c.Seek(u64(through + 1)); k != nil && n < retallyBatch; k, v = c.Next() {
 				var e station.Event
 				if err := json.Unmarshal(v, &e); err != nil {
-					d.log.Warn("an event in the log does not decode; the dashboard's figures leave it out", "component", "store",
-						"seq", binary.BigEndian.Uint64(k), "err", err)
+					skip("an event in the log does not decode; the dashboard's figures leave it out", "seq", binary.BigEndian.Uint64(k), "err", err)
 				} else if err := station.RetallyEvent(t, d.stationID, &e); err != nil {
-					d.log.Warn("an event could not be counted again; the dashboard's figures leave it out", "component", "store",
-						"seq", e.Seq, "type", e.Type, "err", err)
+					skip("an event could not be counted again; the dashboard's figures leave it out", "seq", e.Seq, "type", e.Type, "err", err)
 				}
 				through, n = binary.BigEndian.Uint64(k), n+1
 			}
 			if n == 0 {
 				through = last
 			}
-			counted += n
 			return tx.Bucket(bMeta).Put(kTallyThrough, u64(through))
 		})
 		if err != nil {
@@ -96,9 +99,20 @@ func (d *DB) retally() error {
 				return err
 			}
 		}
-		if time.Since(start) > 5*time.Second && counted%(20*retallyBatch) == 0 {
-			d.log.Info("still counting the dashboard's figures from the event log", "component", "store", "seq", through, "of", last)
+		if now := time.Now(); now.Sub(lastLog) >= 10*time.Second && through < last {
+			lastLog = now
+			done := float64(through-from) / float64(last-from)
+			left := time.Duration(float64(now.Sub(start)) * (1 - done) / done).Round(time.Second)
+			d.log.Info("still counting the dashboard's figures from the event log; the station starts serving when it is done",
+				"component", "store", "seq", through, "of", last, "percent", int(100*done), "time_left", left.String())
 		}
+	}
+	if skipped > 0 {
+		d.log.Warn("events left out of the dashboard's figures (the first five are logged above); the figures undercount by them",
+			"component", "store", "events", skipped)
+	}
+	if last > from {
+		d.log.Info("the dashboard's figures are counted", "component", "store", "events", last-from, "took", time.Since(start).Round(time.Millisecond).String())
 	}
 	return d.bolt.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bMeta)
