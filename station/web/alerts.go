@@ -1,8 +1,6 @@
 package web
 
 import (
-	"bufio"
-	"encoding/csv"
 	"slices"
 	"sort"
 	"strconv"
@@ -111,10 +109,9 @@ func figures(m map[string]float64, text map[string]string) string {
 // alertsCSV streams the alert list as CSV: UTF-8 with a byte order mark for
 // Excel; lang=zh|en picks the headings, names and the message's language.
 func (s *Server) alertsCSV(c *fiber.Ctx) error {
-	lang := c.Query("lang", "en")
-	text, ok := alertText[lang]
-	if !ok {
-		return station.Invalid("lang", "must be zh or en").Coded("filter_lang")
+	lang, text, err := pickLang(c, alertText)
+	if err != nil {
+		return err
 	}
 	l, err := s.alertList(c)
 	if err != nil {
@@ -124,12 +121,8 @@ func (s *Server) alertsCSV(c *fiber.Ctx) error {
 	if loc == nil {
 		loc = time.Local
 	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="alerts-`+l.From+`-`+l.To+`.csv"`)
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		_, _ = w.WriteString("\uFEFF")
-		cw := csv.NewWriter(w)
-		_ = cw.Write(strings.Split(text["head"], ","))
+	s.streamCSV(c, "alerts-"+l.From+"-"+l.To+".csv", func(write func(row ...string)) {
+		write(strings.Split(text["head"], ",")...)
 		for _, e := range l.Alerts {
 			resolved := ""
 			if e.ResolvedAt != nil {
@@ -139,13 +132,9 @@ func (s *Server) alertsCSV(c *fiber.Ctx) error {
 			if lang == "zh" {
 				msg = e.Alert.Message.ZH
 			}
-			_ = cw.Write([]string{e.ID, e.Alert.Kind, text[e.Alert.Kind], e.Alert.Subject, text[e.State],
+			write(e.ID, e.Alert.Kind, text[e.Alert.Kind], e.Alert.Subject, text[e.State],
 				e.OpenedAt.In(loc).Format(text["time"]), resolved, strings.TrimPrefix(e.ResolvedBy, "user:"), e.Action,
-				figures(e.Alert.Figures, text), figures(e.Alert.Threshold, text), msg})
-		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
-			s.log.Warn("alert CSV download broke off; the file is incomplete", "component", "web", "err", err)
+				figures(e.Alert.Figures, text), figures(e.Alert.Threshold, text), msg)
 		}
 	})
 	return nil

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"bufio"
-	"encoding/csv"
 	"strconv"
 	"strings"
 	"time"
@@ -115,10 +113,9 @@ var ageingCSVText = map[string]map[string]string{
 // ageingCSV streams the ageing board as CSV, UTF-8 with a byte order mark so
 // Excel shows Chinese correctly; lang=zh|en picks the headings and texts.
 func (s *Server) ageingCSV(c *fiber.Ctx) error {
-	lang := c.Query("lang", "en")
-	text, ok := ageingCSVText[lang]
-	if !ok {
-		return station.Invalid("lang", "must be zh or en").Coded("filter_lang")
+	_, text, err := pickLang(c, ageingCSVText)
+	if err != nil {
+		return err
 	}
 	b, err := s.ageingBoard(true)
 	if err != nil {
@@ -129,19 +126,11 @@ func (s *Server) ageingCSV(c *fiber.Ctx) error {
 		loc = time.Local
 	}
 	name := "ageing-" + b.At.In(loc).Format("20060102-1504") + ".csv"
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		_, _ = w.WriteString("\uFEFF")
-		cw := csv.NewWriter(w)
-		_ = cw.Write(strings.Split(text["head"], ","))
+	s.streamCSV(c, name, func(write func(row ...string)) {
+		write(strings.Split(text["head"], ",")...)
 		for _, p := range b.Parcels {
-			_ = cw.Write([]string{p.ParcelID, p.Tracking, p.RMA, p.ReceivedAt.In(loc).Format("2006-01-02 15:04"),
-				hours(p.AgeSeconds), text[p.State], text[p.Waiting], hours(p.StageSeconds), strings.Join(p.Exceptions, " ")})
-		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
-			s.log.Warn("ageing CSV download broke off; the file is incomplete", "component", "web", "err", err)
+			write(p.ParcelID, p.Tracking, p.RMA, p.ReceivedAt.In(loc).Format("2006-01-02 15:04"),
+				hours(p.AgeSeconds), text[p.State], text[p.Waiting], hours(p.StageSeconds), strings.Join(p.Exceptions, " "))
 		}
 	})
 	return nil
@@ -161,10 +150,9 @@ var ageingChartText = map[string]map[string]string{
 // ageingSVG draws the open parcels by age band as an SVG bar chart, made
 // on the server: no script, no outside request, words in the language asked.
 func (s *Server) ageingSVG(c *fiber.Ctx) error {
-	lang := c.Query("lang", "en")
-	text, ok := ageingChartText[lang]
-	if !ok {
-		return station.Invalid("lang", "must be zh or en").Coded("filter_lang")
+	_, text, err := pickLang(c, ageingChartText)
+	if err != nil {
+		return err
 	}
 	b, err := s.ageingBoard(false)
 	if err != nil {

@@ -83,15 +83,6 @@ func (s *Server) throughput(c *fiber.Ctx) error {
 	return c.JSON(r)
 }
 
-// csvLang reads lang=zh|en (default en).
-func csvLang(c *fiber.Ctx) (string, error) {
-	lang := c.Query("lang", "en")
-	if lang != "en" && lang != "zh" {
-		return "", station.Invalid("lang", "must be zh or en").Coded("filter_lang")
-	}
-	return lang, nil
-}
-
 // throughputText are the CSV headings and chart words in both languages.
 var throughputText = map[string]map[string]string{
 	"en": {
@@ -116,7 +107,7 @@ var throughputText = map[string]map[string]string{
 // default), or the receipt→result time per day (table=days) or per
 // category (table=categories), as CSV with a BOM for Excel.
 func (s *Server) throughputCSV(c *fiber.Ctx) error {
-	lang, err := csvLang(c)
+	lang, text, err := pickLang(c, throughputText)
 	if err != nil {
 		return err
 	}
@@ -128,7 +119,6 @@ func (s *Server) throughputCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	text := throughputText[lang]
 	var rows [][]string
 	switch table {
 	case "periods":
@@ -168,7 +158,7 @@ func quantileHours(q station.Quantiles, sec int64) string {
 // throughputSVG draws received, inspected and put away per hour or day as
 // grouped bars.
 func (s *Server) throughputSVG(c *fiber.Ctx) error {
-	lang, err := csvLang(c)
+	_, text, err := pickLang(c, throughputText)
 	if err != nil {
 		return err
 	}
@@ -178,7 +168,7 @@ func (s *Server) throughputSVG(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, "image/svg+xml")
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.SendString(throughputChart(r, throughputText[lang]))
+	return c.SendString(throughputChart(r, text))
 }
 
 // colourPut is the put-away bars' colour (7:1 on white).
@@ -253,7 +243,7 @@ var inspectorHead = map[string]string{
 
 // inspectorsCSV streams the per-inspector figures as CSV with a BOM.
 func (s *Server) inspectorsCSV(c *fiber.Ctx) error {
-	lang, err := csvLang(c)
+	_, head, err := pickLang(c, inspectorHead)
 	if err != nil {
 		return err
 	}
@@ -261,7 +251,7 @@ func (s *Server) inspectorsCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	rows := [][]string{strings.Split(inspectorHead[lang], ",")}
+	rows := [][]string{strings.Split(head, ",")}
 	for _, i := range r.Inspectors {
 		rows = append(rows, []string{i.Inspector, i.Name, i64(i.Units), minutes(i.MedianSecondsPerUnit), minutes(i.P90SecondsPerUnit),
 			i64(i.RegradedUnits), strconv.FormatFloat(100*i.OverrideRate, 'f', 1, 64), i64(i.Regrades)})

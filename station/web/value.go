@@ -1,8 +1,6 @@
 package web
 
 import (
-	"bufio"
-	"encoding/csv"
 	"strconv"
 	"strings"
 
@@ -61,12 +59,7 @@ var valueText = map[string]map[string]string{
 }
 
 func valueLang(c *fiber.Ctx) (string, map[string]string, error) {
-	lang := c.Query("lang", "en")
-	text, ok := valueText[lang]
-	if !ok {
-		return "", nil, station.Invalid("lang", "must be zh or en").Coded("filter_lang")
-	}
-	return lang, text, nil
+	return pickLang(c, valueText)
 }
 
 // categoryName is a row's category in the language asked.
@@ -93,25 +86,17 @@ func (s *Server) valueCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="value-`+rep.From+`-`+rep.To+`.csv"`)
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		_, _ = w.WriteString("\uFEFF")
-		cw := csv.NewWriter(w)
-		_ = cw.Write(strings.Split(text["head"], ","))
+	s.streamCSV(c, "value-"+rep.From+"-"+rep.To+".csv", func(write func(row ...string)) {
+		write(strings.Split(text["head"], ",")...)
 		row := func(id, name string, r *station.ValueRow) {
-			_ = cw.Write([]string{id, name, r.Currency, itoa64(r.Units), itoa64(r.Priced), r.Price, r.Recovery, strconv.Itoa(r.RecoveryPct),
-				itoa64(r.HandlingMin), r.HandlingCost, r.Freight, itoa64(r.FreightParcels), r.Cost, r.Net})
+			write(id, name, r.Currency, itoa64(r.Units), itoa64(r.Priced), r.Price, r.Recovery, strconv.Itoa(r.RecoveryPct),
+				itoa64(r.HandlingMin), r.HandlingCost, r.Freight, itoa64(r.FreightParcels), r.Cost, r.Net)
 		}
 		for _, r := range rep.Categories {
 			row(r.Category, categoryName(r, lang, text), r)
 		}
 		for _, r := range rep.Totals {
 			row("", text["total"], r)
-		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
-			s.log.Warn("value CSV download broke off; the file is incomplete", "component", "web", "err", err)
 		}
 	})
 	return nil

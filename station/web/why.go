@@ -1,8 +1,6 @@
 package web
 
 import (
-	"bufio"
-	"encoding/csv"
 	"sort"
 	"strconv"
 	"strings"
@@ -132,12 +130,7 @@ var whyText = map[string]map[string]string{
 
 // whyLang reads lang=zh|en (default en).
 func whyLang(c *fiber.Ctx) (string, map[string]string, error) {
-	lang := c.Query("lang", "en")
-	text, ok := whyText[lang]
-	if !ok {
-		return "", nil, station.Invalid("lang", "must be zh or en").Coded("filter_lang")
-	}
-	return lang, text, nil
+	return pickLang(c, whyText)
 }
 
 // whyNames names codes for people in one language: the customer's reasons,
@@ -346,23 +339,6 @@ func (s *Server) whyCSV(c *fiber.Ctx) error {
 	}
 	s.sendCSV(c, "returns-"+table+"-"+from+"-"+to+".csv", rows)
 	return nil
-}
-
-// sendCSV streams rows as CSV with a byte order mark.
-func (s *Server) sendCSV(c *fiber.Ctx, name string, rows [][]string) {
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		_, _ = w.WriteString("\uFEFF")
-		cw := csv.NewWriter(w)
-		for _, r := range rows {
-			_ = cw.Write(r)
-		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
-			s.log.Warn("CSV download broke off; the file is incomplete", "component", "web", "file", name, "err", err)
-		}
-	})
 }
 
 // defectsCSV streams the product team's list: the SKUs with the most
