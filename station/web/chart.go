@@ -5,12 +5,22 @@ import (
 	"html"
 	"strconv"
 	"strings"
+
+	"github.com/gofiber/fiber/v2"
 )
 
 // The dashboard's pictures are SVG made on the server: no script, no chart
 // library, no outside request, words in the language asked. One bar chart
 // serves every figure that is a count or an amount per band, day, hour or
 // category.
+
+// sendSVG answers a chart drawn now (never cached: the figures move with
+// every command).
+func sendSVG(c *fiber.Ctx, svg string) error {
+	c.Set(fiber.HeaderContentType, "image/svg+xml")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.SendString(svg)
+}
 
 // barChart is a titled bar chart. With Series, the bars come in groups of
 // len(Series) side by side (cost beside recovery, per category): the group's

@@ -158,9 +158,7 @@ func (s *Server) ageingSVG(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "image/svg+xml")
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.SendString(ageingChart(b, text))
+	return sendSVG(c, ageingChart(b, text))
 }
 
 // ageingChart renders the chart: one bar per band, its count above it, the

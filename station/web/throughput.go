@@ -166,9 +166,7 @@ func (s *Server) throughputSVG(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "image/svg+xml")
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.SendString(throughputChart(r, text))
+	return sendSVG(c, throughputChart(r, text))
 }
 
 // colourPut is the put-away bars' colour (7:1 on white).

@@ -115,9 +115,7 @@ func (s *Server) valueSVG(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "image/svg+xml")
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.SendString(valueChart(rep, lang, text))
+	return sendSVG(c, valueChart(rep, lang, text))
 }
 
 // valueChart is two bars per category of the station's currency: what the

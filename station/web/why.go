@@ -418,9 +418,7 @@ func (s *Server) whySVG(c *fiber.Ctx) error {
 	if r.Total.Units == 0 {
 		ch.Empty = text["chart.reasons.none"]
 	}
-	c.Set(fiber.HeaderContentType, "image/svg+xml")
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.SendString(ch.svg())
+	return sendSVG(c, ch.svg())
 }
 
 // defectsSVG draws the SKUs with the most confirmed defects (at most 8):
@@ -446,7 +444,5 @@ func (s *Server) defectsSVG(c *fiber.Ctx) error {
 	if len(d.SKUs) == 0 {
 		ch.Empty = text["chart.defects.none"]
 	}
-	c.Set(fiber.HeaderContentType, "image/svg+xml")
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.SendString(ch.svg())
+	return sendSVG(c, ch.svg())
 }
