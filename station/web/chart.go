@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"returns-station/station"
 )
 
 // The dashboard's pictures are SVG made on the server: no script, no chart
@@ -14,12 +16,30 @@ import (
 // serves every figure that is a count or an amount per band, day, hour or
 // category.
 
-// sendSVG answers a chart drawn now (never cached: the figures move with
-// every command).
-func sendSVG(c *fiber.Ctx, svg string) error {
+// Chart widths a page may ask for (w=, in CSS pixels): a handheld asks for
+// its own width, so the words are drawn at the size they are read instead of
+// a desk chart shrunk to half.
+const (
+	chartMinWidth     = 300
+	chartDefaultWidth = 640
+	chartMaxWidth     = 1280
+)
+
+// sendChart answers a chart drawn now, at the width asked (w=, default 640),
+// never cached: the figures move with every command.
+func sendChart(c *fiber.Ctx, ch barChart) error {
+	w := chartDefaultWidth
+	if v := c.Query("w"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < chartMinWidth || n > chartMaxWidth {
+			return station.Invalid("w", fmt.Sprintf("the chart's width in pixels, %d to %d", chartMinWidth, chartMaxWidth)).Coded("chart_width")
+		}
+		w = n
+	}
+	ch.Width = w
 	c.Set(fiber.HeaderContentType, "image/svg+xml")
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.SendString(svg)
+	return c.SendString(ch.svg())
 }
 
 // barChart is a titled bar chart. With Series, the bars come in groups of
@@ -27,6 +47,7 @@ func sendSVG(c *fiber.Ctx, svg string) error {
 // label is its first bar's, each bar takes its series' colour, and a legend
 // names the series.
 type barChart struct {
+	Width  int // in pixels; 0 draws chartDefaultWidth
 	Title  string
 	Empty  string // said instead of bars when every value is 0
 	Bars   []bar
@@ -59,7 +80,11 @@ const (
 // svg renders the chart. With many bars (hours of a day), only every few
 // labels are written, so the words never overlap.
 func (c barChart) svg() string {
-	const w, h, top, base = 640, 260, 48, 200
+	const h, top, base = 260, 48, 200
+	w := c.Width
+	if w == 0 {
+		w = chartDefaultWidth
+	}
 	per := max(1, len(c.Series))
 	most := 0.0
 	for _, b := range c.Bars {
@@ -83,7 +108,7 @@ func (c barChart) svg() string {
 	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" aria-labelledby="t d" font-family="system-ui, 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif">`, w, h)
 	fmt.Fprintf(&sb, `<title id="t">%s</title><desc id="d">%s</desc>`, esc(c.Title), esc(strings.Join(desc, "; ")))
 	fmt.Fprintf(&sb, `<rect width="%d" height="%d" fill="#fff"/>`, w, h)
-	fmt.Fprintf(&sb, `<text x="16" y="28" font-size="18" font-weight="600" fill="#1a1a1a">%s</text>`, esc(c.Title))
+	fmt.Fprintf(&sb, `<text x="16" y="28" font-size="18" font-weight="600" fill="#1a1a1a">%s</text>`, esc(shorten(c.Title, float64(w-32), 18)))
 	if per > 1 { // the legend, under the title
 		x := 16.0
 		for _, sr := range c.Series {
@@ -99,9 +124,10 @@ func (c barChart) svg() string {
 		if per > 1 {
 			barW = min(48, slot*0.8/float64(per))
 		}
-		every := 1 + (groups-1)/8 // at most about eight labels
+		fit := max(3, (w-32)/72) // labels that fit side by side: 8 at 640 pixels
+		every := 1 + (groups-1)/fit
 		size := 15
-		if groups > 8 || per > 2 {
+		if groups > fit || per > 2 {
 			size = 13
 		}
 		textSize := size + 3
@@ -124,7 +150,7 @@ func (c barChart) svg() string {
 			}
 			mid := x + barW/2
 			fmt.Fprintf(&sb, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"/>`, x, base-bh, barW, bh, fill)
-			if g%every != 0 && groups > 8 {
+			if g%every != 0 && groups > fit {
 				continue
 			}
 			if b.Text != "" {
@@ -138,6 +164,9 @@ func (c barChart) svg() string {
 				centre = mid
 			}
 			room := slot - 6
+			if groups > fit { // a thinned label has the room of the groups it stands for
+				room = slot*float64(every) - 6
+			}
 			if per == 1 {
 				room = float64(w - 32) // one bar per slot: labels were always short enough
 			}

@@ -108,3 +108,62 @@ func TestFitLabel(t *testing.T) {
 		}
 	}
 }
+
+// A chart asked at a handheld's width is drawn at that width: every bar and
+// label inside it, the day labels of a month thinned so none overlaps its
+// neighbour and none is cut short, at the size it is read.
+func TestChartAtHandheldWidth(t *testing.T) {
+	for _, w := range []int{chartMinWidth, 360, chartDefaultWidth} {
+		c := barChart{Width: w, Title: "签收包裹、质检与上架件数 · 2026-11-08 – 2026-12-07", Series: []series{{"签收", colourInfo}, {"质检", colourOK}, {"上架", colourPut}}}
+		for d := 0; d < 30; d++ {
+			for k := 0; k < 3; k++ {
+				c.Bars = append(c.Bars, bar{Label: fmt.Sprintf("11-%02d", d+1), Value: float64(d + k), Text: fmt.Sprint(d + k)})
+			}
+		}
+		out := c.svg()
+		var svg struct {
+			ViewBox string `xml:"viewBox,attr"`
+			Rects   []struct {
+				X float64 `xml:"x,attr"`
+				W float64 `xml:"width,attr"`
+			} `xml:"rect"`
+			Texts []struct {
+				X      float64 `xml:"x,attr"`
+				Size   float64 `xml:"font-size,attr"`
+				Anchor string  `xml:"text-anchor,attr"`
+				Body   string  `xml:",chardata"`
+			} `xml:"text"`
+		}
+		if err := xml.Unmarshal([]byte(out), &svg); err != nil {
+			t.Fatalf("w=%d: not well-formed XML: %v", w, err)
+		}
+		if want := fmt.Sprintf("0 0 %d 260", w); svg.ViewBox != want {
+			t.Errorf("w=%d: viewBox %q, want %q", w, svg.ViewBox, want)
+		}
+		for _, r := range svg.Rects {
+			if r.X < 0 || r.X+r.W > float64(w)+0.01 {
+				t.Errorf("w=%d: a bar from %.1f to %.1f lies outside the chart", w, r.X, r.X+r.W)
+			}
+		}
+		var hours []float64 // centres of the day labels written whole, left to right
+		for _, tx := range svg.Texts {
+			if strings.HasPrefix(tx.Body, "11-") {
+				hours = append(hours, tx.X)
+				if half := textWidth(tx.Body, tx.Size) / 2; tx.X-half < 0 || tx.X+half > float64(w) {
+					t.Errorf("w=%d: label %s at %.1f runs off the chart", w, tx.Body, tx.X)
+				}
+			}
+			if tx.Size < 12 {
+				t.Errorf("w=%d: %q written at %.0f px", w, tx.Body, tx.Size)
+			}
+		}
+		if len(hours) < 3 {
+			t.Errorf("w=%d: only %d whole day labels: %s", w, len(hours), out)
+		}
+		for i := 1; i < len(hours); i++ {
+			if gap := hours[i] - hours[i-1]; gap < textWidth("11-01", 13)+4 {
+				t.Errorf("w=%d: hour labels %.1f px apart overlap", w, gap)
+			}
+		}
+	}
+}

@@ -39,6 +39,9 @@ type param struct {
 	required        bool
 }
 
+// widthParam is a chart's width in pixels (a handheld asks for its own).
+var widthParam = param{name: "w", typ: "integer", min: chartMinWidth, max: chartMaxWidth, desc: "the chart's width in pixels (default 640)"}
+
 // langParam picks the words of a CSV or chart.
 var langParam = param{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "headings and words (default en)"}
 
@@ -100,21 +103,21 @@ var opDocs = map[string]opDoc{
 	"GET /queue":                    {id: "workQueue", query: []param{limitParam(500)}},
 	"GET /stats/ageing":             {id: "getAgeingBoard", query: []param{{name: "limit", typ: "integer", min: 1, max: 100000, desc: "list at most this many parcels, the oldest (1–100000, default 500); late + due_soon counts them all and the CSV lists them all"}}},
 	"GET /stats/ageing.csv":         {id: "getAgeingCSV", media: "text/csv", query: []param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "headings and texts (default en)"}}},
-	"GET /stats/ageing.svg":         {id: "getAgeingChart", media: "image/svg+xml", query: []param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "the chart's words (default en)"}}},
+	"GET /stats/ageing.svg":         {id: "getAgeingChart", media: "image/svg+xml", query: []param{langParam, widthParam}},
 	"GET /stats/alerts":             {id: "getAlerts", query: append(alertParams(), dayRangeParams...)},
 	"GET /stats/alerts.csv":         {id: "getAlertsCSV", media: "text/csv", query: append(append(alertParams(), param{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "headings, names and the message's language (default en)"}), dayRangeParams...)},
 	"GET /stats/value":              {id: "getValueFigures", query: dayRangeParams},
 	"GET /stats/value.csv":          {id: "getValueCSV", media: "text/csv", query: append([]param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "headings and names (default en)"}}, dayRangeParams...)},
-	"GET /stats/value.svg":          {id: "getValueChart", media: "image/svg+xml", query: append([]param{{name: "lang", typ: "string", enum: []string{"en", "zh"}, desc: "the chart's words (default en)"}}, dayRangeParams...)},
+	"GET /stats/value.svg":          {id: "getValueChart", media: "image/svg+xml", query: slices.Concat([]param{langParam, widthParam}, dayRangeParams)},
 	"GET /stats/returns":            {id: "getReturnsWhy", query: whyParams()},
 	"GET /stats/returns.csv":        {id: "getReturnsWhyCSV", media: "text/csv", query: append(whyParams(), langParam, param{name: "table", typ: "string", enum: []string{"categories", "channels", "skus", "reasons", "mix"}, desc: "which table (default categories)"})},
-	"GET /stats/returns.svg":        {id: "getReturnsWhyChart", media: "image/svg+xml", query: append(whyParams(), langParam)},
+	"GET /stats/returns.svg":        {id: "getReturnsWhyChart", media: "image/svg+xml", query: append(whyParams(), langParam, widthParam)},
 	"GET /stats/defects":            {id: "getDefectSKUs", query: whyParams()},
 	"GET /stats/defects.csv":        {id: "getDefectSKUsCSV", media: "text/csv", query: append(whyParams(), langParam)},
-	"GET /stats/defects.svg":        {id: "getDefectSKUsChart", media: "image/svg+xml", query: append(whyParams(), langParam)},
+	"GET /stats/defects.svg":        {id: "getDefectSKUsChart", media: "image/svg+xml", query: append(whyParams(), langParam, widthParam)},
 	"GET /stats/throughput":         {id: "getThroughput", query: throughputParams},
 	"GET /stats/throughput.csv":     {id: "getThroughputCSV", media: "text/csv", query: slices.Concat(throughputParams, []param{langParam, {name: "table", typ: "string", enum: []string{"periods", "days", "categories"}, desc: "received/inspected/put away per period (default), or receipt-to-result time per day or per category"}})},
-	"GET /stats/throughput.svg":     {id: "getThroughputChart", media: "image/svg+xml", query: slices.Concat(throughputParams, []param{langParam})},
+	"GET /stats/throughput.svg":     {id: "getThroughputChart", media: "image/svg+xml", query: slices.Concat(throughputParams, []param{langParam, widthParam})},
 	"GET /stats/inspectors":         {id: "getInspectorStats", query: dayRangeParams},
 	"GET /stats/inspectors.csv":     {id: "getInspectorStatsCSV", media: "text/csv", query: slices.Concat(dayRangeParams, []param{langParam})},
 	"GET /totes/:id":                {id: "getTote"},

@@ -158,12 +158,12 @@ func (s *Server) ageingSVG(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendSVG(c, ageingChart(b, text))
+	return sendChart(c, ageingChart(b, text))
 }
 
 // ageingChart renders the chart: one bar per band, its count above it, the
 // band and whether it is late under it.
-func ageingChart(b *station.AgeingBoard, text map[string]string) string {
+func ageingChart(b *station.AgeingBoard, text map[string]string) barChart {
 	colour := map[string]string{station.AgeOnTime: colourOK, station.AgeDue: colourInfo, station.AgeLate: colourWarn, station.AgeAlarm: colourAlarm}
 	c := barChart{Title: text["title"]}
 	for _, bk := range b.Buckets {
@@ -173,7 +173,7 @@ func ageingChart(b *station.AgeingBoard, text map[string]string) string {
 	if b.Open == 0 {
 		c.Empty = text["none"]
 	}
-	return c.svg()
+	return c
 }
 
 // bandName is "20–24 h", or "≥ 48 h" for the last band.

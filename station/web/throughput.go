@@ -166,13 +166,13 @@ func (s *Server) throughputSVG(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendSVG(c, throughputChart(r, text))
+	return sendChart(c, throughputChart(r, text))
 }
 
 // colourPut is the put-away bars' colour (7:1 on white).
 const colourPut = "#6a1b9a"
 
-func throughputChart(r *station.ThroughputReport, text map[string]string) string {
+func throughputChart(r *station.ThroughputReport, text map[string]string) barChart {
 	c := barChart{Title: text["title"] + " · " + r.From, Empty: text["none"],
 		Series: []series{{text["received"], colourInfo}, {text["inspected"], colourOK}, {text["put_away"], colourPut}}}
 	if r.From != r.To {
@@ -194,7 +194,7 @@ func throughputChart(r *station.ThroughputReport, text map[string]string) string
 			c.Bars = append(c.Bars, bar{Label: label, Value: float64(n), Text: text})
 		}
 	}
-	return c.svg()
+	return c
 }
 
 // inspectors answers the per-inspector figures (supervisors: coaching).

@@ -454,3 +454,27 @@ func TestInspectorsNamedByAccount(t *testing.T) {
 		t.Errorf("inspectors CSV %q (%v), want li.wei, 李伟, 1 unit", rows, err)
 	}
 }
+
+// Every chart is drawn at the width the page asks for (a handheld asks for
+// its own), and a width that is not a number of pixels in range is refused
+// naming w.
+func TestChartsAtTheWidthAsked(t *testing.T) {
+	h := newHarness(t)
+	for _, path := range []string{"/api/v1/stats/ageing.svg", "/api/v1/stats/throughput.svg", "/api/v1/stats/value.svg",
+		"/api/v1/stats/returns.svg", "/api/v1/stats/defects.svg"} {
+		r := h.must(200, h.do("supervisor", "GET", path+"?lang=zh&w=360", nil))
+		if !strings.Contains(string(r.body), `viewBox="0 0 360 260"`) {
+			t.Errorf("%s?w=360: not drawn 360 wide: %.200s", path, r.body)
+		}
+		r = h.must(200, h.do("supervisor", "GET", path, nil))
+		if !strings.Contains(string(r.body), `viewBox="0 0 640 260"`) {
+			t.Errorf("%s: not drawn at the default 640: %.200s", path, r.body)
+		}
+		for _, w := range []string{"wide", "100", "5000", "360.5"} {
+			p := h.must(400, h.do("supervisor", "GET", path+"?w="+w, nil)).problem(t)
+			if names := fieldNames(p); len(names) != 1 || names[0] != "w" {
+				t.Errorf("%s?w=%s: problem names %v, want w", path, w, names)
+			}
+		}
+	}
+}

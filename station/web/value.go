@@ -115,13 +115,13 @@ func (s *Server) valueSVG(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendSVG(c, valueChart(rep, lang, text))
+	return sendChart(c, valueChart(rep, lang, text))
 }
 
 // valueChart is two bars per category of the station's currency: what the
 // returns cost (freight and handling) and what they are expected to bring
 // back, in whole currency units.
-func valueChart(rep *station.ValueReport, lang string, text map[string]string) string {
+func valueChart(rep *station.ValueReport, lang string, text map[string]string) barChart {
 	ch := barChart{Title: text["title"] + " (" + rep.Currency + ")",
 		Series: []series{{Name: text["cost"], Colour: colourWarn}, {Name: text["recovery"], Colour: colourOK}}}
 	drawn := false
@@ -137,7 +137,7 @@ func valueChart(rep *station.ValueReport, lang string, text map[string]string) s
 	if !drawn {
 		ch.Empty = text["none"]
 	}
-	return ch.svg()
+	return ch
 }
 
 // wholeUnits writes minor units as whole currency units, thousands as "k".

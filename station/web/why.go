@@ -418,7 +418,7 @@ func (s *Server) whySVG(c *fiber.Ctx) error {
 	if r.Total.Units == 0 {
 		ch.Empty = text["chart.reasons.none"]
 	}
-	return sendSVG(c, ch.svg())
+	return sendChart(c, ch)
 }
 
 // defectsSVG draws the SKUs with the most confirmed defects (at most 8):
@@ -444,5 +444,5 @@ func (s *Server) defectsSVG(c *fiber.Ctx) error {
 	if len(d.SKUs) == 0 {
 		ch.Empty = text["chart.defects.none"]
 	}
-	return sendSVG(c, ch.svg())
+	return sendChart(c, ch)
 }

@@ -156,6 +156,12 @@ func TestBrowserDashboard(t *testing.T) {
 			w, h int64
 		}{{"desk", 1366, 768}, {"handheld", 360, 740}} {
 			b.viewport(s.w, s.h)
+			// Every chart is drawn at about the width it is shown, so its
+			// words are read at the size they were written, not shrunk.
+			b.until(s.name+" charts at their width", `[...document.querySelectorAll('img.chart')].filter((i) => i.getAttribute('src')).every((i) => {
+				const w = +new URL(i.src).searchParams.get('w');
+				return i.complete && i.naturalWidth > 0 && w >= 300 && i.clientWidth >= 0.9 * w && i.clientWidth <= 1.1 * w;
+			})`)
 			b.axe(src, fmt.Sprintf("%s %s /dashboard", lang, s.name))
 			if wide := eval[bool](b, `document.documentElement.scrollWidth > window.innerWidth + 1`); wide {
 				t.Errorf("%s %s: the dashboard scrolls sideways", lang, s.name)

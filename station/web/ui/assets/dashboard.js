@@ -5,6 +5,9 @@
 (() => {
   const { t, lang, h, put, $, $$, api, showProblem, clearMsg, time, known } = RS;
   const hours = (s) => (s / 3600).toFixed(1);
+  // A chart is drawn at the width it is shown (a handheld's, or 640 at a
+  // desk), so its words are read at the size the station wrote them.
+  const chartW = (img) => '&w=' + Math.max(300, Math.min(640, Math.round(img.clientWidth || 640)));
 
   function table(rows) {
     const cols = [
@@ -42,7 +45,7 @@
     const img = $('#dash-chart');
     const band = (k) => (k.to_seconds ? k.from_seconds / 3600 + '–' + k.to_seconds / 3600 : '≥ ' + k.from_seconds / 3600) + ' h';
     img.alt = t('dash.chart') + ': ' + b.buckets.map((k) => band(k) + ' ' + t('dash.state.' + k.state) + ' ' + k.count).join(', ');
-    img.src = '/api/v1/stats/ageing.svg?lang=' + lang + '&at=' + encodeURIComponent(b.at);
+    img.src = '/api/v1/stats/ageing.svg?lang=' + lang + '&at=' + encodeURIComponent(b.at) + chartW(img);
     const rows = b.parcels || [];
     const more = b.late + b.due_soon - rows.length;
     put($('#dash-list'), rows.length ? table(rows) : h('p', { class: 'dim', text: t('dash.none') }),
@@ -81,7 +84,7 @@
     const rows = (v.categories || []).filter((c) => c.currency === v.currency);
     const img = $('#val-chart');
     img.alt = t('val.chart') + ': ' + rows.map((c) => name(c) + ' ' + t('val.col_cost') + ' ' + c.cost + ', ' + t('val.col_recovery') + ' ' + c.recovery).join('; ');
-    img.src = '/api/v1/stats/value.svg' + q + '&lang=' + lang + '&n=' + (tot ? tot.units : 0);
+    img.src = '/api/v1/stats/value.svg' + q + '&lang=' + lang + '&n=' + (tot ? tot.units : 0) + chartW(img);
     const cols = [
       ['category', (c) => h('b', { text: name(c) })],
       ['units', (c) => String(c.units)],
@@ -180,7 +183,7 @@
     const img = $('#why-chart');
     img.alt = t('why.chart') + ': ' + reasons.map((v) => reasonName(v.reason) + ' ' + t('why.col_defect') + ' ' + v.defect + ', ' +
       t('why.col_fault') + ' ' + v.fault + ', ' + t('why.col_nofault') + ' ' + v.nofault).join('; ');
-    img.src = '/api/v1/stats/returns.svg?' + q + '&lang=' + lang + '&n=' + tot.units;
+    img.src = '/api/v1/stats/returns.svg?' + q + '&lang=' + lang + '&n=' + tot.units + chartW(img);
     put($('#why-reasons'), reasons.length
       ? whyTable('why-reason-table', [
         ['reason', (v) => h('b', { text: reasonName(v.reason) })],
@@ -223,7 +226,7 @@
     dimg.hidden = !defects;
     if (defects) {
       dimg.alt = t('why.defects_chart') + ': ' + defects.map((k) => k.sku + ' ' + k.defect_units + '/' + k.units).join('; ');
-      dimg.src = '/api/v1/stats/defects.svg?' + q + '&lang=' + lang + '&n=' + tot.defect_units;
+      dimg.src = '/api/v1/stats/defects.svg?' + q + '&lang=' + lang + '&n=' + tot.defect_units + chartW(dimg);
     }
     put($('#why-defects'), defects == null
       ? h('p', { class: 'dim', text: t('why.not_kept') })
@@ -338,7 +341,7 @@
     img.alt = t('thr.chart') + ': ' + (busy.length
       ? busy.map((p) => p.start.replace('T', ' ') + ' ' + t('thr.received', { n: p.received }) + ', ' + t('thr.inspected', { n: p.inspected }) + ', ' + t('thr.put_away', { n: p.put_away })).join('; ')
       : t('thr.none'));
-    img.src = '/api/v1/stats/throughput.svg' + q + '&lang=' + lang + '&n=' + v.received + '.' + v.inspected + '.' + v.put_away;
+    img.src = '/api/v1/stats/throughput.svg' + q + '&lang=' + lang + '&n=' + v.received + '.' + v.inspected + '.' + v.put_away + chartW(img);
     $('#thr-csv').href = '/api/v1/stats/throughput.csv' + q + '&lang=zh';
     $('#thr-csv-en').href = '/api/v1/stats/throughput.csv' + q + '&lang=en';
     $('#thr-cat-csv').href = '/api/v1/stats/throughput.csv' + q + '&table=categories&lang=zh';
@@ -464,6 +467,16 @@
     $('#why-form').addEventListener('submit', (e) => { e.preventDefault(); loadWhy(); });
     await loadWhy();
     await loadFlow();
+    // Turned or resized: the charts are drawn again at their new width.
+    let resized;
+    window.addEventListener('resize', () => {
+      clearTimeout(resized);
+      resized = setTimeout(() => $$('img.chart').forEach((img) => {
+        const src = img.getAttribute('src') || '';
+        const next = src.replace(/&w=\d+/, chartW(img));
+        if (next !== src) img.src = next;
+      }), 200);
+    });
     document.body.dataset.ready = 'true';
   });
 })();
