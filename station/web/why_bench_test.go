@@ -8,7 +8,6 @@ import (
 	"math"
 	mrand "math/rand/v2"
 	"net/http"
-	"sort"
 	"testing"
 	"time"
 
@@ -77,27 +76,8 @@ func BenchmarkWhyReturns(b *testing.B) {
 		b.Fatal(err)
 	}
 	q := fmt.Sprintf("from=%s&to=%s", today.AddDate(0, 0, -(days-1)).Format(time.DateOnly), today.Format(time.DateOnly))
-	get := func(path string) (time.Duration, int64) {
-		req, _ := http.NewRequest("GET", h.url+path, nil)
-		req.Header.Set("Authorization", "Bearer "+h.token["supervisor"])
-		t0 := time.Now()
-		res, err := http.DefaultClient.Do(req)
-		if err != nil || res.StatusCode != 200 {
-			b.Fatalf("%s: %v %v", path, err, res)
-		}
-		n, _ := io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		return time.Since(t0), n
-	}
-	p95 := func(path string) time.Duration {
-		var ds []time.Duration
-		for i := 0; i < max(b.N, 20); i++ {
-			d, _ := get(path)
-			ds = append(ds, d)
-		}
-		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-		return ds[len(ds)*95/100]
-	}
+	get := func(path string) (time.Duration, int64) { return timedGet(b, h, path) }
+	p95 := func(path string) time.Duration { return p95Get(b, h, path, max(b.N, 20)) }
 	b.ResetTimer()
 	page := p95("/api/v1/stats/returns?" + q)
 	defects := p95("/api/v1/stats/defects?" + q)
