@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -117,10 +116,7 @@ func (s *Server) alertsCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	loc := s.cfg.Location
-	if loc == nil {
-		loc = time.Local
-	}
+	loc := s.cfg.Location // New sets it (time.Local by default)
 	s.streamCSV(c, "alerts-"+l.From+"-"+l.To+".csv", func(write func(row ...string)) {
 		write(strings.Split(text["head"], ",")...)
 		for _, e := range l.Alerts {

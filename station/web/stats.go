@@ -121,10 +121,7 @@ func (s *Server) ageingCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	loc := s.cfg.Location
-	if loc == nil {
-		loc = time.Local
-	}
+	loc := s.cfg.Location // New sets it (time.Local by default)
 	name := "ageing-" + b.At.In(loc).Format("20060102-1504") + ".csv"
 	s.streamCSV(c, name, func(write func(row ...string)) {
 		write(strings.Split(text["head"], ",")...)
