@@ -140,8 +140,9 @@ func (d *DB) commit(group []*request) {
 		var rules *station.RuleSet
 		evict := -1
 		err := d.update(func(tx *bolt.Tx) error {
+			counts := counterDeltas{}
 			for i, r := range group {
-				t := &txn{tx: tx, db: d, write: true}
+				t := &txn{tx: tx, db: d, write: true, counts: counts}
 				r.result, r.err = d.runOne(t, r)
 				if r.err != nil {
 					r.result = nil
@@ -158,7 +159,7 @@ func (d *DB) commit(group []*request) {
 					rules = t.newRules
 				}
 			}
-			return nil
+			return counts.flush(tx.Bucket(bStats))
 		})
 		if errors.Is(err, errEvict) {
 			d.evictions.Add(1)

@@ -3,6 +3,7 @@ package bolt_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"returns-station/station"
@@ -46,5 +47,54 @@ func TestCountersCommitAndRollBackWithTheirCommand(t *testing.T) {
 	want := []station.Counter{{Key: "t/2026-12-07/a", N: 2}, {Key: "t/2026-12-07/b", N: 2}}
 	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
 		t.Fatalf("counters under t/: got %v, want %v (the failed command's +100 must be rolled back, a zero removed)", got, want)
+	}
+}
+
+// A command reads the counters as it has moved them: the transaction keeps
+// counter changes in memory until its commit, and Counts merges them with
+// what is stored, in key order, a counter that nets to zero left out, both
+// inside the transaction and once committed.
+func TestCountersReadBackInsideTheirTransaction(t *testing.T) {
+	db := openDB(t)
+	ctx := context.Background()
+	if _, err := db.Update(ctx, nil, func(tx station.Tx) (any, error) {
+		for _, c := range []station.Counter{{Key: "a/1", N: 5}, {Key: "a/3", N: 2}, {Key: "a/5", N: 7}, {Key: "b/1", N: 1}} {
+			if err := tx.Count(c.Key, c.N); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	read := func(tx station.Tx) []station.Counter {
+		var got []station.Counter
+		if err := tx.Counts("a/", func(c station.Counter) error { got = append(got, c); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	want := []station.Counter{{Key: "a/0", N: 9}, {Key: "a/1", N: 6}, {Key: "a/2", N: 4}, {Key: "a/5", N: 7}, {Key: "a/6", N: 1}}
+	var inside []station.Counter
+	if _, err := db.Update(ctx, nil, func(tx station.Tx) (any, error) {
+		for _, c := range []station.Counter{{Key: "a/2", N: 4}, {Key: "a/3", N: -2}, {Key: "a/1", N: 1}, {Key: "a/0", N: 9}, {Key: "a/6", N: 1}, {Key: "a/4", N: 3}, {Key: "a/4", N: -3}} {
+			if err := tx.Count(c.Key, c.N); err != nil {
+				return nil, err
+			}
+		}
+		inside = read(tx)
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(inside, want) {
+		t.Errorf("inside the transaction: got %v, want %v", inside, want)
+	}
+	var after []station.Counter
+	if err := db.View(func(tx station.Tx) error { after = read(tx); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(after, want) {
+		t.Errorf("after the commit: got %v, want %v (a/3 came to zero and must be gone)", after, want)
 	}
 }

@@ -74,7 +74,7 @@ func (d *DB) retally() error {
 	}
 	for through < last {
 		err := d.bolt.Update(func(tx *bolt.Tx) error {
-			t := &txn{tx: tx, db: d, write: true}
+			t := &txn{tx: tx, db: d, write: true, counts: counterDeltas{}}
 			c := tx.Bucket(bEvents).Cursor()
 			n := 0
 			for k, v := c.Seek(u64(through + 1)); k != nil && n < retallyBatch; k, v = c.Next() {
@@ -88,6 +88,9 @@ func (d *DB) retally() error {
 			}
 			if n == 0 {
 				through = last
+			}
+			if err := t.counts.flush(tx.Bucket(bStats)); err != nil {
+				return err
 			}
 			return tx.Bucket(bMeta).Put(kTallyThrough, u64(through))
 		})

@@ -19,6 +19,9 @@ type txn struct {
 	write    bool
 	lastSeq  uint64
 	newRules *station.RuleSet // replaced in this transaction; published after commit
+	// counts holds the counter changes of the transaction's commands until
+	// its commit (nil: written straight through).
+	counts counterDeltas
 	// dirty is set before the command's first write: a command that fails
 	// while it is false has changed nothing, so its group need not roll back.
 	dirty bool
@@ -387,31 +390,17 @@ func (t *txn) Count(key string, delta int64) error {
 	if err := t.mustWrite(); err != nil {
 		return err
 	}
-	b := t.b(bStats)
-	n := delta
-	if v := b.Get([]byte(key)); len(v) == 8 {
-		n += int64(binary.BigEndian.Uint64(v))
+	if t.counts != nil {
+		t.counts.add(key, delta)
+		return nil
 	}
-	if n == 0 {
-		return b.Delete([]byte(key))
-	}
-	v := make([]byte, 8)
-	binary.BigEndian.PutUint64(v, uint64(n))
-	return b.Put([]byte(key), v)
+	return addCounter(t.b(bStats), []byte(key), delta)
 }
 
 func (t *txn) Counts(prefix string, visit func(station.Counter) error) error {
-	c := t.b(bStats).Cursor()
-	p := []byte(prefix)
-	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
-		if len(v) != 8 {
-			return fmt.Errorf("decode counter %q: %d bytes, want 8", k, len(v))
-		}
-		if err := visit(station.Counter{Key: string(k), N: int64(binary.BigEndian.Uint64(v))}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return t.counts.merged(t.b(bStats), prefix, func(key string, n int64) error {
+		return visit(station.Counter{Key: key, N: n})
+	})
 }
 
 // eventHead is station.Event without its data, in the same field order.
