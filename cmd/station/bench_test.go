@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -37,5 +38,18 @@ func TestBenchPrintsTargetsBesidePeers(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+	// The pages each commit wrote: a receive of an unknown parcel puts into
+	// 8 buckets, the peer into 2, and the bare 8-bucket commit at least one
+	// page per bucket besides the meta.
+	m := regexp.MustCompile(`pages written per commit at 1 client \(meta included\): peer ([0-9.]+), station ([0-9.]+); .*, ([0-9.]+) pages: p50 +[0-9.]+ ms, [0-9.]+× \[`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no pages-written line in the documented form:\n%s", out.String())
+	}
+	peer, _ := strconv.ParseFloat(m[1], 64)
+	station, _ := strconv.ParseFloat(m[2], 64)
+	bare, _ := strconv.ParseFloat(m[3], 64)
+	if peer < 3 || station <= peer || bare < 9 {
+		t.Errorf("pages per commit: peer %.1f, station %.1f, bare 8-bucket commit %.1f; want the peer at least 3, the station above the peer, the bare commit at least 9", peer, station, bare)
 	}
 }

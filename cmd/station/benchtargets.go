@@ -254,22 +254,26 @@ func (p *peer) close() {
 	p.db.Close()
 }
 
-// runPeer measures a fresh peer at one concurrency.
-func runPeer(ctx context.Context, dir string, group bool, clients int, dur time.Duration) (load, error) {
+// runPeer measures a fresh peer at one concurrency, and the pages its
+// bbolt file wrote meanwhile.
+func runPeer(ctx context.Context, dir string, group bool, clients int, dur time.Duration) (load, int64, error) {
 	p, err := startPeer(dir, group)
 	if err != nil {
-		return load{}, err
+		return load{}, 0, err
 	}
 	defer p.close()
-	return drive(ctx, p.addr, "/receive", "none", clients, dur, func(i int64) ([]byte, bool) {
+	p0 := pagesWritten(p.db)
+	l, err := drive(ctx, p.addr, "/receive", "none", clients, dur, func(i int64) ([]byte, bool) {
 		return []byte(`{"code":"` + benchTracking(int(i)) + `"}`), false
 	})
+	return l, pagesWritten(p.db) - p0, err
 }
 
 // stationRun is one receive run against a fresh station.
 type stationRun struct {
 	load
 	commits, evictions uint64
+	pages              int64         // pages bbolt wrote, meta pages included
 	busy, write        time.Duration // committer busy; bbolt's page writes and fsyncs
 }
 
@@ -294,7 +298,7 @@ func runStation(ctx context.Context, dir string, clients int, dur time.Duration,
 	}
 	go srv.Serve(ln)
 	defer srv.Shutdown(context.Background())
-	c0, e0, b0, w0 := db.Commits(), db.Evictions(), db.Busy(), writeTime(db)
+	c0, e0, b0, w0, p0 := db.Commits(), db.Evictions(), db.Busy(), writeTime(db), pagesWritten(db)
 	l, err := driveKeyed(ctx, ln.Addr().String(), "/api/v1/parcels/receive", secret, clients, dur, idem, func(i int64) ([]byte, bool) {
 		if failEvery > 0 && i%failEvery == 0 {
 			return []byte(fmt.Sprintf(`{"code":"RS1:P:01JD2Z6W8Q3M5T7V9X%08d"}`, i)), true
@@ -305,7 +309,7 @@ func runStation(ctx context.Context, dir string, clients int, dur time.Duration,
 		return stationRun{}, err
 	}
 	return stationRun{load: l, commits: db.Commits() - c0, evictions: db.Evictions() - e0, busy: db.Busy() - b0,
-		write: writeTime(db) - w0}, nil
+		write: writeTime(db) - w0, pages: pagesWritten(db) - p0}, nil
 }
 
 // target prints one line of the store's speed targets: the station's
@@ -363,6 +367,7 @@ func targetsBench(ctx context.Context, dir string, dur time.Duration, rounds int
 		{name: "station, 64 clients, 10% refused in the tx", station: true, clients: 64, failEvery: 10},
 		{name: "station, 64 clients, Idempotency-Key on each", station: true, clients: 64, idem: true},
 	}
+	var floors []floor
 	for round := range rounds {
 		for i, sr := range all {
 			// Each run carries a profile label, so a CPU profile of the
@@ -375,7 +380,7 @@ func targetsBench(ctx context.Context, dir string, dur time.Duration, rounds int
 				if sr.station {
 					r, err = runStation(ctx, sub, sr.clients, dur, sr.failEvery, sr.idem)
 				} else {
-					r.load, err = runPeer(ctx, sub, sr.group, sr.clients, dur)
+					r.load, r.pages, err = runPeer(ctx, sub, sr.group, sr.clients, dur)
 				}
 			})
 			if err != nil {
@@ -387,8 +392,12 @@ func targetsBench(ctx context.Context, dir string, dur time.Duration, rounds int
 			sr.p50s = append(sr.p50s, float64(r.p50))
 			sr.p99s = append(sr.p99s, float64(r.p99))
 			sr.cpus = append(sr.cpus, float64(r.cpu))
-			sr.cpus = append(sr.cpus, float64(r.cpu))
 		}
+		f, err := commitFloor(filepath.Join(dir, fmt.Sprintf("r%d-floor", round)), dur)
+		if err != nil {
+			return fmt.Errorf("bare commit of eight buckets: %w", err)
+		}
+		floors = append(floors, f)
 	}
 	fmt.Fprintf(stdout, "receive over HTTP on loopback, %d rounds of %s per workload, load generator in this process (medians [min–max]; cpu: the process's CPU per request, server and load generator):\n", rounds, dur)
 	for _, sr := range all {
@@ -412,7 +421,6 @@ func targetsBench(ctx context.Context, dir string, dur time.Duration, rounds int
 			strings.TrimPrefix(sr.name, "station, ")+":", cmds/max(commits, 1), 100*busy.Seconds()/(dur.Seconds()*float64(rounds)),
 			float64((busy-write).Microseconds())/max(cmds, 1), evictions)
 	}
-	fmt.Fprintln(stdout)
 	ratios := func(a, b []float64) []float64 {
 		out := make([]float64, len(a))
 		for i := range a {
@@ -421,6 +429,29 @@ func targetsBench(ctx context.Context, dir string, dur time.Duration, rounds int
 		return out
 	}
 	one1, st1, one64, grp64, st64, fail64 := all[0], all[1], all[2], all[3], all[4], all[5]
+	pagesPerCommit := func(sr *series) float64 {
+		var pages, commits float64
+		for _, r := range sr.runs {
+			pages += float64(r.pages)
+			commits += float64(r.commits)
+		}
+		if !sr.station { // one commit per request
+			commits = 0
+			for _, r := range sr.runs {
+				commits += float64(r.n)
+			}
+		}
+		return pages / max(commits, 1)
+	}
+	floorP50s := make([]float64, len(floors))
+	var floorPages float64
+	for i, f := range floors {
+		floorP50s[i] = float64(f.p50)
+		floorPages += f.pages / float64(len(floors))
+	}
+	fmt.Fprintf(stdout, "  pages written per commit at 1 client (meta included): peer %.1f, station %.1f; a bare bbolt commit of one put into each of 8 buckets, as a receive of an unknown parcel writes, %.1f pages: p50 %s, %.2f× [%.2f–%.2f] the peer's commit\n",
+		pagesPerCommit(one1), pagesPerCommit(st1), floorPages, ms(median(floorP50s)), median(ratios(floorP50s, one1.p50s)), slices.Min(ratios(floorP50s, one1.p50s)), slices.Max(ratios(floorP50s, one1.p50s)))
+	fmt.Fprintln(stdout)
 	target(stdout, "1 client: receive p50", ms(median(st1.p50s)), "peer", ms(median(one1.p50s)), ratios(st1.p50s, one1.p50s),
 		"≤ 1.50× one commit", func(r float64) bool { return r <= 1.5 })
 	target(stdout, "64 clients: receives/s", rate(median(st64.perSec)), "peer", rate(median(one64.perSec)), ratios(st64.perSec, one64.perSec),
@@ -439,6 +470,68 @@ func targetsBench(ctx context.Context, dir string, dur time.Duration, rounds int
 	target(stdout, "64 clients, 10% refused: answers/s", rate(median(fail64.perSec)), "peer", rate(median(st64.perSec)), ratios(fail64.perSec, st64.perSec),
 		"≥ 0.85× all valid", func(r float64) bool { return r >= 0.85 })
 	return nil
+}
+
+// floor is a bare bbolt commit that touches as many buckets as a receive.
+type floor struct {
+	p50   time.Duration
+	pages float64 // per commit, meta included
+}
+
+// commitFloor times commits of one put into each of 8 buckets of a bare
+// bbolt file, each bucket big enough to have a branch page, as a receive
+// of an unknown parcel puts into 8 (events, parcels, exceptions, four
+// indexes, counters). With no HTTP, no domain rules and no JSON, it is the
+// least one receive can cost with the station's file layout at 1 client.
+func commitFloor(dir string, dur time.Duration) (floor, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return floor{}, err
+	}
+	defer os.RemoveAll(dir)
+	db, err := bbolt.Open(filepath.Join(dir, "floor.db"), 0o600, &bbolt.Options{Timeout: time.Second, InitialMmapSize: 1 << 30, FreelistType: bbolt.FreelistMapType})
+	if err != nil {
+		return floor{}, err
+	}
+	defer db.Close()
+	val := make([]byte, 300)
+	names := make([][]byte, 8)
+	put := func(tx *bbolt.Tx, n int) error {
+		for _, name := range names {
+			b, err := tx.CreateBucketIfNotExists(name)
+			if err != nil {
+				return err
+			}
+			for range n {
+				seq, _ := b.NextSequence()
+				if err := b.Put(binary.BigEndian.AppendUint64(nil, seq), val); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	for i := range names {
+		names[i] = []byte(fmt.Sprintf("b%d", i))
+	}
+	if err := db.Update(func(tx *bbolt.Tx) error { return put(tx, 1000) }); err != nil {
+		return floor{}, err
+	}
+	p0 := pagesWritten(db)
+	var lat []time.Duration
+	for start := time.Now(); time.Since(start) < dur; {
+		t0 := time.Now()
+		if err := db.Update(func(tx *bbolt.Tx) error { return put(tx, 1) }); err != nil {
+			return floor{}, err
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	return floor{p50: percentile(lat, .5), pages: float64(pagesWritten(db)-p0) / float64(len(lat))}, nil
+}
+
+// pagesWritten is how many pages (meta included) db has written since it opened.
+func pagesWritten(db interface{ Stats() bbolt.Stats }) int64 {
+	st := db.Stats()
+	return st.TxStats.GetWrite()
 }
 
 // writeTime is how long bbolt has spent writing pages and syncing them.
