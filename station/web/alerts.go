@@ -116,7 +116,10 @@ func (s *Server) alertsCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	loc := s.cfg.Location // New sets it (time.Local by default)
+	loc, err := s.warehouseZone()
+	if err != nil {
+		return err
+	}
 	s.streamCSV(c, "alerts-"+l.From+"-"+l.To+".csv", func(write func(row ...string)) {
 		write(strings.Split(text["head"], ",")...)
 		for _, e := range l.Alerts {

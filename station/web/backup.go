@@ -27,11 +27,15 @@ func (s *Server) backup(c *fiber.Ctx) error {
 	if b == nil {
 		return notConfigured("Backup")(c)
 	}
+	loc, err := s.warehouseZone()
+	if err != nil {
+		return err
+	}
 	snap, err := b.BackupStream()
 	if err != nil {
 		return err
 	}
-	name := fmt.Sprintf("station-%s-%s.tar", s.cfg.Store.StationID(), s.now().Format("20060102-150405"))
+	name := fmt.Sprintf("station-%s-%s.tar", s.cfg.Store.StationID(), s.now().In(loc).Format("20060102-150405"))
 	by := ident(c).Actor
 	c.Set(fiber.HeaderContentType, "application/x-tar")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)

@@ -75,7 +75,10 @@ func newHookMetric() *prometheus.CounterVec {
 
 // inbound serves the inbound board: GET /api/v1/inbound?day=today|tomorrow|YYYY-MM-DD.
 func (s *Server) inbound(c *fiber.Ctx) error {
-	loc := s.cfg.Location
+	loc, err := s.warehouseZone()
+	if err != nil {
+		return err
+	}
 	now := s.now().In(loc)
 	day := now
 	switch q := c.Query("day", "today"); q {
@@ -90,7 +93,7 @@ func (s *Server) inbound(c *fiber.Ctx) error {
 		day = d
 	}
 	var b *station.InboundBoard
-	err := s.cfg.Store.View(func(tx station.Tx) (err error) {
+	err = s.cfg.Store.View(func(tx station.Tx) (err error) {
 		b, err = station.BuildInboundBoard(tx, day, now, loc)
 		return err
 	})

@@ -86,10 +86,15 @@ func (s *Server) login(c *fiber.Ctx) error {
 	keys := station.SignInKeys(client, name, in.Badge != "")
 	if wait := s.logins.Reserve(keys, now); wait > 0 {
 		secs := int(wait.Seconds()) + 1
+		loc, err := s.warehouseZone()
+		if err != nil {
+			return err
+		}
+		at := now.Add(wait).In(loc).Format("15:04:05")
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
 		return sendProblem(c, Problem{Type: problemType("locked"), Status: fiber.StatusTooManyRequests,
-			Detail: fmt.Sprintf("Too many wrong PINs. Try again in %d seconds (at %s). 密码错误次数过多，请于%d秒后再试。", secs, now.Add(wait).Local().Format("15:04:05"), secs),
-			Code:   "signin_locked", Args: map[string]string{"s": strconv.Itoa(secs), "at": now.Add(wait).Local().Format("15:04:05")}})
+			Detail: fmt.Sprintf("Too many wrong PINs. Try again in %d seconds (at %s). 密码错误次数过多，请于%d秒后再试。", secs, at, secs),
+			Code:   "signin_locked", Args: map[string]string{"s": strconv.Itoa(secs), "at": at}})
 	}
 	var u *station.User
 	var err error

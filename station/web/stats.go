@@ -121,7 +121,10 @@ func (s *Server) ageingCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	loc := s.cfg.Location // New sets it (time.Local by default)
+	loc, err := s.warehouseZone()
+	if err != nil {
+		return err
+	}
 	name := "ageing-" + b.At.In(loc).Format("20060102-1504") + ".csv"
 	s.streamCSV(c, name, func(write func(row ...string)) {
 		write(strings.Split(text["head"], ",")...)

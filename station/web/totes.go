@@ -101,7 +101,8 @@ td.mono { font-family: monospace; font-size: 9pt; }
 </body></html>
 `))
 
-// toteList is a tote's contents as an A4 page for an office printer.
+// toteList is a tote's contents as an A4 page for an office printer, the
+// closing time in the warehouse's zone.
 func (s *Server) toteList(c *fiber.Ctx) error {
 	var v *station.ToteView
 	err := s.cfg.Store.View(func(tx station.Tx) (err error) {
@@ -110,6 +111,14 @@ func (s *Server) toteList(c *fiber.Ctx) error {
 	})
 	if err != nil {
 		return err
+	}
+	loc, err := s.warehouseZone()
+	if err != nil {
+		return err
+	}
+	if v.ClosedAt != nil {
+		at := v.ClosedAt.In(loc)
+		v.ClosedAt = &at
 	}
 	var buf bytes.Buffer
 	if err := toteListPage.Execute(&buf, v); err != nil {
