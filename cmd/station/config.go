@@ -27,7 +27,6 @@ type Config struct {
 	CentralURL   string
 	CentralToken string
 	LogLevel     string
-	TZ           string
 	DockGrace    time.Duration
 	StuckAfter   time.Duration
 	PollQuiet    time.Duration
@@ -69,7 +68,6 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (Co
 	fs.StringVar(&c.CentralURL, "central-url", getenv("STATION_CENTRAL_URL"), "central platform base URL (env STATION_CENTRAL_URL; empty: offline)")
 	fs.StringVar(&c.CentralToken, "central-token", getenv("STATION_CENTRAL_TOKEN"), "bearer token central issued to this station (env STATION_CENTRAL_TOKEN)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "STATION_LOG_LEVEL", "info"), "debug, info, warn or error (env STATION_LOG_LEVEL)")
-	fs.StringVar(&c.TZ, "tz", envOr(getenv, "STATION_TZ", "Local"), "warehouse time zone for \"today\", e.g. Asia/Shanghai (env STATION_TZ)")
 	fs.DurationVar(&c.DockGrace, "dock-grace", envDuration(getenv, "STATION_DOCK_GRACE", 4*time.Hour), "delivered but not scanned for this long → \"not found at dock\" (env STATION_DOCK_GRACE)")
 	fs.DurationVar(&c.StuckAfter, "stuck-after", envDuration(getenv, "STATION_STUCK_AFTER", 120*time.Hour), "no carrier movement for this long → \"stuck\" (env STATION_STUCK_AFTER)")
 	fs.DurationVar(&c.PollQuiet, "poll-quiet", envDuration(getenv, "STATION_POLL_QUIET", 6*time.Hour), "poll a tracking API for shipments with no push for this long (env STATION_POLL_QUIET)")
@@ -126,9 +124,6 @@ func (c Config) Validate() error {
 				errs = append(errs, fmt.Errorf("--trusted-proxies: %q is neither an IP nor a CIDR", p))
 			}
 		}
-	}
-	if _, err := time.LoadLocation(c.TZ); err != nil {
-		errs = append(errs, fmt.Errorf("--tz %q: not a time zone name such as Asia/Shanghai", c.TZ))
 	}
 	if c.DockGrace <= 0 || c.StuckAfter <= 0 || c.PollQuiet <= 0 || c.PullEvery <= 0 || c.SyncBackoff <= 0 {
 		errs = append(errs, errors.New("--dock-grace, --stuck-after, --poll-quiet, --pull-interval and --sync-max-backoff must be positive durations such as 4h or 30s"))

@@ -62,7 +62,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if err != nil {
 		return err
 	}
-	loc, _ := time.LoadLocation(cfg.TZ)
 
 	wctx, cancel := context.WithCancel(context.Background())
 	w := &workers{cancel: cancel}
@@ -75,7 +74,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	spooler.Now = clk.Now
 	w.start(wctx, "print", log, spooler.Run)
 	webCfg := storeWeb(db)
-	webCfg.Logger, webCfg.Registry, webCfg.Hooks, webCfg.Location, webCfg.Sync = log, reg, hooks, loc, link
+	webCfg.Logger, webCfg.Registry, webCfg.Hooks, webCfg.Sync = log, reg, hooks, link
 	webCfg.Labels, webCfg.Spooler, webCfg.TrustedProxies, webCfg.Ready = labelRenderer{}, spooler, cfg.Proxies, w.ready
 	webCfg.Ageing = station.AgeTargets{Target: cfg.AgeTarget, Alarm: cfg.AgeAlarm}
 	if cfg.CentralURL != "" {

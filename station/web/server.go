@@ -127,8 +127,6 @@ type Config struct {
 	// -Proto and -Host are believed; empty believes none. Of X-Forwarded-For
 	// only the hops these proxies added count (see clientIP).
 	TrustedProxies []string
-	// Location is the warehouse's time zone, for "today" (default time.Local).
-	Location *time.Location
 	// SetupCode, when not empty, lets the first admin be created in the
 	// browser (POST /api/v1/setup) by whoever has it: the caller makes it
 	// only while no account exists and prints it in the log at start.
@@ -194,9 +192,6 @@ func New(cfg Config) *Server {
 	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
-	}
-	if cfg.Location == nil {
-		cfg.Location = time.Local
 	}
 	if cfg.IdleTimeout == 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
