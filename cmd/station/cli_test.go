@@ -206,3 +206,22 @@ func TestSecretFromFile(t *testing.T) {
 		t.Errorf("token from file not used: %s", out)
 	}
 }
+
+// A station still started with the retired --tz (as the README once said)
+// comes up, and says at start that the flag changes nothing and where the
+// warehouse's zone is set now, instead of refusing to start after an upgrade.
+func TestRetiredTZFlagStartsAndWarns(t *testing.T) {
+	p := startStation(t, t.TempDir(), "--tz", "Europe/Berlin")
+	p.kill(t)
+	logs := p.logs.String()
+	for _, want := range []string{"--tz (STATION_TZ) is no longer used", `tz=Europe/Berlin`, "rules_time_zone=Asia/Shanghai"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("start-up log lacks %q:\n%s", want, logs)
+		}
+	}
+	q := startStation(t, t.TempDir())
+	q.kill(t)
+	if strings.Contains(q.logs.String(), "STATION_TZ") {
+		t.Errorf("warned about --tz without it:\n%s", q.logs)
+	}
+}

@@ -27,17 +27,21 @@ type Config struct {
 	CentralURL   string
 	CentralToken string
 	LogLevel     string
-	DockGrace    time.Duration
-	StuckAfter   time.Duration
-	PollQuiet    time.Duration
-	PullEvery    time.Duration
-	SyncBackoff  time.Duration
-	MaxDBMB      int
-	TLSCert      string
-	TLSKey       string
-	Proxies      []string
-	AgeTarget    time.Duration
-	AgeAlarm     time.Duration
+	// TZ is the retired --tz: days and times follow the rules' time_zone.
+	// It is still accepted, so a station started with it comes up (and
+	// says at start that it is ignored) instead of refusing to start.
+	TZ          string
+	DockGrace   time.Duration
+	StuckAfter  time.Duration
+	PollQuiet   time.Duration
+	PullEvery   time.Duration
+	SyncBackoff time.Duration
+	MaxDBMB     int
+	TLSCert     string
+	TLSKey      string
+	Proxies     []string
+	AgeTarget   time.Duration
+	AgeAlarm    time.Duration
 }
 
 // common flags shared by every subcommand.
@@ -68,6 +72,7 @@ func parseServe(args []string, stderr io.Writer, getenv func(string) string) (Co
 	fs.StringVar(&c.CentralURL, "central-url", getenv("STATION_CENTRAL_URL"), "central platform base URL (env STATION_CENTRAL_URL; empty: offline)")
 	fs.StringVar(&c.CentralToken, "central-token", getenv("STATION_CENTRAL_TOKEN"), "bearer token central issued to this station (env STATION_CENTRAL_TOKEN)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "STATION_LOG_LEVEL", "info"), "debug, info, warn or error (env STATION_LOG_LEVEL)")
+	fs.StringVar(&c.TZ, "tz", getenv("STATION_TZ"), "retired and ignored: days and times follow the rules' time_zone (env STATION_TZ)")
 	fs.DurationVar(&c.DockGrace, "dock-grace", envDuration(getenv, "STATION_DOCK_GRACE", 4*time.Hour), "delivered but not scanned for this long → \"not found at dock\" (env STATION_DOCK_GRACE)")
 	fs.DurationVar(&c.StuckAfter, "stuck-after", envDuration(getenv, "STATION_STUCK_AFTER", 120*time.Hour), "no carrier movement for this long → \"stuck\" (env STATION_STUCK_AFTER)")
 	fs.DurationVar(&c.PollQuiet, "poll-quiet", envDuration(getenv, "STATION_POLL_QUIET", 6*time.Hour), "poll a tracking API for shipments with no push for this long (env STATION_POLL_QUIET)")

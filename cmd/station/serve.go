@@ -62,6 +62,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if err != nil {
 		return err
 	}
+	if cfg.TZ != "" {
+		var zone string
+		if err := db.View(func(tx station.Tx) error {
+			rs, err := tx.Rules()
+			if rs != nil {
+				zone = rs.Location().String()
+			}
+			return err
+		}); err != nil {
+			return err
+		}
+		log.Warn("--tz (STATION_TZ) is no longer used and changes nothing: every day and time follows the rules' time_zone; set the warehouse's zone there (Rules page or PUT /api/v1/rules) and remove --tz",
+			"component", "main", "tz", cfg.TZ, "rules_time_zone", zone)
+	}
 
 	wctx, cancel := context.WithCancel(context.Background())
 	w := &workers{cancel: cancel}
