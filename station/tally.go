@@ -85,21 +85,31 @@ var eventDataType = func() map[string]reflect.Type {
 	return m
 }()
 
-// RetallyEvent counts one logged event again, as emit counted it when it was
-// committed: the storage calls it for every event, in seq order, after it has
-// cleared the counters of an older TallyVersion. Events of types this binary
-// does not know are skipped.
-func RetallyEvent(tx Tx, stationID string, e *Event) error {
+// TalliedData decodes the data of a logged event for RetallyEvent: nil for
+// a type this binary does not know (or when it keeps no tallies). It only
+// reads e, so the storage may decode many events at once.
+func TalliedData(e *Event) (EventData, error) {
 	t, ok := eventDataType[e.Type]
 	if !ok || len(tallies) == 0 {
-		return nil
+		return nil, nil
 	}
 	p := reflect.New(t)
 	if err := json.Unmarshal(e.Data, p.Interface()); err != nil {
-		return fmt.Errorf("decode event %d (%s) to re-count it: %w", e.Seq, e.Type, err)
+		return nil, fmt.Errorf("decode event %d (%s) to re-count it: %w", e.Seq, e.Type, err)
+	}
+	return p.Elem().Interface().(EventData), nil
+}
+
+// RetallyEvent counts one logged event again, as emit counted it when it was
+// committed: the storage calls it for every event, in seq order, with d from
+// TalliedData, after it has cleared the counters of an older TallyVersion.
+// Events of types this binary does not know (d nil) are skipped.
+func RetallyEvent(tx Tx, stationID string, e *Event, d EventData) error {
+	if d == nil {
+		return nil
 	}
 	at := e.Time
 	env := Env{StationID: stationID, Actor: e.Actor, Now: func() time.Time { return at },
 		NewID: func() string { return e.ID }}
-	return tallyEvent(env, tx, at, p.Elem().Interface().(EventData))
+	return tallyEvent(env, tx, at, d)
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"runtime"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -75,16 +77,20 @@ func (d *DB) retally() error {
 	for through < last {
 		err := d.bolt.Update(func(tx *bolt.Tx) error {
 			t := &txn{tx: tx, db: d, write: true, counts: counterDeltas{}}
+			var raws [][]byte
+			var seqs []uint64
 			c := tx.Bucket(bEvents).Cursor()
-			n := 0
-			for k, v := c.Seek(u64(through + 1)); k != nil && n < retallyBatch; k, v = c.Next() {
-				var e station.Event
-				if err := json.Unmarshal(v, &e); err != nil {
-					skip("an event in the log does not decode; the dashboard's figures leave it out", "seq", binary.BigEndian.Uint64(k), "err", err)
-				} else if err := station.RetallyEvent(t, d.stationID, &e); err != nil {
+			for k, v := c.Seek(u64(through + 1)); k != nil && len(raws) < retallyBatch; k, v = c.Next() {
+				through = binary.BigEndian.Uint64(k)
+				raws, seqs = append(raws, v), append(seqs, through)
+			}
+			n := len(raws)
+			for i, e := range decodeForRetally(raws) {
+				if e.err != nil {
+					skip("an event in the log does not decode; the dashboard's figures leave it out", "seq", seqs[i], "err", e.err)
+				} else if err := station.RetallyEvent(t, d.stationID, &e.Event, e.data); err != nil {
 					skip("an event could not be counted again; the dashboard's figures leave it out", "seq", e.Seq, "type", e.Type, "err", err)
 				}
-				through, n = binary.BigEndian.Uint64(k), n+1
 			}
 			if n == 0 {
 				through = last
@@ -127,4 +133,32 @@ func (d *DB) retally() error {
 		}
 		return meta.Put(kTallyVersion, []byte(station.TallyVersion))
 	})
+}
+
+// retallied is one logged event decoded for the re-count.
+type retallied struct {
+	station.Event
+	data station.EventData
+	err  error
+}
+
+// decodeForRetally decodes the events raws (in log order) on every core:
+// decoding is most of a re-count's work, counting must stay in order.
+// The raw values are the mapped file's, valid while their transaction is.
+func decodeForRetally(raws [][]byte) []retallied {
+	out := make([]retallied, len(raws))
+	workers := min(runtime.GOMAXPROCS(0), max(len(raws)/64, 1))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(raws); i += workers {
+				e := &out[i]
+				if e.err = json.Unmarshal(raws[i], &e.Event); e.err == nil {
+					e.data, e.err = station.TalliedData(&e.Event)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return out
 }

@@ -1,11 +1,14 @@
 package bolt_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,6 +29,9 @@ func TestCountersRebuiltFromTheLogMatchThoseKeptLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	scriptDays(t, db, 3, 7)
+	if n := db.LastSeq(); n < 128 {
+		t.Fatalf("only %d events: too few for the re-count to decode them on more than one core", n)
+	}
 	live := counters(t, db)
 	t.Logf("%d counters kept live", len(live))
 	if len(live) == 0 {
@@ -91,6 +97,30 @@ func TestCountersRebuiltFromTheLogMatchThoseKeptLive(t *testing.T) {
 		restore()
 		if got := reopen(t); !reflect.DeepEqual(got, live) {
 			t.Errorf("counters after a resumed re-count differ from those kept live:\nlive:    %v\nrecount: %v", live, got)
+		}
+	})
+	t.Run("a damaged event is left out and named", func(t *testing.T) {
+		b, err := bbolt.Open(path, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Update(func(tx *bbolt.Tx) error {
+			if err := tx.Bucket([]byte("meta")).Delete([]byte("tally_version")); err != nil {
+				return err
+			}
+			return tx.Bucket([]byte("events")).Put([]byte{0, 0, 0, 0, 0, 0, 0, 5}, []byte(`{"type":`))
+		}); err != nil {
+			t.Fatal(err)
+		}
+		b.Close()
+		var logs bytes.Buffer
+		db, err := bolt.Open(path, bolt.Options{StationID: "st-t", Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		if err != nil {
+			t.Fatalf("open with one damaged event in the log: %v", err)
+		}
+		db.Close()
+		if !strings.Contains(logs.String(), "an event in the log does not decode") || !strings.Contains(logs.String(), "seq=5 ") {
+			t.Errorf("the re-count did not name the damaged event (seq 5):\n%s", logs.String())
 		}
 	})
 }
