@@ -271,3 +271,207 @@ func TestMoveTable(t *testing.T) {
 		})
 	}
 }
+
+func TestSuggestPlacementTable(t *testing.T) {
+	// putTotes stores totes as the put-away desk left them.
+	putTotes := func(t *testing.T, f *fixture, ts ...station.Tote) {
+		for i := range ts {
+			if ts[i].Status == "" {
+				ts[i].Status = station.ToteOpen
+			}
+			if err := f.tx.PutTote(&ts[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	cases := []struct {
+		name      string
+		unit      func(t *testing.T, f *fixture, p *station.Parcel) *station.Unit
+		totes     []station.Tote
+		none      bool // no placement: nothing to put away yet
+		disp      string
+		want      []string // totes offered
+		held      string
+		locations []string
+	}{
+		{name: "a unit still being inspected has no placement yet",
+			unit: func(t *testing.T, f *fixture, p *station.Parcel) *station.Unit { return f.addUnit(t, p.ID, caseSKU) }, none: true},
+		{name: "a confirmed unit voided afterwards has nothing to put away",
+			unit: func(t *testing.T, f *fixture, p *station.Parcel) *station.Unit {
+				u := restockCase(t, f, p)
+				if _, err := station.VoidUnit(f.tx, f.as(station.RoleSupervisor), u.ID, station.VoidInput{Reason: "counted twice"}); err != nil {
+					t.Fatal(err)
+				}
+				return u
+			},
+			none: true},
+		{name: "no tote holds restock yet: start an empty one", unit: restockCase, disp: "restock"},
+		{name: "open totes of its disposition, fullest first; closed ones and other dispositions left out",
+			unit: restockCase,
+			totes: []station.Tote{{ID: "T-0001", Disposition: "restock", Units: 1}, {ID: "T-0002", Disposition: "restock", Units: 5},
+				{ID: "T-0003", Disposition: "return_to_customer", Units: 9}, {ID: "T-0004", Disposition: "restock", Units: 7, Status: station.ToteClosed},
+				{ID: "T-0005", Disposition: "", Units: 0}},
+			disp: "restock", want: []string{"T-0002", "T-0001"}},
+		{name: "at most three totes are offered",
+			unit: restockCase,
+			totes: []station.Tote{{ID: "T-0001", Disposition: "restock", Units: 1}, {ID: "T-0002", Disposition: "restock", Units: 2},
+				{ID: "T-0003", Disposition: "restock", Units: 3}, {ID: "T-0004", Disposition: "restock", Units: 4}},
+			disp: "restock", want: []string{"T-0004", "T-0003", "T-0002"}},
+		{name: "a refused unit is offered the totes going back to customers",
+			unit:  refusedCase,
+			totes: []station.Tote{{ID: "T-0001", Disposition: "restock", Units: 3}, {ID: "T-0003", Disposition: "return_to_customer", Units: 1}},
+			disp:  "return_to_customer", want: []string{"T-0003"}},
+		{name: "a quarantined unit goes to a quarantine location, never a tote",
+			unit:  heldPhone,
+			totes: []station.Tote{{ID: "T-0001", Disposition: "quarantine", Units: 1}},
+			disp:  "quarantine", held: "disposition quarantine", locations: []string{"L-Q"}},
+		{name: "regraded with its exception still open, the unit is held by the exception",
+			unit: func(t *testing.T, f *fixture, p *station.Parcel) *station.Unit {
+				u := heldPhone(t, f, p)
+				f.regradeA(t, u)
+				return u
+			},
+			disp: "restock", held: "open exception " + station.ExSerialMismatch, locations: []string{"L-Q"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f, p := receivedFor(t)
+			u := c.unit(t, f, p)
+			putTotes(t, f, c.totes...)
+			stored, _ := f.tx.Unit(u.ID)
+			pl, err := station.SuggestPlacement(f.tx, stored)
+			if err != nil {
+				t.Fatalf("SuggestPlacement: %v", err)
+			}
+			if c.none {
+				if pl != nil {
+					t.Errorf("placement: got %+v, want none", pl)
+				}
+				return
+			}
+			if pl == nil {
+				t.Fatalf("placement: got none, want one")
+			}
+			if pl.Disposition != c.disp || pl.Held != c.held {
+				t.Errorf("disposition/held: got %q/%q, want %q/%q", pl.Disposition, pl.Held, c.disp, c.held)
+			}
+			sameList(t, "totes", pl.Totes, c.want)
+			sameList(t, "locations", pl.Locations, c.locations)
+			if pl.Totes == nil {
+				t.Errorf("totes: got null, want a list (empty: start an empty tote)")
+			}
+		})
+	}
+}
+
+func TestCloseToteTable(t *testing.T) {
+	cases := []struct {
+		name    string
+		setup   func(t *testing.T, f *fixture, p *station.Parcel) []string // units put into T-0001
+		code    string
+		role    string
+		errCode string
+		errKey  string
+		field   string
+		again   bool // closed before: answered as it is
+	}{
+		{name: "a tote of two restock units closes and says what it holds",
+			setup: func(t *testing.T, f *fixture, p *station.Parcel) []string {
+				a, b := restockCase(t, f, p), restockCase(t, f, p)
+				f.move(t, a, "T-0001")
+				f.move(t, b, "T-0001")
+				return []string{a.ID, b.ID}
+			},
+			code: "t 0001"},
+		{name: "closing a closed tote again changes nothing",
+			setup: func(t *testing.T, f *fixture, p *station.Parcel) []string {
+				a := restockCase(t, f, p)
+				f.move(t, a, "T-0001")
+				if _, err := station.CloseTote(f.tx, f.env, "T-0001"); err != nil {
+					t.Fatal(err)
+				}
+				return []string{a.ID}
+			},
+			code: "RS1:T:T-0001", again: true},
+		{name: "an empty tote has nothing to close", code: "T-0001", errCode: station.EConflict, errKey: "tote_empty"},
+		{name: "a tote emptied again has nothing to close",
+			setup: func(t *testing.T, f *fixture, p *station.Parcel) []string {
+				a := restockCase(t, f, p)
+				f.move(t, a, "T-0001")
+				f.move(t, a, "L-A-01")
+				return nil
+			},
+			code: "T-0001", errCode: station.EConflict, errKey: "tote_empty"},
+		{name: "a location is not a tote", code: "L-A-01", errCode: station.EInvalid, errKey: "tote_code", field: "id"},
+		{name: "garbage is not a tote", code: "hello?", errCode: station.EInvalid, errKey: "tote_code", field: "id"},
+		{name: "the central machine role closes no tote",
+			setup: func(t *testing.T, f *fixture, p *station.Parcel) []string {
+				f.move(t, restockCase(t, f, p), "T-0001")
+				return nil
+			},
+			code: "T-0001", role: station.RoleCentral, errCode: station.EForbidden, errKey: "role_needed"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f, p := receivedFor(t)
+			var units []string
+			if c.setup != nil {
+				units = c.setup(t, f, p)
+			}
+			role := c.role
+			if role == "" {
+				role = station.RoleOperator
+			}
+			before, snap := f.mark(), f.snapshot(t)
+			v, err := station.CloseTote(f.tx, f.as(role), c.code)
+			if c.errCode != "" {
+				wantErr(t, err, c.errCode, c.errKey)
+				if fs := station.Fields(err); c.field != "" && (len(fs) != 1 || fs[0].Field != c.field) {
+					t.Errorf("fields: got %+v, want one naming %s", fs, c.field)
+				}
+				f.unchanged(t, snap)
+				return
+			}
+			if err != nil {
+				t.Fatalf("CloseTote: %v", err)
+			}
+			var listed []string
+			for _, u := range v.UnitList {
+				listed = append(listed, u.ID)
+			}
+			sameList(t, "units listed", listed, units)
+			if c.again {
+				f.unchanged(t, snap)
+				return
+			}
+			stored := f.tote(t, "T-0001")
+			if stored.Status != station.ToteClosed || stored.ClosedBy != "user:operator" || stored.ClosedAt == nil {
+				t.Errorf("status/closed by/at: got %q/%q/%v, want closed by user:operator with a time", stored.Status, stored.ClosedBy, stored.ClosedAt)
+			}
+			sameList(t, "events", f.eventsSince(t, before), []string{station.EventToteClosed})
+			d := f.data(t, station.EventToteClosed)
+			checkField(t, "tote.closed", d, "tote_id", "T-0001")
+			checkField(t, "tote.closed", d, "disposition", "restock")
+			checkField(t, "tote.closed", d, "units", units)
+			// What the tote page shows afterwards.
+			view, err := station.LoadTote(f.tx, "T-0001")
+			if err != nil || view.Status != station.ToteClosed || len(view.UnitList) != len(units) {
+				t.Errorf("LoadTote after closing: got %+v (%v), want closed with %d units", view, err, len(units))
+			}
+		})
+	}
+}
+
+func TestLoadToteUnknownIsEmptyAndOpen(t *testing.T) {
+	f := newFixture(t)
+	v, err := station.LoadTote(f.tx, "T-0042")
+	if err != nil {
+		t.Fatalf("LoadTote: %v", err)
+	}
+	if v.ID != "T-0042" || v.Status != station.ToteOpen || v.Units != 0 || v.UnitList == nil || len(v.UnitList) != 0 {
+		t.Errorf("a tote never used: got %+v with %v, want T-0042 open, empty, with an empty list", v.Tote, v.UnitList)
+	}
+	if len(f.tx.totes) != 0 {
+		t.Errorf("totes stored by a look-up: got %d, want none", len(f.tx.totes))
+	}
+}
