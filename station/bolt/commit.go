@@ -230,8 +230,8 @@ func (d *DB) update(fn func(*bolt.Tx) error) (err error) {
 func (d *DB) storageError(err error) error {
 	d.log.Error("write transaction failed", "component", "store", "err", err)
 	if errors.Is(err, bolterrors.ErrMaxSizeReached) {
-		return &station.Error{Code: station.EUnavailable, Key: "data_full", Message: "the station's data file has reached its size limit, so nothing was saved; " +
-			"raise --max-db-mb or free space (take a backup, then compact the file), then try again", Err: err}
+		return &station.Error{Code: station.EUnavailable, Key: "data_full", Message: "the station's data file has reached its size limit (--max-db-mb), so nothing was saved; " +
+			"raise --max-db-mb if the disk has room, or move the station to a larger disk (take a backup, restore it there), then try again", Err: err}
 	}
 	return &station.Error{Code: station.EUnavailable, Key: "disk_error", Message: "the station could not save to disk; nothing was changed. Check free disk space and the station log", Err: err}
 }
