@@ -2,6 +2,7 @@ package station_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"returns-station/station"
@@ -393,6 +394,42 @@ func TestCloseToteTable(t *testing.T) {
 				return []string{a.ID}
 			},
 			code: "RS1:T:T-0001", again: true},
+		{name: "a unit regraded to go back to the customer keeps its restock tote from closing",
+			setup: func(t *testing.T, f *fixture, p *station.Parcel) []string {
+				a, b := restockCase(t, f, p), restockCase(t, f, p)
+				f.move(t, a, "T-0001")
+				f.move(t, b, "T-0001")
+				in := station.ConfirmInput{Grade: "C", OverrideReason: "scratches found at put-away", RefundDecision: station.RefundReject, RefundReason: "used"}
+				if _, err := station.Confirm(f.tx, f.as(station.RoleSupervisor), a.ID, in); err != nil {
+					t.Fatal(err)
+				}
+				return []string{a.ID}
+			},
+			code: "T-0001", errCode: station.EConflict, errKey: "tote_mixed"},
+		{name: "a unit regraded to wait for a supervisor keeps its restock tote from closing",
+			setup: func(t *testing.T, f *fixture, p *station.Parcel) []string {
+				a := restockCase(t, f, p)
+				f.move(t, a, "T-0001")
+				in := station.ConfirmInput{OverrideReason: "box seal looks re-glued", RefundDecision: station.RefundEscalate, RefundReason: "possible swap"}
+				if _, err := station.Confirm(f.tx, f.as(station.RoleSupervisor), a.ID, in); err != nil {
+					t.Fatal(err)
+				}
+				return []string{a.ID}
+			},
+			code: "T-0001", errCode: station.EConflict, errKey: "tote_mixed"},
+		{name: "once the regraded unit is put away again, the tote closes with the rest",
+			setup: func(t *testing.T, f *fixture, p *station.Parcel) []string {
+				a, b := restockCase(t, f, p), restockCase(t, f, p)
+				f.move(t, a, "T-0001")
+				f.move(t, b, "T-0001")
+				in := station.ConfirmInput{Grade: "C", OverrideReason: "scratches found at put-away", RefundDecision: station.RefundReject, RefundReason: "used"}
+				if _, err := station.Confirm(f.tx, f.as(station.RoleSupervisor), a.ID, in); err != nil {
+					t.Fatal(err)
+				}
+				f.move(t, a, "T-0002")
+				return []string{b.ID}
+			},
+			code: "T-0001"},
 		{name: "an empty tote has nothing to close", code: "T-0001", errCode: station.EConflict, errKey: "tote_empty"},
 		{name: "a tote emptied again has nothing to close",
 			setup: func(t *testing.T, f *fixture, p *station.Parcel) []string {
@@ -428,6 +465,9 @@ func TestCloseToteTable(t *testing.T) {
 				wantErr(t, err, c.errCode, c.errKey)
 				if fs := station.Fields(err); c.field != "" && (len(fs) != 1 || fs[0].Field != c.field) {
 					t.Errorf("fields: got %+v, want one naming %s", fs, c.field)
+				}
+				if _, args := station.ErrorKey(err); c.errKey == "tote_mixed" && (args["units"] != strings.Join(units, ", ") || args["tote"] != "T-0001") {
+					t.Errorf("units to take out: got %v, want tote T-0001 and %v", args, units)
 				}
 				f.unchanged(t, snap)
 				return
