@@ -42,6 +42,16 @@ func TestAddBoxTable(t *testing.T) {
 			in: station.AddBoxInput{Code: "BOX2A7"}, errCode: station.EInvalid, errKey: "scan_too_short", field: "code"},
 		{name: "the first box's own waybill again is refused",
 			in: station.AddBoxInput{Code: waybill}, errCode: station.EConflict, errKey: "box_waybill_taken"},
+		{name: "another return's waybill is not taken as a box of this one",
+			first: func(t *testing.T, f *fixture) *station.Parcel {
+				f.put(t, waitingRMA(1, station.RMAApproved))
+				other := waitingRMA(1, station.RMAApproved)
+				other.RMA, other.OrderID = "RMA-2026-0002", "JD-9999-0000"
+				other.ReturnShipments = []station.ReturnShipment{{Carrier: "yto", Tracking: "YT9876543210987"}}
+				f.put(t, other)
+				return f.receive(t, waybill)
+			},
+			in: station.AddBoxInput{Code: "YT9876543210987"}, errCode: station.EConflict, errKey: "box_other_return"},
 		{name: "the same JD child twice is refused",
 			first: func(t *testing.T, f *fixture) *station.Parcel {
 				p := jdReturn(t, f)

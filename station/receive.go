@@ -397,6 +397,13 @@ func AddBox(tx Tx, env Env, parcelID string, in AddBoxInput) (*ReceiveResult, er
 		return nil, RefuseScan(reason)
 	}
 	key := scan.Code
+	// A waybill, RMA or order number of another return is that return's
+	// box: filed here, its goods would be inspected against these lines.
+	if other, err := FindReturn(tx, key); err != nil {
+		return nil, err
+	} else if other != nil && other.RMA != r.RMA {
+		return nil, Errorf(EConflict, "%s belongs to return %s, not %s: receive that box at the receiving desk as its own parcel", key, other.RMA, r.RMA).Coded("box_other_return", "tracking", key, "rma", other.RMA)
+	}
 	if other, err := tx.ParcelByKey(key); err != nil {
 		return nil, err
 	} else if other != nil {
