@@ -137,21 +137,23 @@ func TestAddBoxTable(t *testing.T) {
 }
 
 // The packing slip of a return with two boxes here answers the box received
-// last, and a later scan of either waybill answers that box.
+// last, and a later scan of either waybill answers that box, with its open
+// exceptions.
 func TestSlipFindsTheNewestBox(t *testing.T) {
 	f, first := receivedFor(t)
-	res, err := station.AddBox(f.tx, f.env, first.ID, station.AddBoxInput{Code: box2})
+	res, err := station.AddBox(f.tx, f.env, first.ID, station.AddBoxInput{Code: box2, Packaging: station.PackagingDamaged})
 	if err != nil {
 		t.Fatal(err)
 	}
 	second := res.Parcel
 	cases := []struct {
 		code, parcel, by string
+		excs             []string
 	}{
-		{rmaID, second.ID, "rma"},
-		{orderID, second.ID, "order"},
-		{waybill, first.ID, "tracking"},
-		{box2, second.ID, "tracking"},
+		{rmaID, second.ID, "rma", []string{station.ExDamagedInTransit}},
+		{orderID, second.ID, "order", []string{station.ExDamagedInTransit}},
+		{waybill, first.ID, "tracking", nil},
+		{box2, second.ID, "tracking", []string{station.ExDamagedInTransit}},
 	}
 	for _, c := range cases {
 		t.Run(c.code, func(t *testing.T) {
@@ -163,6 +165,11 @@ func TestSlipFindsTheNewestBox(t *testing.T) {
 			if !got.Duplicate || got.Parcel.ID != c.parcel || got.MatchedBy != c.by || got.RMA == nil || got.RMA.RMA != rmaID {
 				t.Errorf("duplicate/parcel/by/RMA: got %v/%s/%q/%v, want true/%s/%q/%s", got.Duplicate, got.Parcel.ID, got.MatchedBy, got.RMA, c.parcel, c.by, rmaID)
 			}
+			var excs []string
+			for _, e := range got.Exceptions {
+				excs = append(excs, e.Code)
+			}
+			sameList(t, "open exceptions", excs, c.excs)
 			f.unchanged(t, snap)
 		})
 	}

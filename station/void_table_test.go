@@ -37,6 +37,12 @@ func TestVoidUnitTable(t *testing.T) {
 		{name: "voiding a wrong item dismisses its exception",
 			unit: func(t *testing.T, f *fixture, p *station.Parcel) *station.Unit { return f.addUnit(t, p.ID, "MUG-77") },
 			role: station.RoleOperator, reason: "the mug is the clerk's own", dismissed: station.ExWrongItem},
+		{name: "voiding one wrong item leaves the other's exception open",
+			unit: func(t *testing.T, f *fixture, p *station.Parcel) *station.Unit {
+				f.addUnit(t, p.ID, "MUG-77")
+				return f.addUnit(t, p.ID, "CUP-12")
+			},
+			role: station.RoleOperator, reason: "the cup is the clerk's own", dismissed: station.ExWrongItem},
 		{name: "a supervisor voids a confirmed unit, which leaves its tote",
 			unit: func(t *testing.T, f *fixture, p *station.Parcel) *station.Unit {
 				u := restockCase(t, f, p)
@@ -82,6 +88,13 @@ func TestVoidUnitTable(t *testing.T) {
 			f, p := receivedFor(t)
 			u := c.unit(t, f, p)
 			parcelBefore, _ := f.tx.Parcel(p.ID)
+			others := map[string]string{} // exceptions about other units and their state
+			exsBefore, _ := f.tx.ExceptionsByParcel(p.ID)
+			for _, e := range exsBefore {
+				if e.UnitID != u.ID {
+					others[e.ID] = e.State
+				}
+			}
 			before, snap := f.mark(), f.snapshot(t)
 			got, err := station.VoidUnit(f.tx, f.as(c.role), u.ID, station.VoidInput{Reason: c.reason})
 			if c.errCode != "" {
@@ -151,6 +164,9 @@ func TestVoidUnitTable(t *testing.T) {
 			for _, e := range exs {
 				if e.UnitID == u.ID && e.State == station.ExOpen {
 					t.Errorf("exception %s about the voided unit: still open", e.Code)
+				}
+				if st, ok := others[e.ID]; ok && e.State != st {
+					t.Errorf("exception %s about unit %s: got %s, want %s (it is not the voided unit's)", e.Code, e.UnitID, e.State, st)
 				}
 			}
 			if c.dismissed != "" {
