@@ -478,15 +478,20 @@ func Move(tx Tx, env Env, unitID string, in MoveInput) (*Unit, error) {
 	if u.Status != UnitInspected {
 		return nil, Errorf(EConflict, "unit %s is not inspected yet: confirm its grade before putting it away", u.ID).Coded("unit_not_inspected")
 	}
-	if u.Location == id {
-		return u, nil
-	}
 	rs, err := tx.Rules()
 	if err != nil {
 		return nil, err
 	}
 	if err := checkHold(tx, rs, u, id, kind); err != nil {
 		return nil, err
+	}
+	if u.Location == id {
+		// Already there: nothing moves, but a regrade since may have made
+		// its tote the wrong one.
+		if err := keepInTote(tx, u, id, kind); err != nil {
+			return nil, err
+		}
+		return u, nil
 	}
 	from := u.Location
 	if err := leaveContainer(tx, u); err != nil {

@@ -100,6 +100,16 @@ func (f *fixture) regradeA(t *testing.T, u *station.Unit) {
 	}
 }
 
+// refuse is a supervisor's regrade of a refunded unit to a refused refund:
+// its goods now go back to the customer.
+func (f *fixture) refuse(t *testing.T, u *station.Unit) {
+	t.Helper()
+	in := station.ConfirmInput{Grade: "C", OverrideReason: "scratches found at put-away", RefundDecision: station.RefundReject, RefundReason: "used"}
+	if _, err := station.Confirm(f.tx, f.as(station.RoleSupervisor), u.ID, in); err != nil {
+		t.Fatalf("regrade to refused: %v", err)
+	}
+}
+
 func TestMoveTable(t *testing.T) {
 	type tote struct {
 		units int
@@ -146,6 +156,34 @@ func TestMoveTable(t *testing.T) {
 				return u
 			},
 			to: "T-0001", loc: "T-0001", kind: "tote", noEvent: true, totes: map[string]tote{"T-0001": {1, "restock"}}},
+		{name: "regraded in a tote it has to itself, rescanning that tote makes it a tote of the new kind",
+			unit: func(t *testing.T, f *fixture, p *station.Parcel) *station.Unit {
+				u := restockCase(t, f, p)
+				f.move(t, u, "T-0001")
+				f.refuse(t, u)
+				return u
+			},
+			to: "T-0001", loc: "T-0001", kind: "tote", noEvent: true, totes: map[string]tote{"T-0001": {1, "return_to_customer"}}},
+		{name: "regraded in a tote it shares, rescanning that tote is refused",
+			unit: func(t *testing.T, f *fixture, p *station.Parcel) *station.Unit {
+				u := restockCase(t, f, p)
+				f.move(t, u, "T-0001")
+				f.move(t, restockCase(t, f, p), "T-0001")
+				f.refuse(t, u)
+				return u
+			},
+			to: "T-0001", errCode: station.EConflict, errKey: "tote_disposition", field: "to"},
+		{name: "regraded to be held while on a shelf, rescanning that shelf is refused",
+			unit: func(t *testing.T, f *fixture, p *station.Parcel) *station.Unit {
+				u := restockCase(t, f, p)
+				f.move(t, u, "L-A-01")
+				in := station.ConfirmInput{OverrideReason: "seal looks re-glued", RefundDecision: station.RefundEscalate, RefundReason: "possible swap"}
+				if _, err := station.Confirm(f.tx, f.as(station.RoleSupervisor), u.ID, in); err != nil {
+					t.Fatal(err)
+				}
+				return u
+			},
+			to: "L-A-01", errCode: station.EConflict, errKey: "unit_held", field: "to"},
 		{name: "a held unit goes into a quarantine location",
 			unit: heldPhone, to: "L-Q-01", loc: "L-Q-01", kind: "location"},
 		{name: "a held unit is refused from a tote",
@@ -399,10 +437,7 @@ func TestCloseToteTable(t *testing.T) {
 				a, b := restockCase(t, f, p), restockCase(t, f, p)
 				f.move(t, a, "T-0001")
 				f.move(t, b, "T-0001")
-				in := station.ConfirmInput{Grade: "C", OverrideReason: "scratches found at put-away", RefundDecision: station.RefundReject, RefundReason: "used"}
-				if _, err := station.Confirm(f.tx, f.as(station.RoleSupervisor), a.ID, in); err != nil {
-					t.Fatal(err)
-				}
+				f.refuse(t, a)
 				return []string{a.ID}
 			},
 			code: "T-0001", errCode: station.EConflict, errKey: "tote_mixed"},
@@ -422,10 +457,7 @@ func TestCloseToteTable(t *testing.T) {
 				a, b := restockCase(t, f, p), restockCase(t, f, p)
 				f.move(t, a, "T-0001")
 				f.move(t, b, "T-0001")
-				in := station.ConfirmInput{Grade: "C", OverrideReason: "scratches found at put-away", RefundDecision: station.RefundReject, RefundReason: "used"}
-				if _, err := station.Confirm(f.tx, f.as(station.RoleSupervisor), a.ID, in); err != nil {
-					t.Fatal(err)
-				}
+				f.refuse(t, a)
 				f.move(t, a, "T-0002")
 				return []string{b.ID}
 			},

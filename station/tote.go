@@ -54,13 +54,42 @@ func putIntoTote(tx Tx, u *Unit, id string) error {
 	if err != nil {
 		return err
 	}
-	disp := u.Result.Disposition
+	if err := checkTote(tx, t, u.Result.Disposition, t.Units); err != nil {
+		return err
+	}
+	t.Disposition = u.Result.Disposition
+	t.Units++
+	return tx.PutTote(t)
+}
+
+// keepInTote checks that u, already in container id, still belongs there: a
+// tote it has to itself takes its disposition, one it shares must hold it.
+func keepInTote(tx Tx, u *Unit, id, kind string) error {
+	if kind != "tote" {
+		return nil
+	}
+	t, err := loadTote(tx, id)
+	if err != nil || t.Disposition == u.Result.Disposition {
+		return err
+	}
+	if err := checkTote(tx, t, u.Result.Disposition, t.Units-1); err != nil {
+		return err
+	}
+	t.Disposition = u.Result.Disposition
+	return tx.PutTote(t)
+}
+
+// checkTote refuses to put a unit of disposition disp into tote t, which
+// holds others units besides it: a closed tote takes nothing; a tote holding
+// another disposition is refused with the totes that hold disp.
+func checkTote(tx Tx, t *Tote, disp string, others int) error {
+	id := t.ID
 	if t.Status == ToteClosed {
 		return &Error{Code: EConflict, Key: "tote_closed", Args: map[string]string{"tote": id},
 			Message: "tote " + id + " is closed (its label is printed); put the unit into an open tote for " + disp + ". 周转箱 " + id + " 已封箱，请放入其他 " + disp + " 周转箱。",
 			Fields:  []FieldError{{Field: "to", Code: "tote_closed", Detail: "tote " + id + " is closed"}}}
 	}
-	if t.Disposition != "" && t.Units > 0 && t.Disposition != disp {
+	if t.Disposition != "" && others > 0 && t.Disposition != disp {
 		others, err := totesFor(tx, disp, id)
 		if err != nil {
 			return err
@@ -74,9 +103,7 @@ func putIntoTote(tx Tx, u *Unit, id string) error {
 				"周转箱 " + id + " 装的是 " + t.Disposition + "，此商品为 " + disp + "，请放入" + whereZH + "。",
 			Fields: []FieldError{{Field: "to", Code: "tote_disposition", Detail: "tote " + id + " holds " + t.Disposition + "; use " + where}}}
 	}
-	t.Disposition = disp
-	t.Units++
-	return tx.PutTote(t)
+	return nil
 }
 
 // leaveContainer takes u out of its tote or location; an emptied tote is
