@@ -597,6 +597,10 @@ func TestConfirmTable(t *testing.T) {
 			in:    station.ConfirmInput{Grade: "B", OverrideReason: "scratch found at put-away"},
 			grade: "B", disposition: "open_box", decision: station.RefundFull, override: true,
 			events: []string{station.EventUnitRegraded}, event: station.EventUnitRegraded},
+		{name: "a regrade that leaves the refund to a person opens the review exception", checklist: cleanPhone(), serial: phoneSN, confirmed: true, role: station.RoleSupervisor,
+			in:          station.ConfirmInput{OverrideReason: "customer disputes the grade", RefundDecision: station.RefundEscalate, RefundReason: "central to decide after the dispute"},
+			disposition: "quarantine", decision: station.RefundEscalate, override: true,
+			events: []string{station.EventUnitRegraded, station.EventParcelException}, event: station.EventUnitRegraded, exc: station.ExNeedsReview},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

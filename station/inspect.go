@@ -416,14 +416,12 @@ func Confirm(tx Tx, env Env, unitID string, in ConfirmInput) (*Unit, error) {
 	if err := env.emit(tx, "unit/"+u.ID, data); err != nil {
 		return nil, err
 	}
-	if regrade {
-		return u, nil
-	}
-	// Findings that need a supervisor open exceptions once, at confirmation.
+	// Findings that need a supervisor open exceptions once, at the first
+	// confirmation.
 	opened := false
 	for _, f := range findings {
 		code := map[string]string{"serial_mismatch": ExSerialMismatch, "missing_parts": ExMissingParts, "serial_repeat": ExSerialMismatch}[f]
-		if code == "" {
+		if code == "" || regrade {
 			continue
 		}
 		name := rs.Finding(f).Name
@@ -434,7 +432,8 @@ func Confirm(tx Tx, env Env, unitID string, in ConfirmInput) (*Unit, error) {
 		opened = true
 	}
 	// A refund left to a person holds the unit until a supervisor resolves
-	// an exception about it: open one unless the unit already has one.
+	// an exception about it, whether the first confirmation or a regrade
+	// left it there: open one unless the unit already has one.
 	if refund.Decision == RefundEscalate && !opened {
 		held, err := heldByException(tx, u)
 		if err != nil {
