@@ -210,6 +210,12 @@ func TestRestoreWithFeedOnly(t *testing.T) {
 	b := maxSeq(stationLog(t, data))
 
 	p = startStation(t, data)
+	defer func() {
+		if t.Failed() { // say what the station and the reader saw
+			p.kill(t)
+			t.Logf("feed reader: %+v\nstation log after the restore:\n%s", reader.FeedStats(), p.logs)
+		}
+	}()
 	receiveN(t, p, admin, 10, 3) // before central reads again: held back
 	if ls := linkState(t, p, admin); ls.Restore == nil || !ls.Restore.Waiting {
 		t.Fatalf("before the feed reader comes back: restore %+v", ls.Restore)
