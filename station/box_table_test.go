@@ -93,10 +93,7 @@ func TestAddBoxTable(t *testing.T) {
 			before, snap, parcels := f.mark(), f.snapshot(t), len(f.tx.parcels)
 			res, err := station.AddBox(f.tx, f.as(role), first.ID, c.in)
 			if c.errCode != "" {
-				wantErr(t, err, c.errCode, c.errKey)
-				if fs := station.Fields(err); c.field != "" && (len(fs) != 1 || fs[0].Field != c.field) {
-					t.Errorf("fields: got %+v, want one naming %s", fs, c.field)
-				}
+				wantRefusal(t, err, c.errCode, c.errKey, c.field)
 				f.unchanged(t, snap)
 				return
 			}

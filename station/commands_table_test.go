@@ -132,6 +132,16 @@ func checkField(t *testing.T, what string, m map[string]any, field string, want 
 }
 
 // wantErr checks err is a station error with the code and message key.
+// wantRefusal is wantErr for a refusal that names the field at fault
+// (field "" when it names none).
+func wantRefusal(t *testing.T, err error, code, key, field string) {
+	t.Helper()
+	wantErr(t, err, code, key)
+	if fs := station.Fields(err); field != "" && (len(fs) != 1 || fs[0].Field != field) {
+		t.Errorf("fields: got %+v, want one naming %s", fs, field)
+	}
+}
+
 func wantErr(t *testing.T, err error, code, key string) {
 	t.Helper()
 	var se *station.Error

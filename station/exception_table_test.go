@@ -94,10 +94,7 @@ func TestResolveExceptionTable(t *testing.T) {
 			before, snap := f.mark(), f.snapshot(t)
 			got, err := station.ResolveException(f.tx, f.as(c.role), e.ID, c.in)
 			if c.errCode != "" {
-				wantErr(t, err, c.errCode, c.errKey)
-				if fs := station.Fields(err); c.field != "" && (len(fs) != 1 || fs[0].Field != c.field) {
-					t.Errorf("fields: got %+v, want one naming %s", fs, c.field)
-				}
+				wantRefusal(t, err, c.errCode, c.errKey, c.field)
 				if c.errKey == "exception_resolved" {
 					if _, args := station.ErrorKey(err); args["who"] != station.RoleSupervisor {
 						t.Errorf("resolved by: got %q, want %q", args["who"], station.RoleSupervisor)

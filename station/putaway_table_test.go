@@ -265,10 +265,7 @@ func TestMoveTable(t *testing.T) {
 			before, snap := f.mark(), f.snapshot(t)
 			got, err := station.Move(f.tx, f.as(role), u.ID, station.MoveInput{To: c.to})
 			if c.errCode != "" {
-				wantErr(t, err, c.errCode, c.errKey)
-				if fs := station.Fields(err); c.field != "" && (len(fs) != 1 || fs[0].Field != c.field) {
-					t.Errorf("fields: got %+v, want one naming %s", fs, c.field)
-				}
+				wantRefusal(t, err, c.errCode, c.errKey, c.field)
 				if _, args := station.ErrorKey(err); c.errKey == "tote_disposition" && args["where"] != c.where {
 					t.Errorf("totes offered instead: got %q, want %q", args["where"], c.where)
 				}
@@ -494,10 +491,7 @@ func TestCloseToteTable(t *testing.T) {
 			before, snap := f.mark(), f.snapshot(t)
 			v, err := station.CloseTote(f.tx, f.as(role), c.code)
 			if c.errCode != "" {
-				wantErr(t, err, c.errCode, c.errKey)
-				if fs := station.Fields(err); c.field != "" && (len(fs) != 1 || fs[0].Field != c.field) {
-					t.Errorf("fields: got %+v, want one naming %s", fs, c.field)
-				}
+				wantRefusal(t, err, c.errCode, c.errKey, c.field)
 				if _, args := station.ErrorKey(err); c.errKey == "tote_mixed" && (args["units"] != strings.Join(units, ", ") || args["tote"] != "T-0001") {
 					t.Errorf("units to take out: got %v, want tote T-0001 and %v", args, units)
 				}

@@ -98,10 +98,7 @@ func TestVoidUnitTable(t *testing.T) {
 			before, snap := f.mark(), f.snapshot(t)
 			got, err := station.VoidUnit(f.tx, f.as(c.role), u.ID, station.VoidInput{Reason: c.reason})
 			if c.errCode != "" {
-				wantErr(t, err, c.errCode, c.errKey)
-				if fs := station.Fields(err); c.field != "" && (len(fs) != 1 || fs[0].Field != c.field) {
-					t.Errorf("fields: got %+v, want one naming %s", fs, c.field)
-				}
+				wantRefusal(t, err, c.errCode, c.errKey, c.field)
 				f.unchanged(t, snap)
 				return
 			}
