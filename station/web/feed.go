@@ -55,7 +55,14 @@ func (s *Server) decodeCursor(cur string) (uint64, *Problem) {
 			// holds the events up to seq (the store may use that to
 			// end its wait for central's position).
 			if err := s.cfg.Store.FeedReaderHolds(context.Background(), seq); err != nil {
-				s.log.Error("could not use the feed reader's position after a restore", "component", "feed", "seq", seq, "err", err)
+				// Not 410: a reader told to start over would never
+				// present this cursor again, and the station would wait
+				// for central's position for good. 503: same cursor, later.
+				s.log.Error("could not record how far the feed reader had read before the restore; it is told to try again with the same cursor",
+					"component", "feed", "seq", seq, "err", err)
+				return 0, &Problem{Type: problemType("unavailable"), Status: fiber.StatusServiceUnavailable,
+					Detail: "the station could not record how far this reader had read before its data was restored; nothing was lost: try again with the same cursor",
+					Errors: []station.FieldError{{Field: "after", Detail: "try again with the same cursor"}}}
 			}
 		}
 		return 0, &Problem{Type: problemType("cursor_expired"), Status: fiber.StatusGone,
@@ -92,6 +99,9 @@ func (s *Server) feed(c *fiber.Ctx) error {
 		var p *Problem
 		if after, p = s.decodeCursor(cur); p != nil {
 			p.Instance = c.Path()
+			if p.Status == fiber.StatusServiceUnavailable {
+				c.Set(fiber.HeaderRetryAfter, "1")
+			}
 			return sendProblem(c, *p)
 		}
 	}

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"returns-station/station"
@@ -24,7 +26,13 @@ func (brokenStore) ListParcels(station.ParcelFilter, string, int) ([]*station.Pa
 // futureCursor signs a feed cursor for a seq the station has not reached,
 // as a copy of the database restored from an older backup would meet.
 func futureCursor(h *harness, seq uint64) string {
-	epoch := []byte(h.db.Epoch())
+	return signedCursor(h, h.db.Epoch(), seq)
+}
+
+// signedCursor signs a feed cursor of seq in epoch with the station's key:
+// another epoch is a cursor central kept from before a restore.
+func signedCursor(h *harness, epochName string, seq uint64) string {
+	epoch := []byte(epochName)
 	b := append([]byte{1, byte(len(epoch))}, epoch...)
 	b = binary.BigEndian.AppendUint64(b, seq)
 	m := hmac.New(sha256.New, h.db.FeedKey())
@@ -108,5 +116,48 @@ func TestEveryErrorIsACompleteProblem(t *testing.T) {
 				t.Errorf("a refused request changed the event log (%d → %d)", before, tc.h.db.LastSeq())
 			}
 		})
+	}
+}
+
+// holdsFailsOnce is a store whose first write of the feed reader's position
+// after a restore fails, as a full or failing disk would make it.
+type holdsFailsOnce struct {
+	web.Store
+	calls atomic.Int32
+	seq   atomic.Uint64
+}
+
+func (s *holdsFailsOnce) FeedReaderHolds(ctx context.Context, seq uint64) error {
+	if s.calls.Add(1) == 1 {
+		return errors.New("write /data/station.db: input/output error")
+	}
+	s.seq.Store(seq)
+	return s.Store.FeedReaderHolds(ctx, seq)
+}
+
+// A reader's cursor from before a restore is the station's one chance to
+// learn how far central read: when recording it fails, the reader is told
+// to try the same cursor again (503), not to start over (410), which would
+// leave the station waiting for central's position for good.
+func TestFeedCursorFromBeforeARestoreIsNotLostToAFailedWrite(t *testing.T) {
+	var store *holdsFailsOnce
+	h := newHarness(t, func(c *web.Config) {
+		store = &holdsFailsOnce{Store: c.Store}
+		c.Store = store
+	})
+	old := "/api/v1/feed?after=" + signedCursor(h, "epoch-before-the-restore", 7)
+	r := h.do("central", "GET", old, nil)
+	if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" {
+		t.Fatalf("first try, the position not recorded: got %d (Retry-After %q) %s, want 503 with Retry-After", r.status, r.header.Get("Retry-After"), r.body)
+	}
+	if p := r.problem(t); p.Type != "urn:returns-station:problem:unavailable" || len(p.Errors) != 1 || p.Errors[0].Field != "after" {
+		t.Errorf("first try: problem %+v, want unavailable naming after", p)
+	}
+	r = h.do("central", "GET", old, nil)
+	if r.status != http.StatusGone {
+		t.Fatalf("second try, the position recorded: got %d %s, want 410", r.status, r.body)
+	}
+	if got := store.seq.Load(); got != 7 || store.calls.Load() != 2 {
+		t.Errorf("the store was told the reader holds seq %d after %d calls, want 7 after 2", got, store.calls.Load())
 	}
 }
