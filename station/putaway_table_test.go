@@ -449,6 +449,18 @@ func TestCloseToteTable(t *testing.T) {
 				return []string{a.ID}
 			},
 			code: "T-0001", errCode: station.EConflict, errKey: "tote_mixed"},
+		{name: "a unit with an exception opened since it went in keeps its tote from closing",
+			setup: func(t *testing.T, f *fixture, p *station.Parcel) []string {
+				a, b := restockCase(t, f, p), restockCase(t, f, p)
+				f.move(t, a, "T-0001")
+				f.move(t, b, "T-0001")
+				if err := f.tx.PutException(&station.Exception{ID: "EX-LATE", Code: station.ExSerialMismatch, State: station.ExOpen,
+					ParcelID: a.ParcelID, UnitID: a.ID, OpenedAt: f.env.Now()}); err != nil {
+					t.Fatal(err)
+				}
+				return []string{a.ID}
+			},
+			code: "T-0001", errCode: station.EConflict, errKey: "tote_mixed"},
 		{name: "once the regraded unit is put away again, the tote closes with the rest",
 			setup: func(t *testing.T, f *fixture, p *station.Parcel) []string {
 				a, b := restockCase(t, f, p), restockCase(t, f, p)

@@ -232,7 +232,7 @@ func CloseTote(tx Tx, env Env, code string) (*ToteView, error) {
 	if len(v.UnitList) == 0 {
 		return nil, Errorf(EConflict, "tote %s is empty: there is nothing to close", v.ID).Coded("tote_empty", "tote", v.ID)
 	}
-	if err := refuseMisplaced(v); err != nil {
+	if err := refuseMisplaced(tx, v); err != nil {
 		return nil, err
 	}
 	now := env.Now()
@@ -252,12 +252,17 @@ func CloseTote(tx Tx, env Env, code string) (*ToteView, error) {
 
 // refuseMisplaced keeps a tote from closing while it holds a unit that no
 // longer belongs in it: regraded since it went in, to another disposition
-// (held for review, or going back to the customer). Its label would send
-// that unit where its disposition does not go.
-func refuseMisplaced(v *ToteView) error {
+// (held for review, or going back to the customer), or held by an
+// exception opened since. Its label would send that unit where its
+// disposition does not go, or to stock before a supervisor has decided.
+func refuseMisplaced(tx Tx, v *ToteView) error {
 	var out []string
 	for _, u := range v.UnitList {
-		if u.Result == nil || u.Result.Disposition != v.Disposition {
+		held, err := heldByException(tx, u)
+		if err != nil {
+			return err
+		}
+		if held || u.Result == nil || u.Result.Disposition != v.Disposition {
 			out = append(out, u.ID)
 		}
 	}
@@ -265,7 +270,7 @@ func refuseMisplaced(v *ToteView) error {
 		return nil
 	}
 	units := strings.Join(out, ", ")
-	return Errorf(EConflict, "tote %s holds %s units, but %s no longer goes there (regraded since it went in): take it out and put it away again, then close the tote. "+
-		"周转箱 %s 装的是 %s，但 %s 已改判、不再属于此箱：请取出重新上架后再封箱。", v.ID, v.Disposition, units, v.ID, v.Disposition, units).
+	return Errorf(EConflict, "tote %s holds %s units, but %s no longer goes there (regraded or held for review since it went in): take it out and put it away again, then close the tote. "+
+		"周转箱 %s 装的是 %s，但 %s 已改判或待审核、不再属于此箱：请取出重新上架后再封箱。", v.ID, v.Disposition, units, v.ID, v.Disposition, units).
 		Coded("tote_mixed", "tote", v.ID, "holds", v.Disposition, "units", units)
 }
