@@ -22,9 +22,10 @@ const MaxSearchHits = 50
 // Search finds what a clerk typed or scanned into one box: a tracking
 // number, an RMA or order number, the last digits of the customer's phone,
 // a serial number, a station label or id, a tote or location code. Case,
-// spaces and dashes do not matter. A return found brings its parcels.
+// spaces, dashes and full-width characters do not matter. A return found
+// brings its parcels.
 func Search(tx Tx, q string) ([]SearchHit, error) {
-	q = strings.TrimSpace(q)
+	q = strings.TrimSpace(narrow(q))
 	if q == "" || len(q) > MaxScanLength {
 		return nil, Invalid("q", "type or scan a tracking, RMA, order, phone tail, serial or label").Coded("search_empty")
 	}
@@ -108,6 +109,17 @@ func Search(tx Tx, q string) ([]SearchHit, error) {
 		}
 	}
 	return s.hits, nil
+}
+
+// narrow turns full-width ASCII ("ＳＦ１２３", "－"), which a Chinese input
+// method types in its full-width mode, into the ASCII it stands for.
+func narrow(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 0xFF01 && r <= 0xFF5E {
+			return r - 0xFEE0
+		}
+		return r
+	}, s)
 }
 
 type searcher struct {
