@@ -85,15 +85,21 @@ func Search(tx Tx, q string) ([]SearchHit, error) {
 			}
 		}
 	}
-	ids, err := tx.UnitsBySerial(q)
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range ids {
-		if u, err := tx.Unit(id); err != nil {
+	// A serial typed, or carried by the product's own GS1 barcode (AI 21).
+	for _, serial := range []string{q, scan.Serial} {
+		if serial == "" {
+			continue
+		}
+		ids, err := tx.UnitsBySerial(serial)
+		if err != nil {
 			return nil, err
-		} else if u != nil {
-			s.add(SearchHit{Kind: "unit", MatchedBy: "serial", Unit: u})
+		}
+		for _, id := range ids {
+			if u, err := tx.Unit(id); err != nil {
+				return nil, err
+			} else if u != nil {
+				s.add(SearchHit{Kind: "unit", MatchedBy: "serial", Unit: u})
+			}
 		}
 	}
 	if id := strings.ToUpper(q); len(id) == 26 {

@@ -86,6 +86,8 @@ func TestSearchTable(t *testing.T) {
 			[]string{"rma " + otherRMA + " phone"}},
 		{"a serial number", phoneSN, []string{"unit " + U + " serial"}},
 		{"a serial number typed in lower case without its dash", "sna1b2c3", []string{"unit " + U + " serial"}},
+		{"the phone's own barcode, which carries its serial", "]d2010690123456789221SN-A1B2C3", []string{"unit " + U + " serial"}},
+		{"the phone's barcode as printed under it", "(01)06901234567892(21)SN-A1B2C3", []string{"unit " + U + " serial"}},
 		{"a serial sold but not returned finds no unit", "SN-Z9Y8X7", []string{}},
 		{"the parcel's label", "RS1:P:" + P, []string{"parcel " + P + " label"}},
 		{"the unit's label read in lower case", strings.ToLower("RS1:U:" + U), []string{"unit " + U + " label"}},
