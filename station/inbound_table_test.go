@@ -364,6 +364,30 @@ func TestSweepInbound(t *testing.T) {
 		sweep(t, f, last.Add(3*pol.StuckAfter), 0)
 	})
 
+	t.Run("found at the dock by the RMA number on the slip", func(t *testing.T) {
+		f := newFixture(t)
+		f.put(t, waitingRMA(1, station.RMAApproved))
+		delivered := hours(20)
+		f.apply(t, trk("a", station.TrackDelivered, delivered))
+		sweep(t, f, delivered.Add(pol.DockGrace+time.Minute), 1, station.ExNotFoundAtDock)
+		f.dockClock(delivered.Add(pol.DockGrace + time.Hour))
+		f.receive(t, "rma-2026-0001")
+		sweep(t, f, delivered.Add(pol.DockGrace+2*time.Hour), 0)
+	})
+
+	t.Run("stuck, moving again, then delivered and not found", func(t *testing.T) {
+		f := newFixture(t)
+		f.put(t, waitingRMA(1, station.RMAApproved))
+		f.apply(t, trk("a", station.TrackInTransit, hours(0)))
+		sweep(t, f, hours(0).Add(pol.StuckAfter+time.Hour), 1, station.ExStuck)
+		delivered := hours(0).Add(pol.StuckAfter + 2*time.Hour)
+		f.apply(t, trk("b", station.TrackDelivered, delivered))
+		sweep(t, f, delivered.Add(pol.DockGrace+time.Minute), 1, station.ExStuck, station.ExNotFoundAtDock)
+		f.dockClock(delivered.Add(pol.DockGrace + time.Hour))
+		f.receive(t, waybill)
+		sweep(t, f, delivered.Add(pol.DockGrace+2*time.Hour), 0)
+	})
+
 	t.Run("journeys that ended are never stuck", func(t *testing.T) {
 		for _, status := range []string{station.TrackReturnToSender, station.TrackCancelled} {
 			f := newFixture(t)
