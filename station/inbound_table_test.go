@@ -501,3 +501,25 @@ func TestBuildInboundBoard(t *testing.T) {
 		}
 	})
 }
+
+// A shipment keeps its latest MaxTrackingHistory events, most recent first:
+// a carrier that pushes every scan of a long journey does not grow it for
+// good, and a very old event arriving late is the one left out.
+func TestTrackingHistoryIsBounded(t *testing.T) {
+	f := newFixture(t)
+	n := station.MaxTrackingHistory + 5
+	for i := 1; i <= n; i++ {
+		f.apply(t, trk(fmt.Sprint("k", i), station.TrackInTransit, hours(i)))
+	}
+	f.apply(t, trk("late", station.TrackLabelCreated, hours(0)))
+	s := f.shipment(t)
+	if len(s.History) != station.MaxTrackingHistory {
+		t.Fatalf("history holds %d events, want %d", len(s.History), station.MaxTrackingHistory)
+	}
+	if first, last := s.History[0], s.History[len(s.History)-1]; !first.OccurredAt.Equal(hours(n)) || !last.OccurredAt.Equal(hours(n-station.MaxTrackingHistory+1)) {
+		t.Errorf("history runs from %s to %s, want from %s to %s", first.OccurredAt, last.OccurredAt, hours(n), hours(n-station.MaxTrackingHistory+1))
+	}
+	if s.Status != station.TrackInTransit || !s.StatusAt.Equal(hours(n)) {
+		t.Errorf("status %s at %s, want in_transit at %s", s.Status, s.StatusAt, hours(n))
+	}
+}
