@@ -528,23 +528,28 @@ func TestAlertRaisedOnceWhileOpen(t *testing.T) {
 }
 
 func TestListAlertsTable(t *testing.T) {
-	// Age alarms of four parcels received on 3/1, raised on 3/3, 3/4 and
-	// 3/5 (two that day) at noon in Shanghai; the one of 3/3 was resolved.
+	// Age alarms of parcels received on 3/1, raised on 3/3, 3/4 and 3/5 (two
+	// that day) at noon in Shanghai; the one of 3/3 was resolved.
 	day := func(d int) time.Time { return time.Date(2026, 3, d, 0, 0, 0, 0, time.UTC) }
 	f := newFixture(t)
 	now := day(1).Add(4 * time.Hour)
 	f.clockAt(&now)
 	var ps []*station.Parcel
-	for i := 0; i < 4; i++ {
+	for i := 0; i < 5; i++ {
 		ps = append(ps, f.weighed(t, oneUnit(i, "KETTLE-1", 1), 1000).Parcel)
 	}
 	for i, d := range []int{3, 4, 5, 5} {
 		now = day(d).Add(4 * time.Hour)
 		f.ageRun(t, ps[i:i+1], now, station.DefaultAgeAlarm, 1)
 	}
-	first := f.alerts(t, station.AlertAge)[0]
-	if _, err := station.ResolveException(f.tx, f.as(station.RoleSupervisor), first.ID, station.ResolveInput{Action: station.ActAccept, Note: "closed by hand"}); err != nil {
-		t.Fatal(err)
+	// The fifth at 20:00 UTC on 3/5: 04:00 on 3/6 in the warehouse; resolved.
+	now = day(5).Add(20 * time.Hour)
+	f.ageRun(t, ps[4:], now, station.DefaultAgeAlarm, 1)
+	for _, i := range []int{0, 4} {
+		e := f.alerts(t, station.AlertAge)[i]
+		if _, err := station.ResolveException(f.tx, f.as(station.RoleSupervisor), e.ID, station.ResolveInput{Action: station.ActAccept, Note: "closed by hand"}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cases := []struct {
 		name     string
@@ -556,7 +561,8 @@ func TestListAlertsTable(t *testing.T) {
 		{name: "the days of all four, newest first", from: 3, to: 5, limit: 10, want: []int{3, 2, 1, 0}},
 		{name: "the day of the resolved alarm alone, and the open ones", from: 3, to: 3, limit: 10, want: []int{3, 2, 1, 0}},
 		{name: "later days: the resolved alarm of 3/3 is left out", from: 4, to: 5, limit: 10, want: []int{3, 2, 1}},
-		{name: "a day with none raised: the open ones still listed", from: 6, to: 6, limit: 10, want: []int{3, 2, 1}},
+		{name: "the warehouse's day, not UTC's: 20:00 UTC on 3/5 is 3/6", from: 6, to: 6, limit: 10, want: []int{4, 3, 2, 1}},
+		{name: "a day with none raised: the open ones still listed", from: 7, to: 7, limit: 10, want: []int{3, 2, 1}},
 		{name: "open only, whatever the days", from: 3, to: 5, filter: station.AlertFilter{OpenOnly: true}, limit: 10, want: []int{3, 2, 1}},
 		{name: "at most limit, the newest kept", from: 3, to: 5, limit: 2, want: []int{3, 2}},
 		{name: "one kind: age alarms", from: 3, to: 5, filter: station.AlertFilter{Kind: station.AlertAge}, limit: 10, want: []int{3, 2, 1, 0}},
