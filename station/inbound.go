@@ -81,6 +81,9 @@ func ApplyTracking(tx Tx, env Env, u TrackingUpdate) (bool, error) {
 		}
 		// A moving parcel is no longer stuck.
 		s.Flags = without(s.Flags, FlagStuck)
+		if err := settleStuck(tx, env, s); err != nil {
+			return false, err
+		}
 	}
 	if err := tx.PutShipment(s); err != nil {
 		return false, err
@@ -101,6 +104,29 @@ func ApplyTracking(tx Tx, env Env, u TrackingUpdate) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// settleStuck resolves the "stuck" exceptions s raised that are still open:
+// the carrier reports movement again, so there is no one to chase, and a
+// shipment that stalls again gets one new exception, not a second beside a
+// stale one.
+func settleStuck(tx Tx, env Env, s *Shipment) error {
+	for _, id := range s.Exceptions {
+		e, err := tx.Exception(id)
+		if err != nil {
+			return err
+		}
+		if e == nil || e.State != ExOpen || e.Code != ExStuck {
+			continue
+		}
+		now := env.Now()
+		e.State, e.ResolvedAt, e.ResolvedBy, e.Action = ExResolved, &now, env.Actor, ActAccept
+		e.Resolution = "the carrier reported movement again"
+		if err := tx.PutException(e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func flagShipment(tx Tx, env Env, s *Shipment, flag, code, note string) error {

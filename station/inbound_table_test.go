@@ -364,6 +364,31 @@ func TestSweepInbound(t *testing.T) {
 		sweep(t, f, last.Add(3*pol.StuckAfter), 0)
 	})
 
+	t.Run("moving again settles stuck; stalling again raises it anew, never two at once", func(t *testing.T) {
+		f := newFixture(t)
+		f.apply(t, trk("a", station.TrackInTransit, hours(0)))
+		sweep(t, f, hours(0).Add(pol.StuckAfter+time.Hour), 1, station.ExStuck)
+		first := f.shipment(t).Exceptions[0]
+		moved := hours(0).Add(pol.StuckAfter + 2*time.Hour)
+		f.dockClock(moved.Add(time.Minute))
+		f.env.Actor = "carrier:kuaidi100"
+		f.apply(t, trk("b", station.TrackInTransit, moved))
+		if open := f.openExceptions(t); len(open) != 0 {
+			t.Errorf("after the carrier reported movement: open %v, want none", open)
+		}
+		if e, _ := f.tx.Exception(first); e.State != station.ExResolved || e.ResolvedBy != "carrier:kuaidi100" || e.Resolution == "" {
+			t.Errorf("stuck exception after movement: %s by %q (%q), want resolved by the carrier's push", e.State, e.ResolvedBy, e.Resolution)
+		}
+		sweep(t, f, moved.Add(pol.StuckAfter+time.Hour), 1, station.ExStuck)
+		e, _ := f.tx.Exception(f.shipment(t).Exceptions[1])
+		if !strings.Contains(e.Note, moved.Format("2006-01-02")) {
+			t.Errorf("the new stuck exception says %q, want it to count from %s", e.Note, moved.Format("2006-01-02"))
+		}
+		// An update that is not movement (older, arriving late) settles nothing.
+		f.apply(t, trk("c", station.TrackInTransit, hours(1)))
+		sameList(t, "open after a late old push", f.openExceptions(t), []string{station.ExStuck})
+	})
+
 	t.Run("found at the dock by the RMA number on the slip", func(t *testing.T) {
 		f := newFixture(t)
 		f.put(t, waitingRMA(1, station.RMAApproved))
@@ -375,14 +400,14 @@ func TestSweepInbound(t *testing.T) {
 		sweep(t, f, delivered.Add(pol.DockGrace+2*time.Hour), 0)
 	})
 
-	t.Run("stuck, moving again, then delivered and not found", func(t *testing.T) {
+	t.Run("stuck, then delivered and not found: the delivery settles stuck, the scan the rest", func(t *testing.T) {
 		f := newFixture(t)
 		f.put(t, waitingRMA(1, station.RMAApproved))
 		f.apply(t, trk("a", station.TrackInTransit, hours(0)))
 		sweep(t, f, hours(0).Add(pol.StuckAfter+time.Hour), 1, station.ExStuck)
 		delivered := hours(0).Add(pol.StuckAfter + 2*time.Hour)
 		f.apply(t, trk("b", station.TrackDelivered, delivered))
-		sweep(t, f, delivered.Add(pol.DockGrace+time.Minute), 1, station.ExStuck, station.ExNotFoundAtDock)
+		sweep(t, f, delivered.Add(pol.DockGrace+time.Minute), 1, station.ExNotFoundAtDock)
 		f.dockClock(delivered.Add(pol.DockGrace + time.Hour))
 		f.receive(t, waybill)
 		sweep(t, f, delivered.Add(pol.DockGrace+2*time.Hour), 0)
