@@ -2,6 +2,7 @@ package station_test
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -187,6 +188,7 @@ func TestAgeingBoardTable(t *testing.T) {
 			{48 * time.Hour, station.AgeAlarm},
 			{200 * time.Hour, station.AgeAlarm},
 			{0, ""},
+			{24 * time.Hour, station.AgeLate}, // received with P03: after it, by id
 		}},
 		{name: "a target shorter than the due window: due from receipt", targets: station.AgeTargets{Target: 2 * time.Hour, Alarm: 3 * time.Hour}, rows: []row{
 			{0, station.AgeDue},
@@ -220,6 +222,7 @@ func TestAgeingBoardTable(t *testing.T) {
 					wantListed = append(wantListed, fmt.Sprintf("P%02d", i))
 				}
 			}
+			slices.Reverse(open) // the board sorts whatever order it is given
 			b := station.Ageing(open, now, c.targets)
 			var listed []string
 			for _, p := range b.Parcels {

@@ -131,6 +131,7 @@ func TestRemovePhotoTable(t *testing.T) {
 		name    string
 		role    string
 		unit    int    // which of the two units: 0 or 1
+		unitID  string // instead of one of them
 		sha     string // "" = the damage shot
 		reason  string
 		errCode string
@@ -152,6 +153,8 @@ func TestRemovePhotoTable(t *testing.T) {
 			errCode: station.EInvalid, errKey: "photo_reason", field: "reason"},
 		{name: "a reason over 500 bytes", role: station.RoleSupervisor, reason: long,
 			errCode: station.EInvalid, errKey: "photo_reason_long", field: "reason"},
+		{name: "no such unit", role: station.RoleSupervisor, unitID: "NO-SUCH-UNIT", reason: "wrong picture",
+			errCode: station.ENotFound, errKey: "not_found_unit"},
 		{name: "a photo the unit does not show", role: station.RoleSupervisor, unit: 1, sha: labelShot.SHA256, reason: "wrong picture",
 			errCode: station.ENotFound, errKey: "not_found_photo"},
 	}
@@ -175,8 +178,12 @@ func TestRemovePhotoTable(t *testing.T) {
 			if c.sha != "" {
 				sha = c.sha
 			}
+			id := units[c.unit].ID
+			if c.unitID != "" {
+				id = c.unitID
+			}
 			mark, snap := f.mark(), f.snapshot(t)
-			got, err := station.RemovePhoto(f.tx, f.as(c.role), units[c.unit].ID, sha, station.RemovePhotoInput{Reason: c.reason})
+			got, err := station.RemovePhoto(f.tx, f.as(c.role), id, sha, station.RemovePhotoInput{Reason: c.reason})
 			if c.errCode != "" {
 				wantRefusal(t, err, c.errCode, c.errKey, c.field)
 				f.unchanged(t, snap)
