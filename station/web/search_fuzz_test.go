@@ -21,7 +21,8 @@ func FuzzSearch(f *testing.F) {
 	h.must(201, h.do("supervisor", "POST", "/api/v1/returns", r))
 	h.must(201, h.do("operator", "POST", "/api/v1/parcels/receive", map[string]any{"code": "SF1234567890123"}))
 	for _, seed := range []string{"sf 1234 5678 9012 3", "rma-fuzz-1", "so-rma-fuzz-1", "1234", "SN8842AA", "RS1:T:T-1", "T-0001", "L-01-02",
-		"rs1:u:01abc", "01M8N1SPGE2CTHE1Y0J2HYKGA5", "", "   ", "退货", "%%%", "\x00\xff"} {
+		"rs1:u:01abc", "01M8N1SPGE2CTHE1Y0J2HYKGA5", "", "   ", "退货", "%%%", "\x00\xff",
+		"ＳＦ１２３４　５６７８　９０１２３", "ｒｍａ－ｆｕｚｚ－１", "\uff00\uff5f", "(01)06901234567892(21)SN8842AA", "]d20106901234567892\x1d21"} {
 		f.Add(seed)
 	}
 	app := h.srv.App()
