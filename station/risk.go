@@ -775,7 +775,9 @@ func learnWeight(tx Tx, d ParcelReceivedData) error {
 // (added as a box, or one of several waybills) is not checked. It returns
 // the alarm's exception, if it raised one, for the clerk at the dock to see.
 func weighParcel(tx Tx, env Env, p *Parcel, r *ReturnAuthorization, learned bool) (*Exception, error) {
-	if p.WeightG == nil || r == nil || p.BoxOf != "" || len(r.Trackings()) > 1 || len(r.Lines) == 0 {
+	// 0 g is a scale with nothing on it yet, not a weight: no sample either
+	// (learnWeight), and no "empty box?" alarm at -100 %.
+	if p.WeightG == nil || *p.WeightG <= 0 || r == nil || p.BoxOf != "" || len(r.Trackings()) > 1 || len(r.Lines) == 0 {
 		return nil, nil
 	}
 	rs, err := tx.Rules()
