@@ -35,7 +35,8 @@ func Search(tx Tx, q string) ([]SearchHit, error) {
 	if scan.Label != nil {
 		return s.label(*scan.Label)
 	}
-	if containerTyped.MatchString(strings.ToUpper(q)) {
+	// "T-0007", and "T 0007" as a clerk types it with a space.
+	if typed := strings.ToUpper(q); containerTyped.MatchString(typed) || containerTyped.MatchString(strings.Join(strings.Fields(typed), "-")) {
 		if id, kind, ok := ParseContainer(q); ok {
 			return s.container(id, kind)
 		}

@@ -93,6 +93,7 @@ func TestSearchTable(t *testing.T) {
 		{"the unit's label read in lower case", strings.ToLower("RS1:U:" + U), []string{"unit " + U + " label"}},
 		{"the tote's label", "RS1:T:0007", []string{"tote T-0007 label"}},
 		{"the tote's code typed", "t-0007", []string{"tote T-0007 label"}},
+		{"the tote's code typed with a space", "T 0007", []string{"tote T-0007 label"}},
 		{"the location's label lists what is there", "RS1:L:01-02-03",
 			[]string{"location L-01-02-03 label", "unit " + U + " location"}},
 		{"the location's code typed", "l-01-02-03",
