@@ -55,7 +55,7 @@ func NormalizeScan(raw string) Scan {
 		case unicode.IsControl(r) || unicode.IsSpace(r):
 			return -1
 		}
-		return r
+		return narrowRune(r)
 	}, raw)
 	in = strings.ReplaceAll(in, "<GS>", GS)
 	gs1 := strings.Contains(in, GS) || strings.HasPrefix(in, "(")
@@ -268,7 +268,7 @@ var containerTyped = regexp.MustCompile(`^(?:TOTE|LOC|T|L)[-_][0-9A-Z]`)
 // parcel; a soft one (too short, no digits) can be kept all the same when the
 // clerk confirms it on purpose.
 func ParcelCodeDoubt(s Scan) (reason string, hard bool) {
-	raw := strings.ToUpper(strings.TrimSpace(s.Raw))
+	raw := strings.ToUpper(strings.TrimSpace(narrow(s.Raw)))
 	switch {
 	case s.Code == "":
 		return ReasonEmpty, true
@@ -334,4 +334,16 @@ func RefuseScan(reason string) *Error {
 		e.Message = `this scan does not look like a parcel; to keep it anyway, send it again with "force": true`
 	}
 	return e
+}
+
+// narrow turns full-width ASCII ("ＳＦ１２３", "－"), which a Chinese input
+// method types in its full-width mode, into the ASCII it stands for, so a
+// code typed so reads as the code.
+func narrow(s string) string { return strings.Map(narrowRune, s) }
+
+func narrowRune(r rune) rune {
+	if r >= 0xFF01 && r <= 0xFF5E {
+		return r - 0xFEE0
+	}
+	return r
 }

@@ -118,17 +118,6 @@ func Search(tx Tx, q string) ([]SearchHit, error) {
 	return s.hits, nil
 }
 
-// narrow turns full-width ASCII ("ＳＦ１２３", "－"), which a Chinese input
-// method types in its full-width mode, into the ASCII it stands for.
-func narrow(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 0xFF01 && r <= 0xFF5E {
-			return r - 0xFEE0
-		}
-		return r
-	}, s)
-}
-
 type searcher struct {
 	tx   Tx
 	hits []SearchHit
