@@ -594,3 +594,74 @@ func TestListAlertsTable(t *testing.T) {
 		})
 	}
 }
+
+func TestSKUReturnSpikeTable(t *testing.T) {
+	d0 := time.Date(2026, 3, 1, 4, 0, 0, 0, time.UTC) // noon in Shanghai
+	week := func(n int) []int { return []int{n, n, n, n, n, n, n} }
+	cases := []struct {
+		name    string
+		history []int // units of the SKU confirmed on each day before today, oldest first
+		alarms  func(a *station.SKUAlarm)
+		today   int     // units confirmed today, one by one
+		alarmAt int     // the unit of today that raises the alarm; 0 = none
+		mean    float64 // the trailing mean it reports
+		days    float64
+	}{
+		{name: "one unit a week ago: the 5th today, the minimum count", history: []int{1, 0, 0, 0, 0, 0, 0}, today: 8, alarmAt: 5, mean: 0.14, days: 7},
+		{name: "2 a day all week: the 6th today, 3× the mean", history: week(2), today: 8, alarmAt: 6, mean: 2, days: 7},
+		{name: "first returned 6 days ago: not compared yet", history: []int{1, 0, 0, 0, 0, 0}, today: 10},
+		{name: "never returned before today: not compared", today: 10},
+		{name: "a minimum of 8 from the rules", history: []int{1, 0, 0, 0, 0, 0, 0}, today: 9, alarmAt: 8, mean: 0.14, days: 7,
+			alarms: func(a *station.SKUAlarm) { a.MinCount = 8 }},
+		{name: "the rule switched off", history: []int{1, 0, 0, 0, 0, 0, 0}, today: 8,
+			alarms: func(a *station.SKUAlarm) { a.Off = true }},
+		{name: "a busy fortnight ago counts over the default 28 days", history: append(week(10), week(1)...), today: 10},
+		{name: "7 trailing days from the rules leave the busy fortnight out", history: append(week(10), week(1)...), today: 10, alarmAt: 5, mean: 1, days: 7,
+			alarms: func(a *station.SKUAlarm) { a.TrailingDays = 7 }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			if c.alarms != nil {
+				c.alarms(&f.tx.rules.Alarms.SKU)
+			}
+			now := d0
+			f.clockAt(&now)
+			r := oneUnit(1, caseSKU, 200)
+			f.put(t, r)
+			p := f.receive(t, r.ReturnShipments[0].Tracking)
+			for i, n := range c.history {
+				now = d0.AddDate(0, 0, i)
+				for range n {
+					restockCase(t, f, p)
+				}
+			}
+			if n := len(f.alerts(t, station.AlertSKUReturns)); n != 0 {
+				t.Fatalf("%d SKU alarms raised by the history alone", n)
+			}
+			now = d0.AddDate(0, 0, len(c.history))
+			at := 0
+			for i := 1; i <= c.today; i++ {
+				restockCase(t, f, p)
+				if n := len(f.alerts(t, station.AlertSKUReturns)); n > 1 {
+					t.Fatalf("unit %d today: %d SKU alarms, want one while it is open", i, n)
+				} else if n == 1 && at == 0 {
+					at = i
+				}
+			}
+			if at != c.alarmAt {
+				t.Fatalf("alarm at unit %d of today, want %d", at, c.alarmAt)
+			}
+			if at == 0 {
+				return
+			}
+			th := station.DefaultAlarmRules.SKU
+			if c.alarms != nil {
+				c.alarms(&th)
+			}
+			checkAlert(t, f, f.alerts(t, station.AlertSKUReturns)[0], station.AlertSKUReturns, "sku/"+caseSKU,
+				map[string]float64{"today": float64(c.alarmAt), "trailing_mean": c.mean, "trailing_days": c.days},
+				map[string]float64{"factor": th.Factor, "min_count": float64(th.MinCount)})
+		})
+	}
+}
