@@ -665,3 +665,79 @@ func TestSKUReturnSpikeTable(t *testing.T) {
 		})
 	}
 }
+
+func TestOverrideRateTable(t *testing.T) {
+	cases := []struct {
+		name      string
+		others    int // units an operator confirmed today as suggested
+		units     int // units the supervisor then confirmed
+		overrides int // of those, the first ones graded against the suggestion
+		alarms    func(a *station.OverrideAlarm)
+		alarmAt   int // the supervisor's unit that raises the alarm; 0 = none
+	}{
+		{name: "20 units, 4 overridden (20 %, twice the station's 10 %): at the 20th", others: 20, units: 20, overrides: 4, alarmAt: 20},
+		{name: "19 units, 10 overridden: too few units to judge", others: 20, units: 19, overrides: 10},
+		{name: "20 units, 3 overridden (15 %): under the minimum rate", others: 20, units: 20, overrides: 3},
+		{name: "20 units, 4 overridden, the station's rate 16 %: under twice it", others: 5, units: 20, overrides: 4},
+		{name: "the rule switched off", others: 20, units: 20, overrides: 10, alarms: func(a *station.OverrideAlarm) { a.Off = true }},
+		{name: "10 units are enough by the rules: at the 10th", others: 20, units: 10, overrides: 2, alarmAt: 10,
+			alarms: func(a *station.OverrideAlarm) { a.MinUnits = 10 }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			if c.alarms != nil {
+				c.alarms(&f.tx.rules.Alarms.Override)
+			}
+			r := oneUnit(1, caseSKU, 100)
+			f.put(t, r)
+			p := f.receive(t, r.ReturnShipments[0].Tracking)
+			for range c.others {
+				restockCase(t, f, p)
+			}
+			sup := f.as(station.RoleSupervisor)
+			at := 0
+			for i := 1; i <= c.units; i++ {
+				res, err := station.AddUnit(f.tx, sup, p.ID, station.AddUnitInput{Code: caseSKU})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := station.Inspect(f.tx, sup, res.Unit.ID, station.InspectInput{Checklist: answersFor("手机壳", nil)}); err != nil {
+					t.Fatal(err)
+				}
+				in := station.ConfirmInput{}
+				if i <= c.overrides {
+					in = station.ConfirmInput{Grade: "B", OverrideReason: "scuffs the checklist does not ask about"}
+				}
+				u, err := station.Confirm(f.tx, sup, res.Unit.ID, in)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if u.Result.Override != (i <= c.overrides) {
+					t.Fatalf("unit %d: override %v, want %v", i, u.Result.Override, i <= c.overrides)
+				}
+				if n := len(f.alerts(t, station.AlertOverride)); n == 1 && at == 0 {
+					at = i
+				} else if n > 1 {
+					t.Fatalf("unit %d: %d override alarms, want one while it is open", i, n)
+				}
+			}
+			if at != c.alarmAt {
+				t.Fatalf("alarm at the supervisor's unit %d, want %d", at, c.alarmAt)
+			}
+			if at == 0 {
+				return
+			}
+			th := station.DefaultAlarmRules.Override
+			if c.alarms != nil {
+				c.alarms(&th)
+			}
+			rate := 100 * float64(c.overrides) / float64(c.alarmAt)
+			whole := 100 * float64(c.overrides) / float64(c.alarmAt+c.others)
+			checkAlert(t, f, f.alerts(t, station.AlertOverride)[0], station.AlertOverride, "inspector/user:supervisor",
+				map[string]float64{"units": float64(c.alarmAt), "overridden": float64(c.overrides), "rate_pct": rate,
+					"station_rate_pct": float64(int(whole*10+0.5)) / 10, "window_days": 30},
+				map[string]float64{"factor": th.Factor, "min_rate_pct": float64(th.MinRatePct), "min_units": float64(th.MinUnits)})
+		})
+	}
+}
