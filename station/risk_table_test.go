@@ -741,3 +741,74 @@ func TestOverrideRateTable(t *testing.T) {
 		})
 	}
 }
+
+func TestSerialRepeatTable(t *testing.T) {
+	// again is a second return of the phone of the waiting RMA, the same
+	// serial on file, under its own waybill.
+	again := func(n int) *station.ReturnAuthorization {
+		r := waitingRMA(1, station.RMAApproved)
+		r.RMA, r.OrderID = fmt.Sprintf("RMA-2026-01%02d", n), fmt.Sprintf("JD-7788-99%02d", n)
+		r.ReturnShipments = []station.ReturnShipment{{Carrier: "sf", Tracking: fmt.Sprintf("SF76543210987%02d", n)}}
+		return r
+	}
+	cases := []struct {
+		name   string
+		before func(t *testing.T, f *fixture) // the serial's earlier history here
+		off    bool
+		alarm  bool
+	}{
+		{name: "the serial never came back before: no alarm", before: func(t *testing.T, f *fixture) {}},
+		{name: "the same serial returned before: alarm", alarm: true, before: func(t *testing.T, f *fixture) {
+			f.put(t, waitingRMA(1, station.RMAApproved))
+			f.confirmed(t, f.receive(t, waybill).ID, phoneGTIN, cleanPhone(), phoneSN)
+		}},
+		{name: "the earlier unit was scanned by mistake and voided: no alarm", before: func(t *testing.T, f *fixture) {
+			f.put(t, waitingRMA(1, station.RMAApproved))
+			u := f.addUnit(t, f.receive(t, waybill).ID, phoneGTIN)
+			if _, err := station.Inspect(f.tx, f.env, u.ID, station.InspectInput{Checklist: cleanPhone(), Serial: phoneSN}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := station.VoidUnit(f.tx, f.env, u.ID, station.VoidInput{Reason: "scanned the wrong box"}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "the rule switched off: no alarm", off: true, before: func(t *testing.T, f *fixture) {
+			f.put(t, waitingRMA(1, station.RMAApproved))
+			f.confirmed(t, f.receive(t, waybill).ID, phoneGTIN, cleanPhone(), phoneSN)
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.tx.rules.Alarms.Serial.Off = c.off
+			c.before(t, f)
+			r := again(1)
+			f.put(t, r)
+			p := f.receive(t, r.ReturnShipments[0].Tracking)
+			u := f.confirmed(t, p.ID, phoneGTIN, cleanPhone(), phoneSN)
+			got := f.alerts(t, station.AlertSerial)
+			if !c.alarm {
+				if len(got) != 0 {
+					t.Fatalf("%d serial alarms, want none", len(got))
+				}
+				return
+			}
+			if len(got) != 1 {
+				t.Fatalf("%d serial alarms, want 1", len(got))
+			}
+			e := got[0]
+			if e.ParcelID != p.ID || e.UnitID != u.ID || e.RMA != r.RMA {
+				t.Errorf("alarm about parcel %q unit %q rma %q, want %s %s %s", e.ParcelID, e.UnitID, e.RMA, p.ID, u.ID, r.RMA)
+			}
+			checkAlert(t, f, e, station.AlertSerial, "serial/"+phoneSN,
+				map[string]float64{"times_returned": 2}, map[string]float64{"times_returned": 2})
+			// A third return of it while the alarm is open raises no second one.
+			r3 := again(2)
+			f.put(t, r3)
+			f.confirmed(t, f.receive(t, r3.ReturnShipments[0].Tracking).ID, phoneGTIN, cleanPhone(), phoneSN)
+			if n := len(f.alerts(t, station.AlertSerial)); n != 1 {
+				t.Errorf("after a third return: %d serial alarms, want 1 while it is open", n)
+			}
+		})
+	}
+}
