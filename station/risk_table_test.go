@@ -595,13 +595,15 @@ func TestListAlertsTable(t *testing.T) {
 	}
 }
 
-func TestSKUReturnSpikeTable(t *testing.T) {
+func TestSKUSpikeTable(t *testing.T) {
 	d0 := time.Date(2026, 3, 1, 4, 0, 0, 0, time.UTC) // noon in Shanghai
 	week := func(n int) []int { return []int{n, n, n, n, n, n, n} }
 	cases := []struct {
 		name    string
 		history []int // units of the SKU confirmed on each day before today, oldest first
 		alarms  func(a *station.SKUAlarm)
+		broken  bool    // every unit, before and today, found not working: a defect
+		kind    string  // the alarm watched; "" = sku_return_spike
 		today   int     // units confirmed today, one by one
 		alarmAt int     // the unit of today that raises the alarm; 0 = none
 		mean    float64 // the trailing mean it reports
@@ -616,6 +618,9 @@ func TestSKUReturnSpikeTable(t *testing.T) {
 		{name: "the rule switched off", history: []int{1, 0, 0, 0, 0, 0, 0}, today: 8,
 			alarms: func(a *station.SKUAlarm) { a.Off = true }},
 		{name: "a busy fortnight ago counts over the default 28 days", history: append(week(10), week(1)...), today: 10},
+		{name: "defects: none all week, the 5th defective today", history: week(2), broken: true, today: 8, alarmAt: 5, mean: 0, days: 7,
+			kind: station.AlertSKUDefects},
+		{name: "defects: units that work are no defect spike", history: []int{1, 0, 0, 0, 0, 0, 0}, today: 8, kind: station.AlertSKUDefects},
 		{name: "7 trailing days from the rules leave the busy fortnight out", history: append(week(10), week(1)...), today: 10, alarmAt: 5, mean: 1, days: 7,
 			alarms: func(a *station.SKUAlarm) { a.TrailingDays = 7 }},
 	}
@@ -630,20 +635,31 @@ func TestSKUReturnSpikeTable(t *testing.T) {
 			r := oneUnit(1, caseSKU, 200)
 			f.put(t, r)
 			p := f.receive(t, r.ReturnShipments[0].Tracking)
-			for i, n := range c.history {
-				now = d0.AddDate(0, 0, i)
-				for range n {
+			kind := station.AlertSKUReturns
+			if c.kind != "" {
+				kind = c.kind
+			}
+			unit := func(broken bool) {
+				if broken {
+					f.confirmed(t, p.ID, caseSKU, answersFor("手机壳", A{"works": false}), "")
+				} else {
 					restockCase(t, f, p)
 				}
 			}
-			if n := len(f.alerts(t, station.AlertSKUReturns)); n != 0 {
+			for i, n := range c.history {
+				now = d0.AddDate(0, 0, i)
+				for range n {
+					unit(false)
+				}
+			}
+			if n := len(f.alerts(t, kind)); n != 0 {
 				t.Fatalf("%d SKU alarms raised by the history alone", n)
 			}
 			now = d0.AddDate(0, 0, len(c.history))
 			at := 0
 			for i := 1; i <= c.today; i++ {
-				restockCase(t, f, p)
-				if n := len(f.alerts(t, station.AlertSKUReturns)); n > 1 {
+				unit(c.broken)
+				if n := len(f.alerts(t, kind)); n > 1 {
 					t.Fatalf("unit %d today: %d SKU alarms, want one while it is open", i, n)
 				} else if n == 1 && at == 0 {
 					at = i
@@ -659,7 +675,7 @@ func TestSKUReturnSpikeTable(t *testing.T) {
 			if c.alarms != nil {
 				c.alarms(&th)
 			}
-			checkAlert(t, f, f.alerts(t, station.AlertSKUReturns)[0], station.AlertSKUReturns, "sku/"+caseSKU,
+			checkAlert(t, f, f.alerts(t, kind)[0], kind, "sku/"+caseSKU,
 				map[string]float64{"today": float64(c.alarmAt), "trailing_mean": c.mean, "trailing_days": c.days},
 				map[string]float64{"factor": th.Factor, "min_count": float64(th.MinCount)})
 		})
