@@ -828,3 +828,60 @@ func TestSerialRepeatTable(t *testing.T) {
 		})
 	}
 }
+
+func TestCustomerPatternTable(t *testing.T) {
+	d0 := time.Date(2026, 1, 5, 4, 0, 0, 0, time.UTC) // noon in Shanghai
+	type box struct {
+		day     int  // days after d0
+		dismiss bool // a supervisor dismissed it as no real problem
+	}
+	cases := []struct {
+		name  string
+		boxes []box
+		alarm bool
+		count float64
+	}{
+		{name: "three empty boxes the same day", boxes: []box{{0, false}, {0, false}, {0, false}}, alarm: true, count: 3},
+		{name: "two, and one dismissed as no real problem", boxes: []box{{0, false}, {0, true}, {0, false}}},
+		{name: "a fourth after a dismissed one reaches three", boxes: []box{{0, false}, {0, true}, {0, false}, {0, false}}, alarm: true, count: 3},
+		{name: "the first 89 days before the third: within 90 days", boxes: []box{{0, false}, {89, false}, {89, false}}, alarm: true, count: 3},
+		{name: "the first 90 days before the third: out of the window", boxes: []box{{0, false}, {90, false}, {90, false}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			now := d0
+			f.clockAt(&now)
+			for i, b := range c.boxes {
+				now = d0.AddDate(0, 0, b.day).Add(time.Duration(i) * time.Minute)
+				r := oneUnit(i, "KETTLE-1", 1)
+				f.put(t, r)
+				p := f.receive(t, r.ReturnShipments[0].Tracking)
+				if _, err := station.CloseParcel(f.tx, f.env, p.ID); err != nil {
+					t.Fatal(err)
+				}
+				if b.dismiss {
+					e := f.openExc(t, p.ID, station.ExEmptyBox)
+					if _, err := station.ResolveException(f.tx, f.as(station.RoleSupervisor), e.ID, station.ResolveInput{Action: station.ActDismiss, Note: "the carrier lost the contents"}); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			got := f.alerts(t, station.AlertCustomer)
+			if !c.alarm {
+				if len(got) != 0 {
+					t.Fatalf("%d customer alarms, want none", len(got))
+				}
+				return
+			}
+			if len(got) != 1 {
+				t.Fatalf("%d customer alarms, want 1", len(got))
+			}
+			checkAlert(t, f, got[0], station.AlertCustomer, "customer/王*|1234|",
+				map[string]float64{"count": c.count, "window_days": 90}, map[string]float64{"count": 3, "window_days": 90})
+			if got[0].RMA != oneUnit(len(c.boxes)-1, "", 1).RMA {
+				t.Errorf("alarm names return %s, want the latest, %s", got[0].RMA, oneUnit(len(c.boxes)-1, "", 1).RMA)
+			}
+		})
+	}
+}
