@@ -80,7 +80,7 @@ func keepInTote(tx Tx, u *Unit, id, kind string) error {
 }
 
 // checkTote refuses to put a unit of disposition disp into tote t, which
-// holds others units besides it: a closed tote takes nothing; a tote holding
+// holds `others` units besides it: a closed tote takes nothing; a tote holding
 // another disposition is refused with the totes that hold disp.
 func checkTote(tx Tx, t *Tote, disp string, others int) error {
 	id := t.ID
