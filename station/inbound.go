@@ -79,10 +79,18 @@ func ApplyTracking(tx Tx, env Env, u TrackingUpdate) (bool, error) {
 		if u.ETA != nil {
 			s.ETA = u.ETA
 		}
-		// A moving parcel is no longer stuck.
+		// A moving parcel is no longer stuck: there is no one to chase,
+		// and one that stalls again gets one new exception, not a second
+		// beside a stale one.
 		s.Flags = without(s.Flags, FlagStuck)
-		if err := settleStuck(tx, env, s); err != nil {
+		if err := settle(tx, env, s, ExStuck, "the carrier reported movement again"); err != nil {
 			return false, err
+		}
+		// One going back to the customer is no longer to be found at the dock.
+		if u.Status == TrackReturnToSender {
+			if err := settle(tx, env, s, ExNotFoundAtDock, "the carrier is taking it back to the customer"); err != nil {
+				return false, err
+			}
 		}
 	}
 	if err := tx.PutShipment(s); err != nil {
@@ -106,22 +114,19 @@ func ApplyTracking(tx Tx, env Env, u TrackingUpdate) (bool, error) {
 	return true, nil
 }
 
-// settleStuck resolves the "stuck" exceptions s raised that are still open:
-// the carrier reports movement again, so there is no one to chase, and a
-// shipment that stalls again gets one new exception, not a second beside a
-// stale one.
-func settleStuck(tx Tx, env Env, s *Shipment) error {
+// settle resolves the open exceptions of code that s raised, saying why
+// they no longer need anyone.
+func settle(tx Tx, env Env, s *Shipment, code, why string) error {
 	for _, id := range s.Exceptions {
 		e, err := tx.Exception(id)
 		if err != nil {
 			return err
 		}
-		if e == nil || e.State != ExOpen || e.Code != ExStuck {
+		if e == nil || e.State != ExOpen || e.Code != code {
 			continue
 		}
 		now := env.Now()
-		e.State, e.ResolvedAt, e.ResolvedBy, e.Action = ExResolved, &now, env.Actor, ActAccept
-		e.Resolution = "the carrier reported movement again"
+		e.State, e.ResolvedAt, e.ResolvedBy, e.Action, e.Resolution = ExResolved, &now, env.Actor, ActAccept, why
 		if err := tx.PutException(e); err != nil {
 			return err
 		}

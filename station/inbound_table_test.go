@@ -413,6 +413,22 @@ func TestSweepInbound(t *testing.T) {
 		sweep(t, f, delivered.Add(pol.DockGrace+2*time.Hour), 0)
 	})
 
+	t.Run("delivered, not found, then going back: the carrier's turn settles not found", func(t *testing.T) {
+		f := newFixture(t)
+		f.put(t, waitingRMA(1, station.RMAApproved))
+		delivered := hours(20)
+		f.apply(t, trk("a", station.TrackDelivered, delivered))
+		sweep(t, f, delivered.Add(pol.DockGrace+time.Minute), 1, station.ExNotFoundAtDock)
+		f.dockClock(delivered.Add(pol.DockGrace + time.Hour))
+		f.apply(t, trk("b", station.TrackReturnToSender, delivered.Add(pol.DockGrace+time.Hour)))
+		sameList(t, "open once the carrier takes it back", f.openExceptions(t), []string{station.ExReturnToSender})
+		e, _ := f.tx.Exception(f.shipment(t).Exceptions[0])
+		if e.Code != station.ExNotFoundAtDock || e.State != station.ExResolved || e.Resolution == "" {
+			t.Errorf("not found at dock after the carrier took it back: %s %s (%q), want resolved with a reason", e.Code, e.State, e.Resolution)
+		}
+		sweep(t, f, delivered.Add(pol.DockGrace+2*time.Hour), 0, station.ExReturnToSender)
+	})
+
 	t.Run("journeys that ended are never stuck", func(t *testing.T) {
 		for _, status := range []string{station.TrackReturnToSender, station.TrackCancelled} {
 			f := newFixture(t)
