@@ -51,9 +51,9 @@ func TestCountersCommitAndRollBackWithTheirCommand(t *testing.T) {
 }
 
 // A command reads the counters as it has moved them: the transaction keeps
-// counter changes in memory until its commit, and Counts merges them with
-// what is stored, in key order, a counter that nets to zero left out, both
-// inside the transaction and once committed.
+// counter changes in memory, and Counts sees them added to what is stored,
+// in key order, a counter that nets to zero left out, both inside the
+// transaction and once committed.
 func TestCountersReadBackInsideTheirTransaction(t *testing.T) {
 	db := openDB(t)
 	ctx := context.Background()

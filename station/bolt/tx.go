@@ -398,9 +398,24 @@ func (t *txn) Count(key string, delta int64) error {
 }
 
 func (t *txn) Counts(prefix string, visit func(station.Counter) error) error {
-	return t.counts.merged(t.b(bStats), prefix, func(key string, n int64) error {
-		return visit(station.Counter{Key: key, N: n})
-	})
+	b := t.b(bStats)
+	if len(t.counts) > 0 { // a read sees the changes made before it
+		if err := t.counts.flush(b); err != nil {
+			return err
+		}
+	}
+	c := b.Cursor()
+	p := []byte(prefix)
+	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+		n, err := counterValue(k, v)
+		if err != nil {
+			return err
+		}
+		if err := visit(station.Counter{Key: string(k), N: n}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // eventHead is station.Event without its data, in the same field order.
