@@ -1,6 +1,7 @@
 package station
 
 import (
+	"slices"
 	"sort"
 	"time"
 )
@@ -83,12 +84,12 @@ func ApplyTracking(tx Tx, env Env, u TrackingUpdate) (bool, error) {
 		// and one that stalls again gets one new exception, not a second
 		// beside a stale one.
 		s.Flags = without(s.Flags, FlagStuck)
-		if err := settle(tx, env, s, ExStuck, "the carrier reported movement again"); err != nil {
+		if err := settle(tx, env, s, "the carrier reported movement again", "", ExStuck); err != nil {
 			return false, err
 		}
 		// One going back to the customer is no longer to be found at the dock.
 		if u.Status == TrackReturnToSender {
-			if err := settle(tx, env, s, ExNotFoundAtDock, "the carrier is taking it back to the customer"); err != nil {
+			if err := settle(tx, env, s, "the carrier is taking it back to the customer", "", ExNotFoundAtDock); err != nil {
 				return false, err
 			}
 		}
@@ -114,19 +115,23 @@ func ApplyTracking(tx Tx, env Env, u TrackingUpdate) (bool, error) {
 	return true, nil
 }
 
-// settle resolves the open exceptions of code that s raised, saying why
-// they no longer need anyone.
-func settle(tx Tx, env Env, s *Shipment, code, why string) error {
+// settle resolves the open exceptions of the given codes that s raised,
+// saying why they no longer need anyone; parcelID, when set, is the parcel
+// that turned up for them.
+func settle(tx Tx, env Env, s *Shipment, why, parcelID string, codes ...string) error {
 	for _, id := range s.Exceptions {
 		e, err := tx.Exception(id)
 		if err != nil {
 			return err
 		}
-		if e == nil || e.State != ExOpen || e.Code != code {
+		if e == nil || e.State != ExOpen || !slices.Contains(codes, e.Code) {
 			continue
 		}
 		now := env.Now()
 		e.State, e.ResolvedAt, e.ResolvedBy, e.Action, e.Resolution = ExResolved, &now, env.Actor, ActAccept, why
+		if parcelID != "" {
+			e.ParcelID = parcelID
+		}
 		if err := tx.PutException(e); err != nil {
 			return err
 		}

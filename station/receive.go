@@ -139,20 +139,8 @@ func attachShipment(tx Tx, env Env, p *Parcel, rma string) error {
 	if rma != "" {
 		s.RMA = rma
 	}
-	for _, id := range s.Exceptions {
-		e, err := tx.Exception(id)
-		if err != nil {
-			return err
-		}
-		if e == nil || e.State != ExOpen || (e.Code != ExNotFoundAtDock && e.Code != ExStuck) {
-			continue
-		}
-		now := env.Now()
-		e.State, e.ResolvedAt, e.ResolvedBy, e.Action, e.ParcelID = ExResolved, &now, env.Actor, ActAccept, p.ID
-		e.Resolution = "the parcel was scanned at the dock"
-		if err := tx.PutException(e); err != nil {
-			return err
-		}
+	if err := settle(tx, env, s, "the parcel was scanned at the dock", p.ID, ExNotFoundAtDock, ExStuck); err != nil {
+		return err
 	}
 	return tx.PutShipment(s)
 }
