@@ -291,6 +291,9 @@ func restoreCmd(args []string, stdout, stderr io.Writer, getenv func(string) str
 	}
 	if res.KeptDB != "" {
 		fmt.Fprintf(stdout, "the replaced data file is kept as %s\n", res.KeptDB)
+		if _, err := os.Stat(res.KeptDB + ".journal"); err == nil {
+			fmt.Fprintf(stdout, "its journal is kept beside it as %s.journal: keep the two together\n", res.KeptDB)
+		}
 	}
 	if res.KeptPhotos != "" {
 		fmt.Fprintf(stdout, "the replaced photos are kept in %s\n", res.KeptPhotos)

@@ -39,17 +39,20 @@ func TestBenchPrintsTargetsBesidePeers(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
-	// The pages each commit wrote: a receive of an unknown parcel puts into
-	// 8 buckets, the peer into 2, and the bare 8-bucket commit at least one
-	// page per bucket besides the meta.
-	m := regexp.MustCompile(`pages written per commit at 1 client \(meta included\): peer ([0-9.]+), station ([0-9.]+); .*, ([0-9.]+) pages: p50 +[0-9.]+ ms, [0-9.]+× \[`).FindStringSubmatch(out.String())
+	// How each side makes a receive durable: the peer's commit writes a
+	// few pages; the station's journal record of one receive (a parcel, its
+	// exception, two events and their indexes) is some kilobytes, and its
+	// checkpoints, each holding many receives, write more pages than one
+	// commit of the peer; the bare 8-bucket commit at least one page per
+	// bucket besides the meta.
+	m := regexp.MustCompile(`durability at 1 client: peer ([0-9.]+) pages per commit \(meta included\); station ([0-9.]+) KB of journal per group and ([0-9.]+) checkpoints of the data file per second, ([0-9.]+) pages each; .*, ([0-9.]+) pages: p50 +[0-9.]+ ms, [0-9.]+× \[`).FindStringSubmatch(out.String())
 	if m == nil {
-		t.Fatalf("no pages-written line in the documented form:\n%s", out.String())
+		t.Fatalf("no durability line in the documented form:\n%s", out.String())
 	}
-	peer, _ := strconv.ParseFloat(m[1], 64)
-	station, _ := strconv.ParseFloat(m[2], 64)
-	bare, _ := strconv.ParseFloat(m[3], 64)
-	if peer < 3 || station <= peer || bare < 9 {
-		t.Errorf("pages per commit: peer %.1f, station %.1f, bare 8-bucket commit %.1f; want the peer at least 3, the station above the peer, the bare commit at least 9", peer, station, bare)
+	f := func(i int) float64 { v, _ := strconv.ParseFloat(m[i], 64); return v }
+	peer, kb, perSec, ckptPages, bare := f(1), f(2), f(3), f(4), f(5)
+	if peer < 3 || kb < 1 || perSec <= 0 || ckptPages <= peer || bare < 9 {
+		t.Errorf("durability: peer %.1f pages per commit, station %.2f KB per group, %.1f checkpoints/s of %.1f pages, bare 8-bucket commit %.1f pages; "+
+			"want the peer at least 3, a journal record of at least 1 KB, checkpoints that write more than the peer's commit, the bare commit at least 9", peer, kb, perSec, ckptPages, bare)
 	}
 }

@@ -273,6 +273,8 @@ func runPeer(ctx context.Context, dir string, group bool, clients int, dur time.
 type stationRun struct {
 	load
 	commits, evictions uint64
+	checkpoints        uint64        // commits of the data file
+	journal            uint64        // bytes of journal records
 	pages              int64         // pages bbolt wrote, meta pages included
 	busy, write        time.Duration // committer busy; bbolt's page writes and fsyncs
 }
@@ -299,6 +301,7 @@ func runStation(ctx context.Context, dir string, clients int, dur time.Duration,
 	go srv.Serve(ln)
 	defer srv.Shutdown(context.Background())
 	c0, e0, b0, w0, p0 := db.Commits(), db.Evictions(), db.Busy(), writeTime(db), pagesWritten(db)
+	k0, j0 := db.Checkpoints(), db.JournalBytes()
 	l, err := driveKeyed(ctx, ln.Addr().String(), "/api/v1/parcels/receive", secret, clients, dur, idem, func(i int64) ([]byte, bool) {
 		if failEvery > 0 && i%failEvery == 0 {
 			return []byte(fmt.Sprintf(`{"code":"RS1:P:01JD2Z6W8Q3M5T7V9X%08d"}`, i)), true
@@ -309,7 +312,7 @@ func runStation(ctx context.Context, dir string, clients int, dur time.Duration,
 		return stationRun{}, err
 	}
 	return stationRun{load: l, commits: db.Commits() - c0, evictions: db.Evictions() - e0, busy: db.Busy() - b0,
-		write: writeTime(db) - w0, pages: pagesWritten(db) - p0}, nil
+		write: writeTime(db) - w0, pages: pagesWritten(db) - p0, checkpoints: db.Checkpoints() - k0, journal: db.JournalBytes() - j0}, nil
 }
 
 // target prints one line of the store's speed targets: the station's
@@ -449,8 +452,16 @@ func targetsBench(ctx context.Context, dir string, dur time.Duration, rounds int
 		floorP50s[i] = float64(f.p50)
 		floorPages += f.pages / float64(len(floors))
 	}
-	fmt.Fprintf(stdout, "  pages written per commit at 1 client (meta included): peer %.1f, station %.1f; a bare bbolt commit of one put into each of 8 buckets, as a receive of an unknown parcel writes, %.1f pages: p50 %s, %.2f× [%.2f–%.2f] the peer's commit\n",
-		pagesPerCommit(one1), pagesPerCommit(st1), floorPages, ms(median(floorP50s)), median(ratios(floorP50s, one1.p50s)), slices.Min(ratios(floorP50s, one1.p50s)), slices.Max(ratios(floorP50s, one1.p50s)))
+	var kb, groups, ckpts, pages float64
+	for _, r := range st1.runs {
+		kb += float64(r.journal) / 1024
+		groups += float64(r.commits)
+		ckpts += float64(r.checkpoints)
+		pages += float64(r.pages)
+	}
+	fmt.Fprintf(stdout, "  durability at 1 client: peer %.1f pages per commit (meta included); station %.2f KB of journal per group and %.1f checkpoints of the data file per second, %.1f pages each; a bare bbolt commit of one put into each of 8 buckets, as a receive of an unknown parcel writes, %.1f pages: p50 %s, %.2f× [%.2f–%.2f] the peer's commit\n",
+		pagesPerCommit(one1), kb/max(groups, 1), ckpts/(dur.Seconds()*float64(rounds)), pages/max(ckpts, 1),
+		floorPages, ms(median(floorP50s)), median(ratios(floorP50s, one1.p50s)), slices.Min(ratios(floorP50s, one1.p50s)), slices.Max(ratios(floorP50s, one1.p50s)))
 	fmt.Fprintln(stdout)
 	target(stdout, "1 client: receive p50", ms(median(st1.p50s)), "peer", ms(median(one1.p50s)), ratios(st1.p50s, one1.p50s),
 		"≤ 1.50× one commit", func(r float64) bool { return r <= 1.5 })

@@ -41,7 +41,7 @@ func TestMain(m *testing.M) {
 type proc struct {
 	cmd  *exec.Cmd
 	url  string
-	logs *bytes.Buffer
+	logs *syncBuffer
 }
 
 func freeAddr(t testing.TB) string {
@@ -58,7 +58,7 @@ func freeAddr(t testing.TB) string {
 func startStation(t testing.TB, data string, extra ...string) *proc {
 	t.Helper()
 	addr := freeAddr(t)
-	p := &proc{url: "http://" + addr, logs: &bytes.Buffer{}}
+	p := &proc{url: "http://" + addr, logs: &syncBuffer{}}
 	p.cmd = exec.Command(stationBin, append([]string{"serve", "--data", data, "--addr", addr}, extra...)...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {

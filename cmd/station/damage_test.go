@@ -279,8 +279,8 @@ func TestDamagedDataFile(t *testing.T) {
 			if err != nil {
 				t.Fatalf("restore over the damaged file: %v\n%s", err, errOut)
 			}
-			kept, _ := filepath.Glob(file + ".before-restore-*")
-			if len(kept) != 1 || !strings.Contains(out, kept[0]) {
+			kept, _ := filepath.Glob(file + ".before-restore-*[0-9]") // its journal beside it ends in .journal
+			if len(kept) != 1 || !strings.Contains(out, kept[0]) || !strings.Contains(out, kept[0]+".journal") {
 				t.Errorf("restore output %q; kept %v: want the damaged file kept aside and named", out, kept)
 			}
 			if out, errOut, err := runCLI(t, "check", "--data", data); err != nil || !strings.Contains(out, "OK") {

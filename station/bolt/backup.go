@@ -74,7 +74,7 @@ func (d *DB) Snapshot() (*Snapshot, error) {
 		return nil, fmt.Errorf("create backup copy: %w", err)
 	}
 	s := &Snapshot{db: d, path: path, manifest: BackupManifest{Format: 1, StationID: d.stationID, Epoch: d.epoch, TakenAt: d.now().UTC()}}
-	err = d.bolt.View(func(tx *bolt.Tx) error {
+	err = d.view(func(tx *bolt.Tx) error {
 		if k, _ := tx.Bucket(bEvents).Cursor().Last(); k != nil {
 			s.manifest.LastSeq = binary.BigEndian.Uint64(k)
 		}

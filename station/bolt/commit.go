@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"runtime/debug"
 	"time"
 
@@ -34,8 +35,8 @@ type request struct {
 }
 
 // Update runs fn as one command in a read-write transaction and returns its
-// result once the transaction is durably committed. Commands that arrive while
-// a commit is under way share the next one.
+// result once the command is durable (in the journal, or in the data file).
+// Commands that arrive while a group is being written share the next one.
 func (d *DB) Update(ctx context.Context, idem *station.Idempotency, fn func(station.Tx) (any, error)) (any, error) {
 	return d.submit(ctx, &request{idem: idem, run: func(t *txn) (any, error) { return fn(t) }})
 }
@@ -84,16 +85,98 @@ func errClosed() error {
 // View runs fn in a read-only transaction. Keep it short and never write to
 // the network inside it: an open reader holds old pages.
 func (d *DB) View(fn func(station.Tx) error) error {
-	return d.bolt.View(func(tx *bolt.Tx) error { return fn(&txn{tx: tx, db: d}) })
+	return d.view(func(tx *bolt.Tx) error { return fn(&txn{tx: tx, db: d}) })
+}
+
+// view runs fn in a bbolt read transaction that sees every command answered
+// before it was called (settle).
+func (d *DB) view(fn func(*bolt.Tx) error) error {
+	if err := d.settle(); err != nil {
+		return err
+	}
+	return d.bolt.View(fn)
+}
+
+// viewOf is view for fn that reads these buckets alone (settleFor).
+func (d *DB) viewOf(buckets [][]byte, fn func(*bolt.Tx) error) error {
+	if err := d.settleFor(buckets...); err != nil {
+		return err
+	}
+	return d.bolt.View(fn)
+}
+
+// settle returns once every command answered so far is in the data file,
+// asking the committer for a checkpoint if one is not: what a client was
+// told is saved, the next read shows. It fails while the data file cannot
+// be written (the answered commands are safe in the journal).
+func (d *DB) settle() error { return d.settleTo(d.acked.Load()) }
+
+// settleFor is settle for a read of these buckets alone: it waits only for
+// answered commands that wrote one of them. A per-request look-up (a badge,
+// a session) so never waits for a checkpoint of the receives around it.
+func (d *DB) settleFor(buckets ...[]byte) error {
+	var target uint64
+	for _, b := range buckets {
+		for i := range d.ackedIn {
+			if bucketBit[string(b)] == 1<<i {
+				target = max(target, d.ackedIn[i].Load())
+			}
+		}
+	}
+	return d.settleTo(target)
+}
+
+func (d *DB) settleTo(target uint64) error {
+	for d.visible.Load() < target {
+		d.mu.Lock()
+		ch := d.visibleCh
+		d.mu.Unlock()
+		if d.visible.Load() >= target {
+			break
+		}
+		select {
+		case d.flushReq <- struct{}{}:
+		default: // a checkpoint is asked for already
+		}
+		select {
+		case <-ch:
+		case <-d.quit:
+			if d.visible.Load() < target {
+				return errClosed()
+			}
+		}
+		d.mu.Lock()
+		err := d.ckptErr
+		d.mu.Unlock()
+		if err != nil && d.visible.Load() < target {
+			return err
+		}
+	}
+	return nil
 }
 
 func (d *DB) committer() {
 	defer d.wg.Done()
+	defer close(d.quit)
 	for {
 		var first *request
+		var due <-chan time.Time
+		if d.tx != nil {
+			due = d.tick.C
+		}
 		select {
 		case first = <-d.reqs:
+		case <-d.flushReq:
+			d.checkpoint()
+			continue
+		case <-due:
+			d.checkpoint()
+			continue
 		case <-d.stop:
+			if err := d.checkpoint(); err != nil {
+				d.log.Error("the last checkpoint at shutdown failed: the journal keeps what was answered, and the next start applies it",
+					"component", "store", "err", err)
+			}
 			d.drainOnStop()
 			return
 		}
@@ -108,6 +191,16 @@ func (d *DB) committer() {
 			}
 		}
 		d.commit(group)
+		if d.tx != nil {
+			select {
+			case <-d.flushReq:
+				d.checkpoint()
+			default:
+				if time.Since(d.txAt) >= checkpointEvery {
+					d.checkpoint()
+				}
+			}
+		}
 	}
 }
 
@@ -125,24 +218,42 @@ func (d *DB) drainOnStop() {
 
 var errEvict = errors.New("a command failed after writing")
 
-// commit runs a group in one transaction, as one sequential run of its
-// commands. A command that fails before writing anything (most refusals:
+// commit runs a group in the open transaction, as one sequential run of its
+// commands, appends their writes to the journal as one record and answers
+// them. A command that fails before writing anything (most refusals:
 // validation, not found, wrong state) simply returns its error and the
 // group goes on. A command that fails after writing is evicted: the
-// transaction rolls back and the rest of the group runs again together,
-// as bbolt's own DB.Batch does, so the committed transaction holds no
-// write of any failed command and one bad request never serialises the
-// others. Only a failure of the commit itself (disk, size cap) makes every
-// command run on its own, so each gets its own answer.
+// transaction rolls back to the last answered group and the rest of the
+// group runs again together, as bbolt's own DB.Batch does, so nothing of a
+// failed command is ever kept and one bad request never serialises the
+// others.
+//
+// Near the size cap (--max-db-mb) the group is committed to the data file
+// before it is answered instead, so a command the file has no room for is
+// refused, not answered and then stranded in the journal; a failed commit
+// then makes every command run on its own, so each gets its own answer.
 func (d *DB) commit(group []*request) {
+	direct := d.nearCap()
+	if direct || d.lsn != d.visible.Load() && d.tx == nil {
+		// Near the cap, what was answered before goes to the data file
+		// first; after a failed checkpoint, it must get there before
+		// anything else is taken.
+		if err := d.checkpoint(); err != nil {
+			for _, r := range group {
+				d.fail(r, err)
+			}
+			return
+		}
+	}
 	for len(group) > 0 {
 		var seq uint64
 		var rules *station.RuleSet
 		evict := -1
-		err := d.update(func(tx *bolt.Tx) error {
+		b := &batch{}
+		err := d.inTx(func(tx *bolt.Tx) error {
 			counts := counterDeltas{}
 			for i, r := range group {
-				t := &txn{tx: tx, db: d, write: true, counts: counts}
+				t := &txn{tx: tx, db: d, write: true, counts: counts, batch: b}
 				r.result, r.err = d.runOne(t, r)
 				if r.err != nil {
 					r.result = nil
@@ -159,39 +270,79 @@ func (d *DB) commit(group []*request) {
 					rules = t.newRules
 				}
 			}
-			return counts.flush(tx.Bucket(bStats))
+			return counts.flush(bucket{Bucket: tx.Bucket(bStats), name: bStats, batch: b})
 		})
-		if errors.Is(err, errEvict) {
+		if err != nil {
+			d.discard()
+			if !errors.Is(err, errEvict) {
+				d.log.Error("a group of commands failed in its transaction", "component", "store", "err", err, "commands", len(group))
+				break
+			}
 			d.evictions.Add(1)
 			close(group[evict].done)
 			group = append(group[:evict:evict], group[evict+1:]...)
+			if err := d.checkpoint(); err != nil { // answered groups, without the evicted writes
+				for _, r := range group {
+					d.fail(r, err)
+				}
+				return
+			}
 			continue
 		}
-		if err == nil {
-			d.publishRules(rules)
-			d.committedUpTo(seq)
+		if len(b.ops) == 0 {
 			for _, r := range group {
 				close(r.done)
 			}
 			return
 		}
-		d.log.Error("commit failed", "component", "store", "err", err, "commands", len(group))
-		if len(group) == 1 {
-			d.fail(group[0], err)
+		if off, ok := d.reserve(len(b.ops), direct); ok {
+			if err := d.journal(off, b); err == nil {
+				d.commits.Add(1)
+				d.publishRules(rules)
+				d.committedUpTo(seq)
+				for _, r := range group {
+					close(r.done)
+				}
+				return
+			}
+			// The group is still in the transaction: the data file takes it.
+		}
+		// Near the cap, or the journal is full: into the data file.
+		if err := d.checkpoint(); err != nil {
+			if direct && len(group) > 1 {
+				break
+			}
+			for _, r := range group {
+				d.fail(r, err)
+			}
 			return
 		}
-		break
+		d.commits.Add(1)
+		d.publishRules(rules)
+		d.committedUpTo(seq)
+		for _, r := range group {
+			close(r.done)
+		}
+		return
 	}
+	// Each command on its own, committed to the data file before its answer.
 	for _, r := range group {
 		var seq uint64
 		var rules *station.RuleSet
-		err := d.update(func(tx *bolt.Tx) error {
-			t := &txn{tx: tx, db: d, write: true}
+		b := &batch{}
+		err := d.inTx(func(tx *bolt.Tx) error {
+			t := &txn{tx: tx, db: d, write: true, batch: b}
 			r.result, r.err = d.runOne(t, r)
 			seq, rules = t.lastSeq, t.newRules
 			return r.err
 		})
 		if err == nil {
+			err = d.checkpoint()
+		} else {
+			d.discard()
+		}
+		if err == nil {
+			d.commits.Add(1)
 			d.publishRules(rules)
 			d.committedUpTo(seq)
 			close(r.done)
@@ -201,20 +352,162 @@ func (d *DB) commit(group []*request) {
 	}
 }
 
-// fail answers r after its transaction did not commit.
+// reserve is the journal's place for a payload of n bytes; false when the
+// group goes to the data file instead (direct, or the journal is full).
+func (d *DB) reserve(n int, direct bool) (int64, bool) {
+	if direct {
+		return 0, false
+	}
+	return d.jr.reserve(n)
+}
+
+// journal writes b as the next journal record at off and flushes it. On
+// success b is answered: the next start applies it if no checkpoint did.
+// A failed write is logged; the caller then commits the transaction to the
+// data file instead, recording b's number as done so that a start never
+// applies what reached the disk of the record.
+func (d *DB) journal(off int64, b *batch) error {
+	d.lsn++
+	b.lsn = d.lsn
+	start := time.Now()
+	d.jbuf = appendRecord(d.jbuf[:0], b.lsn, b.ops)
+	err := d.jr.write(off, d.jbuf)
+	d.busy.Add(int64(time.Since(start)))
+	n := len(d.jbuf)
+	if cap(d.jbuf) > 8<<20 {
+		d.jbuf = nil
+	}
+	if err != nil {
+		d.log.Error("could not write the journal; saving to the data file instead", "component", "store", "err", err)
+		return err
+	}
+	d.journaled.Add(uint64(n))
+	d.pending = append(d.pending, b)
+	for i := range d.ackedIn {
+		if b.buckets&(1<<i) != 0 {
+			d.ackedIn[i].Store(b.lsn)
+		}
+	}
+	d.acked.Store(b.lsn)
+	return nil
+}
+
+// begin opens the committer's transaction if none is open, applying the
+// groups answered since the last checkpoint when an earlier one was rolled
+// back.
+func (d *DB) begin() error {
+	if d.tx != nil {
+		return nil
+	}
+	return d.guard(func() error {
+		tx, err := d.bolt.Begin(true)
+		if err != nil {
+			return err
+		}
+		for _, b := range d.pending {
+			if err := applyOps(tx, b.ops); err != nil {
+				_ = tx.Rollback()
+				return fmt.Errorf("apply the journal's records again: %w", err)
+			}
+		}
+		d.tx, d.txAt = tx, time.Now()
+		d.tick.Reset(checkpointEvery)
+		return nil
+	})
+}
+
+// inTx runs fn in the committer's transaction.
+func (d *DB) inTx(fn func(*bolt.Tx) error) error {
+	if err := d.begin(); err != nil {
+		return err
+	}
+	return d.guard(func() error { return fn(d.tx) })
+}
+
+// discard rolls the open transaction back; the answered groups in it are
+// applied again from memory by the next begin.
+func (d *DB) discard() {
+	if d.tx != nil {
+		_ = d.tx.Rollback()
+		d.tx = nil
+		d.tick.Stop()
+	}
+}
+
+// checkpoint commits everything answered to the data file; after it, the
+// journal starts over. It is also how the committer retries after a failed
+// one.
+func (d *DB) checkpoint() error {
+	if d.tx == nil && d.lsn == d.visible.Load() {
+		return nil
+	}
+	err := d.begin()
+	if err == nil {
+		err = d.guard(func() error {
+			if err := d.tx.Bucket(bMeta).Put(kJournalLSN, u64(d.lsn)); err != nil {
+				return err
+			}
+			return d.tx.Commit()
+		})
+	}
+	d.discard() // after a failed Commit; a committed transaction is closed already
+	if err != nil {
+		serr := d.storageError(err)
+		d.log.Error("could not write the data file: the commands answered since the last checkpoint are safe in the journal; "+
+			"the station takes no new commands until it can write the data file again, and applies the journal at its next start",
+			"component", "store", "err", err, "answered_in_journal", len(d.pending))
+		d.mu.Lock()
+		d.ckptErr = serr
+		close(d.visibleCh)
+		d.visibleCh = make(chan struct{})
+		d.mu.Unlock()
+		return serr
+	}
+	d.checkpoints.Add(1)
+	d.jr.rewind()
+	d.pending = nil
+	d.visible.Store(d.lsn)
+	d.mu.Lock()
+	d.ckptErr = nil
+	close(d.visibleCh)
+	d.visibleCh = make(chan struct{})
+	d.mu.Unlock()
+	return nil
+}
+
+// nearCap reports whether the data file is close enough to its size cap
+// that a checkpoint could fail for room: then each group is committed to
+// the data file before it is answered. bbolt grows the file 16 MiB at a
+// time; twice the journal's bytes bound what they take as pages.
+func (d *DB) nearCap() bool {
+	if d.maxSize <= 0 {
+		return false
+	}
+	st, err := os.Stat(d.path)
+	if err != nil {
+		return true
+	}
+	return st.Size()+2*(d.jr.off-journalHeader)+32<<20 >= d.maxSize
+}
+
+// fail answers r after its writes were not saved.
 func (d *DB) fail(r *request, err error) {
 	if r.err == nil {
-		r.err = d.storageError(err)
+		r.err = err
+		var se *station.Error
+		if !errors.As(err, &se) {
+			r.err = d.storageError(err)
+		}
 	}
 	r.result = nil
 	close(r.done)
 }
 
-// update runs one bbolt write transaction. A panic inside bbolt (a page
-// damaged on disk while the station runs) rolls the transaction back and
-// becomes an error, so the committer goroutine, and with it the process,
-// lives to answer "could not save" and to log what happened.
-func (d *DB) update(fn func(*bolt.Tx) error) (err error) {
+// guard runs fn, which uses the committer's bbolt transaction. A panic
+// inside bbolt (a page damaged on disk while the station runs) becomes an
+// error, so the committer goroutine, and with it the process, lives to
+// answer "could not save" and to log what happened.
+func (d *DB) guard(fn func() error) (err error) {
 	start := time.Now()
 	defer func() {
 		d.busy.Add(int64(time.Since(start)))
@@ -224,10 +517,14 @@ func (d *DB) update(fn func(*bolt.Tx) error) (err error) {
 			err = fmt.Errorf("panic in write transaction: %v", p)
 		}
 	}()
-	return d.bolt.Update(fn)
+	return fn()
 }
 
 func (d *DB) storageError(err error) error {
+	var se *station.Error
+	if errors.As(err, &se) && (se.Key == "data_full" || se.Key == "disk_error") {
+		return err
+	}
 	d.log.Error("write transaction failed", "component", "store", "err", err)
 	if errors.Is(err, bolterrors.ErrMaxSizeReached) {
 		return &station.Error{Code: station.EUnavailable, Key: "data_full", Message: "the station's data file has reached its size limit (--max-db-mb), so nothing was saved; " +
@@ -252,7 +549,7 @@ func (d *DB) runOne(t *txn, r *request) (res any, err error) {
 	if r.idem == nil {
 		return run(t)
 	}
-	b := t.tx.Bucket(bIdem)
+	b := t.b(bIdem)
 	k := key(r.idem.Principal, r.idem.Key)
 	if rec, err := get[idemRecord](b, k); err != nil {
 		return nil, err
@@ -314,8 +611,7 @@ func encodeIdem(rec idemRecord) ([]byte, error) {
 }
 
 func (d *DB) committedUpTo(seq uint64) {
-	d.commits.Add(1)
-	if seq == 0 {
+	if seq == 0 || seq <= d.lastSeq.Load() {
 		return
 	}
 	d.lastSeq.Store(seq)

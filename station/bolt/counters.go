@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // counterDeltas gathers the counter changes of the commands in one bbolt
@@ -20,7 +18,7 @@ type counterDeltas map[string]int64
 func (c counterDeltas) add(key string, delta int64) { c[key] += delta }
 
 // flush writes every pending delta into b, in key order, and forgets them.
-func (c counterDeltas) flush(b *bolt.Bucket) error {
+func (c counterDeltas) flush(b bucket) error {
 	for _, key := range slices.Sorted(maps.Keys(c)) {
 		if err := addCounter(b, []byte(key), c[key]); err != nil {
 			return err
@@ -32,7 +30,7 @@ func (c counterDeltas) flush(b *bolt.Bucket) error {
 
 // addCounter adds delta to the counter at key, removing it when it comes
 // to zero.
-func addCounter(b *bolt.Bucket, key []byte, delta int64) error {
+func addCounter(b bucket, key []byte, delta int64) error {
 	if delta == 0 {
 		return nil
 	}

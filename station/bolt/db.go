@@ -125,7 +125,29 @@ type DB struct {
 	resumeFromFeed bool
 	noTallies      bool
 
+	// The committer's own state: only its goroutine touches these.
+	jr        *journal
+	journalID []byte
+	tx        *bolt.Tx // the open transaction: groups answered since the last checkpoint, or nil
+	txAt      time.Time
+	tick      *time.Timer // the next checkpoint of an open transaction
+	pending   []*batch    // the journal records of the open transaction
+	jbuf      []byte      // the record being written
+	lsn       uint64      // the last journal record written
+
+	// The last journal record answered (acked) and the last one in the data
+	// file (visible); settle makes a reader wait for the one, flushReq asks
+	// the committer for a checkpoint, quit closes when it stops.
+	acked, visible atomic.Uint64
+	ackedIn        [64]atomic.Uint64 // by bucketBit: the last journal record answered that wrote the bucket
+	flushReq       chan struct{}
+	quit           chan struct{}
+	checkpoints    atomic.Uint64
+	journaled      atomic.Uint64 // bytes of journal records written
+
 	mu        sync.Mutex
+	visibleCh chan struct{} // closed at each checkpoint, failed or not
+	ckptErr   error         // why the last checkpoint failed (nil: it did not)
 	committed chan struct{}
 	commits   atomic.Uint64 // number of bbolt commits, for metrics and benchmarks
 	evictions atomic.Uint64 // group transactions rolled back to evict a command that failed after writing
@@ -193,13 +215,19 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	d := &DB{path: path, maxSize: int64(opts.MaxSize), log: opts.Logger, now: opts.Now, resumeFromFeed: opts.ResumeFromFeed, noTallies: opts.NoTallies, reqs: make(chan *request, 1024),
-		stop: make(chan struct{}), committed: make(chan struct{}), newID: opts.NewID}
+		stop: make(chan struct{}), committed: make(chan struct{}), newID: opts.NewID,
+		flushReq: make(chan struct{}, 1), quit: make(chan struct{}), visibleCh: make(chan struct{}), tick: time.NewTimer(time.Hour)}
+	d.tick.Stop()
 	d.warnings = warnings
 	if err := d.open(opts); err != nil {
 		return nil, err
 	}
 	d.removeBackupLeftovers()
 	if err := d.countPhotos(); err != nil {
+		d.bolt.Close()
+		return nil, err
+	}
+	if d.jr, err = openJournal(journalPath(path), d.journalID); err != nil {
 		d.bolt.Close()
 		return nil, err
 	}
@@ -238,6 +266,12 @@ func (d *DB) open(opts Options) (err error) {
 		return fmt.Errorf("open %s: %w", d.path, err)
 	}
 	d.bolt = bdb
+	// What the station answered before a crash is in the journal, not yet
+	// in the data file: it goes in before anything reads the file.
+	if _, err := replayJournal(bdb, d.path, d.log); err != nil {
+		bdb.Close()
+		return err
+	}
 	if err := d.init(opts.StationID); err != nil {
 		bdb.Close()
 		return err
@@ -283,6 +317,17 @@ func (d *DB) init(stationID string) error {
 				return err
 			}
 		}
+		if meta.Get(kJournalID) == nil {
+			if err := meta.Put(kJournalID, []byte(randomHex(16))); err != nil {
+				return err
+			}
+		}
+		d.journalID = append([]byte(nil), meta.Get(kJournalID)...)
+		if v := meta.Get(kJournalLSN); len(v) == 8 {
+			d.lsn = binary.BigEndian.Uint64(v)
+		}
+		d.acked.Store(d.lsn)
+		d.visible.Store(d.lsn)
 		if meta.Get([]byte("cursor_key")) == nil {
 			if err := meta.Put([]byte("cursor_key"), []byte(randomHex(32))); err != nil {
 				return err
@@ -350,7 +395,15 @@ func (d *DB) Path() string { return d.path }
 // LastSeq returns the seq of the newest committed event.
 func (d *DB) LastSeq() uint64 { return d.lastSeq.Load() }
 
-// Commits returns how many write transactions were committed since Open.
+// Checkpoints returns how many times since Open the answered commands were
+// committed to the data file (see journal.go).
+func (d *DB) Checkpoints() uint64 { return d.checkpoints.Load() }
+
+// JournalBytes returns how many bytes of journal records were written since Open.
+func (d *DB) JournalBytes() uint64 { return d.journaled.Load() }
+
+// Commits returns how many groups of commands were made durable since Open:
+// one journal record, or one commit of the data file, each.
 func (d *DB) Commits() uint64 { return d.commits.Load() }
 
 // Evictions returns how many times a group's transaction was rolled back
@@ -387,7 +440,8 @@ func (d *DB) Close() error {
 	d.closing.Unlock()
 	close(d.stop)
 	d.wg.Wait()
-	d.closeErr = d.bolt.Close()
+	jerr := d.jr.close()
+	d.closeErr = errors.Join(d.bolt.Close(), jerr)
 	d.bolted = true
 	return d.closeErr
 }
@@ -402,7 +456,7 @@ func (d *DB) Check() (err error) {
 			err = &DamagedError{Path: d.path, Problems: []string{fmt.Sprintf("bbolt's check failed reading it: %v", p)}}
 		}
 	}()
-	return d.bolt.View(func(tx *bolt.Tx) error {
+	return d.view(func(tx *bolt.Tx) error {
 		var errs []error
 		for err := range tx.Check() {
 			errs = append(errs, err)
@@ -443,7 +497,7 @@ func joinZero(parts []string) string {
 
 var errReadOnly = errors.New("write in a read-only transaction")
 
-func get[T any](b *bolt.Bucket, k []byte) (*T, error) {
+func get[T any](b interface{ Get([]byte) []byte }, k []byte) (*T, error) {
 	v := b.Get(k)
 	if v == nil {
 		return nil, nil
@@ -455,7 +509,7 @@ func get[T any](b *bolt.Bucket, k []byte) (*T, error) {
 	return &out, nil
 }
 
-func put(b *bolt.Bucket, k []byte, v any) error {
+func put(b interface{ Put(k, v []byte) error }, k []byte, v any) error {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode %q: %w", k, err)

@@ -104,7 +104,7 @@ func (d *DB) DropPhoto(sha string) error {
 		return nil
 	}
 	inUse := false
-	err := d.bolt.View(func(tx *bolt.Tx) error {
+	err := d.view(func(tx *bolt.Tx) error {
 		// The hash in a unit's JSON is the only way these 64 hex digits get
 		// there, so a byte search finds every unit that shows the photo.
 		for _, b := range [][]byte{bUnits, bParcels} {

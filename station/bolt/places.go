@@ -134,7 +134,7 @@ func (a afterWrite) ExceptionsByParcel(parcelID string) ([]*station.Exception, e
 	})
 }
 
-func indexRMAPhone(b *bolt.Bucket, r *station.ReturnAuthorization) error {
+func indexRMAPhone(b bucket, r *station.ReturnAuthorization) error {
 	if tail := strings.TrimSpace(r.Customer.PhoneTail); tail != "" {
 		return b.Put(key(tail, r.RMA), nil)
 	}
@@ -175,7 +175,7 @@ func indexPlaces(tx *bolt.Tx) error {
 		if err := json.Unmarshal(v, &r); err != nil {
 			return fmt.Errorf("decode RMA %s: %w", k, err)
 		}
-		return indexRMAPhone(tx.Bucket(bRMAPhone), &r)
+		return indexRMAPhone(rawBucket(tx, bRMAPhone), &r)
 	})
 }
 
@@ -214,7 +214,7 @@ func ageOpenParcels(tx *bolt.Tx) error {
 func (d *DB) OpenParcels(fullAfter time.Time, limit int) ([]station.OpenParcel, error) {
 	var out []station.OpenParcel
 	bound := fullAfter.UnixNano()
-	err := d.bolt.View(func(tx *bolt.Tx) error {
+	err := d.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bParcelOpen).Cursor()
 		for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
 			at := int64(binary.BigEndian.Uint64(k))
@@ -237,7 +237,7 @@ func (d *DB) OpenParcels(fullAfter time.Time, limit int) ([]station.OpenParcel, 
 // the inspection bench's work queue.
 func (d *DB) WaitingParcels(limit int) ([]*station.Parcel, error) {
 	var out []*station.Parcel
-	err := d.bolt.View(func(tx *bolt.Tx) error {
+	err := d.view(func(tx *bolt.Tx) error {
 		t := &txn{tx: tx, db: d}
 		c := tx.Bucket(bParcelOpen).Cursor()
 		for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {

@@ -45,7 +45,7 @@ func (d *DB) DeletePrinter(ctx context.Context, actor, name string) error {
 // Printers lists the configured printers.
 func (d *DB) Printers(context.Context) ([]station.Printer, error) {
 	var out []station.Printer
-	err := d.bolt.View(func(tx *bolt.Tx) error {
+	err := d.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bPrinters).ForEach(func(_, v []byte) error {
 			var p station.Printer
 			if err := json.Unmarshal(v, &p); err != nil {
@@ -125,7 +125,7 @@ func putJob(t *txn, j *station.PrintJob) error {
 // Jobs lists print jobs newest first, optionally of one printer or state.
 func (d *DB) Jobs(printer, state string, limit int) ([]station.PrintJob, error) {
 	var out []station.PrintJob
-	err := d.bolt.View(func(tx *bolt.Tx) error {
+	err := d.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bPrintJobs).Cursor()
 		for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
 			var j station.PrintJob

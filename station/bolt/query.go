@@ -20,7 +20,7 @@ import (
 // ListParcels returns parcels newest first. cursor is the id of the last
 // parcel of the previous page ("" for the first page); next is "" at the end.
 func (d *DB) ListParcels(f station.ParcelFilter, cursor string, limit int) (out []*station.Parcel, next string, err error) {
-	err = d.bolt.View(func(tx *bolt.Tx) error {
+	err = d.view(func(tx *bolt.Tx) error {
 		t := &txn{tx: tx, db: d}
 		if f.Tracking != "" {
 			p, err := t.ParcelByKey(station.NormalizeTracking(f.Tracking))
@@ -68,7 +68,7 @@ func (d *DB) ListParcels(f station.ParcelFilter, cursor string, limit int) (out 
 // ListExceptions returns exceptions newest first; open ones come from their
 // own index so the supervisor's queue stays fast however long history grows.
 func (d *DB) ListExceptions(state string, limit int) (out []*station.Exception, err error) {
-	err = d.bolt.View(func(tx *bolt.Tx) error {
+	err = d.view(func(tx *bolt.Tx) error {
 		t := &txn{tx: tx, db: d}
 		bucket := bExceptions
 		if state == station.ExOpen {
@@ -93,7 +93,7 @@ func (d *DB) ListExceptions(state string, limit int) (out []*station.Exception, 
 // copies them out of a short read transaction.
 func (d *DB) EventsAfter(_ context.Context, after uint64, limit int) ([]station.Event, error) {
 	var out []station.Event
-	err := d.bolt.View(func(tx *bolt.Tx) error {
+	err := d.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bEvents).Cursor()
 		for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
 			var e station.Event
@@ -110,7 +110,7 @@ func (d *DB) EventsAfter(_ context.Context, after uint64, limit int) ([]station.
 // FirstSeq returns the seq of the oldest event kept (0 when the log is empty).
 func (d *DB) FirstSeq() (uint64, error) {
 	var seq uint64
-	err := d.bolt.View(func(tx *bolt.Tx) error {
+	err := d.view(func(tx *bolt.Tx) error {
 		if k, _ := tx.Bucket(bEvents).Cursor().First(); k != nil {
 			seq = binary.BigEndian.Uint64(k)
 		}
@@ -177,7 +177,7 @@ func (d *DB) TokenBySecret(secret string) (*station.Token, error) {
 		return &t, nil
 	}
 	var found *station.Token
-	err := d.bolt.View(func(tx *bolt.Tx) error {
+	err := d.viewOf([][]byte{bTokens}, func(tx *bolt.Tx) error {
 		var err error
 		found, err = get[station.Token](tx.Bucket(bTokens), []byte(hash))
 		return err
@@ -209,7 +209,7 @@ func (d *DB) forgetTokens() {
 // Tokens lists every token (hashes only).
 func (d *DB) Tokens() ([]station.Token, error) {
 	var out []station.Token
-	err := d.bolt.View(func(tx *bolt.Tx) error {
+	err := d.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bTokens).ForEach(func(_, v []byte) error {
 			var t station.Token
 			if err := json.Unmarshal(v, &t); err != nil {

@@ -173,6 +173,14 @@ func checkStaged(path string, now time.Time) (err error) {
 			if err := tx.Bucket(bMeta).Put([]byte("epoch"), []byte(randomHex(8))); err != nil {
 				return err
 			}
+			// The backup's journal stayed on the station it came from: the
+			// copy starts a journal of its own, and none lying beside it is
+			// ever applied to it.
+			for _, k := range [][]byte{kJournalID, kJournalLSN} {
+				if err := tx.Bucket(bMeta).Delete(k); err != nil {
+					return err
+				}
+			}
 			return markRestored(tx, now) // resume.go: read central's position before pushing
 		})
 	}
@@ -236,6 +244,13 @@ func finishRestore(dataPath string, log *slog.Logger) (*RestoreResult, error) {
 		staged, live := filepath.Join(staging, name), filepath.Join(dir, name)
 		if _, err := os.Stat(staged); errors.Is(err, os.ErrNotExist) {
 			return "", nil // moved in already
+		}
+		if name == backupDBName { // its journal stays with it (journal.go)
+			if _, err := os.Stat(journalPath(live)); err == nil {
+				if err := os.Rename(journalPath(live), journalPath(live+st.Suffix)); err != nil {
+					return "", fmt.Errorf("move %s aside: %w", journalPath(live), err)
+				}
+			}
 		}
 		if _, err := os.Stat(live); err == nil {
 			kept = live + st.Suffix

@@ -86,7 +86,7 @@ func (d *DB) loadRestored(tx *bolt.Tx) error {
 // nil if this data was never restored.
 func (d *DB) Restored(context.Context) (*station.Restored, error) {
 	var r *station.Restored
-	err := d.bolt.View(func(tx *bolt.Tx) error {
+	err := d.view(func(tx *bolt.Tx) error {
 		var err error
 		r, err = get[station.Restored](tx.Bucket(bSync), kRestore)
 		return err

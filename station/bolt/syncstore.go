@@ -27,7 +27,7 @@ func (d *DB) Clock() station.Clock { return station.Clock{Now: d.now, NewID: d.n
 // PushState returns the event push's durable state.
 func (d *DB) PushState(context.Context) (station.PushState, error) {
 	var st station.PushState
-	err := d.bolt.View(func(tx *bolt.Tx) error {
+	err := d.view(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(bSync).Get(kPushState); v != nil {
 			return json.Unmarshal(v, &st)
 		}
@@ -59,7 +59,7 @@ func (d *DB) SavePushState(ctx context.Context, st station.PushState) error {
 // CountParked returns how many rejected events wait for a supervisor.
 func (d *DB) CountParked(context.Context) (int, error) {
 	n := 0
-	err := d.bolt.View(func(tx *bolt.Tx) error {
+	err := d.view(func(tx *bolt.Tx) error {
 		n = tx.Bucket(bParked).Stats().KeyN
 		return nil
 	})
@@ -69,7 +69,7 @@ func (d *DB) CountParked(context.Context) (int, error) {
 // Parked lists the events central rejected, oldest first.
 func (d *DB) Parked(limit int) ([]station.ParkedEvent, error) {
 	var out []station.ParkedEvent
-	err := d.bolt.View(func(tx *bolt.Tx) error {
+	err := d.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bParked).Cursor()
 		for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
 			var p station.ParkedEvent
@@ -86,7 +86,7 @@ func (d *DB) Parked(limit int) ([]station.ParkedEvent, error) {
 // ReturnCursor returns the RMA pull cursor ("" before the first pull).
 func (d *DB) ReturnCursor(context.Context) (string, error) {
 	var c string
-	err := d.bolt.View(func(tx *bolt.Tx) error {
+	err := d.view(func(tx *bolt.Tx) error {
 		c = string(tx.Bucket(bSync).Get(kReturnCursor))
 		return nil
 	})

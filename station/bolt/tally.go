@@ -95,7 +95,7 @@ func (d *DB) retally() error {
 			if n == 0 {
 				through = last
 			}
-			if err := t.counts.flush(tx.Bucket(bStats)); err != nil {
+			if err := t.counts.flush(rawBucket(tx, bStats)); err != nil {
 				return err
 			}
 			return tx.Bucket(bMeta).Put(kTallyThrough, u64(through))

@@ -11,7 +11,7 @@ import (
 )
 
 // liveToken finds the live (not revoked) token named name.
-func liveToken(b *bolt.Bucket, name string) (*station.Token, error) {
+func liveToken(b bucket, name string) (*station.Token, error) {
 	var found *station.Token
 	err := b.ForEach(func(_, v []byte) error {
 		var t station.Token

@@ -17,6 +17,7 @@ type txn struct {
 	tx       *bolt.Tx
 	db       *DB
 	write    bool
+	batch    *batch // the group's journal batch (nil: not journaled)
 	lastSeq  uint64
 	newRules *station.RuleSet // replaced in this transaction; published after commit
 	// counts holds the counter changes of the transaction's commands until
@@ -62,12 +63,14 @@ func remember[V any](m *map[string]V, k string, v V) {
 var appendMostly = map[string]bool{string(bEvents): true, string(bParcels): true, string(bUnits): true,
 	string(bExceptions): true, string(bExcOpen): true, string(bPrintJobs): true}
 
-func (t *txn) b(name []byte) *bolt.Bucket {
+// b returns the bucket name of the transaction; in the committer its
+// writes also go to the group's journal batch.
+func (t *txn) b(name []byte) bucket {
 	b := t.tx.Bucket(name)
 	if t.write && appendMostly[string(name)] {
 		b.FillPercent = 0.9
 	}
-	return b
+	return bucket{Bucket: b, name: name, batch: t.batch}
 }
 
 func (t *txn) mustWrite() error {

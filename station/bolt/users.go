@@ -92,7 +92,7 @@ func (d *DB) addUser(actor string, u station.User, pin, badge string, first bool
 // Users lists every account (PIN and badge hashes blanked).
 func (d *DB) Users() ([]station.User, error) {
 	var out []station.User
-	err := d.bolt.View(func(tx *bolt.Tx) error {
+	err := d.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bUsers).ForEach(func(_, v []byte) error {
 			var u station.User
 			if err := json.Unmarshal(v, &u); err != nil {
@@ -170,7 +170,7 @@ func (d *DB) UpdateUser(actor, username string, ch station.UserChange) (*station
 	return res.(*station.User), nil
 }
 
-func deleteSessionsOf(b *bolt.Bucket, username string) error {
+func deleteSessionsOf(b bucket, username string) error {
 	var doomed [][]byte
 	err := b.ForEach(func(k, v []byte) error {
 		var s station.Session
@@ -190,7 +190,7 @@ func deleteSessionsOf(b *bolt.Bucket, username string) error {
 // User returns a user by name, or nil.
 func (d *DB) User(username string) (*station.User, error) {
 	var u *station.User
-	err := d.bolt.View(func(tx *bolt.Tx) (err error) {
+	err := d.viewOf([][]byte{bUsers}, func(tx *bolt.Tx) (err error) {
 		u, err = get[station.User](tx.Bucket(bUsers), []byte(username))
 		return err
 	})
@@ -200,7 +200,7 @@ func (d *DB) User(username string) (*station.User, error) {
 // UserByBadge returns the user whose badge barcode this is, or nil.
 func (d *DB) UserByBadge(badge string) (*station.User, error) {
 	var u *station.User
-	err := d.bolt.View(func(tx *bolt.Tx) (err error) {
+	err := d.viewOf([][]byte{bBadges, bUsers}, func(tx *bolt.Tx) (err error) {
 		name := tx.Bucket(bBadges).Get([]byte(station.BadgeHash(badge)))
 		if name == nil {
 			return nil
@@ -214,7 +214,7 @@ func (d *DB) UserByBadge(badge string) (*station.User, error) {
 // UserCount returns how many users exist (the UI explains first-run set-up at 0).
 func (d *DB) UserCount() (int, error) {
 	n := 0
-	err := d.bolt.View(func(tx *bolt.Tx) error {
+	err := d.view(func(tx *bolt.Tx) error {
 		n = tx.Bucket(bUsers).Stats().KeyN
 		return nil
 	})
@@ -237,7 +237,7 @@ func (d *DB) CreateSession(u *station.User) (string, *station.Session, error) {
 // Session returns the session for a cookie secret, or nil.
 func (d *DB) Session(secret string) (*station.Session, error) {
 	var s *station.Session
-	err := d.bolt.View(func(tx *bolt.Tx) (err error) {
+	err := d.viewOf([][]byte{bSessions}, func(tx *bolt.Tx) (err error) {
 		s, err = get[station.Session](tx.Bucket(bSessions), []byte(sha(secret)))
 		return err
 	})
