@@ -196,7 +196,7 @@ func (d *DB) committer() {
 			case <-d.flushReq:
 				d.checkpoint()
 			default:
-				if time.Since(d.txAt) >= checkpointEvery {
+				if time.Since(d.txAt) >= d.every {
 					d.checkpoint()
 				}
 			}
@@ -411,7 +411,7 @@ func (d *DB) begin() error {
 			}
 		}
 		d.tx, d.txAt = tx, time.Now()
-		d.tick.Reset(checkpointEvery)
+		d.tick.Reset(d.every)
 		return nil
 	})
 }

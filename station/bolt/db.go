@@ -131,6 +131,7 @@ type DB struct {
 	tx        *bolt.Tx // the open transaction: groups answered since the last checkpoint, or nil
 	txAt      time.Time
 	tick      *time.Timer // the next checkpoint of an open transaction
+	every     time.Duration // checkpointEvery, but for tests
 	pending   []*batch    // the journal records of the open transaction
 	jbuf      []byte      // the record being written
 	lsn       uint64      // the last journal record written
@@ -216,7 +217,7 @@ func Open(path string, opts Options) (*DB, error) {
 	}
 	d := &DB{path: path, maxSize: int64(opts.MaxSize), log: opts.Logger, now: opts.Now, resumeFromFeed: opts.ResumeFromFeed, noTallies: opts.NoTallies, reqs: make(chan *request, 1024),
 		stop: make(chan struct{}), committed: make(chan struct{}), newID: opts.NewID,
-		flushReq: make(chan struct{}, 1), quit: make(chan struct{}), visibleCh: make(chan struct{}), tick: time.NewTimer(time.Hour)}
+		flushReq: make(chan struct{}, 1), quit: make(chan struct{}), visibleCh: make(chan struct{}), tick: time.NewTimer(time.Hour), every: checkpointEvery}
 	d.tick.Stop()
 	d.warnings = warnings
 	if err := d.open(opts); err != nil {
