@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -89,7 +90,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	w.start(wctx, "print", log, spooler.Run)
 	webCfg := storeWeb(db)
 	webCfg.Logger, webCfg.Registry, webCfg.Hooks, webCfg.Sync = log, reg, hooks, link
-	webCfg.Labels, webCfg.Spooler, webCfg.TrustedProxies, webCfg.Ready = labelRenderer{}, spooler, cfg.Proxies, w.ready
+	webCfg.Labels, webCfg.Spooler, webCfg.TrustedProxies, webCfg.Ready = labelRenderer{}, spooler, cfg.Proxies, func() error {
+		return errors.Join(db.Unwritable(), w.ready())
+	}
 	webCfg.Ageing = station.AgeTargets{Target: cfg.AgeTarget, Alarm: cfg.AgeAlarm}
 	if cfg.CentralURL != "" {
 		webCfg.Lookup = client

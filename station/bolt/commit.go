@@ -249,7 +249,9 @@ func (d *DB) commit(group []*request) {
 		var seq uint64
 		var rules *station.RuleSet
 		evict := -1
-		b := &batch{}
+		// Sized like the last group's, so the batch seldom grows by copying
+		// (it did: a quarter of all bytes allocated at 64 clients).
+		b := &batch{ops: make([]byte, 0, d.batchHint)}
 		err := d.inTx(func(tx *bolt.Tx) error {
 			counts := counterDeltas{}
 			for i, r := range group {
@@ -289,6 +291,7 @@ func (d *DB) commit(group []*request) {
 			}
 			continue
 		}
+		d.batchHint = len(b.ops) + len(b.ops)/4
 		if len(b.ops) == 0 {
 			for _, r := range group {
 				close(r.done)

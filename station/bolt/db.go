@@ -134,6 +134,7 @@ type DB struct {
 	every     time.Duration // checkpointEvery, but for tests
 	pending   []*batch    // the journal records of the open transaction
 	jbuf      []byte      // the record being written
+	batchHint int         // the capacity to give the next group's batch
 	lsn       uint64      // the last journal record written
 
 	// The last journal record answered (acked) and the last one in the data
@@ -399,6 +400,18 @@ func (d *DB) LastSeq() uint64 { return d.lastSeq.Load() }
 // Checkpoints returns how many times since Open the answered commands were
 // committed to the data file (see journal.go).
 func (d *DB) Checkpoints() uint64 { return d.checkpoints.Load() }
+
+// Unwritable says why the data file cannot be written (nil: it can): the
+// last checkpoint failed, so the station refuses commands and reads until
+// one succeeds; what it answered is safe in the journal (/readyz shows it).
+func (d *DB) Unwritable() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.ckptErr == nil {
+		return nil
+	}
+	return fmt.Errorf("the data file cannot be written (%w); the commands answered since are safe in the journal and are applied at the next start", d.ckptErr)
+}
 
 // JournalBytes returns how many bytes of journal records were written since Open.
 func (d *DB) JournalBytes() uint64 { return d.journaled.Load() }
