@@ -130,12 +130,12 @@ type DB struct {
 	journalID []byte
 	tx        *bolt.Tx // the open transaction: groups answered since the last checkpoint, or nil
 	txAt      time.Time
-	tick      *time.Timer // the next checkpoint of an open transaction
+	tick      *time.Timer   // the next checkpoint of an open transaction
 	every     time.Duration // checkpointEvery, but for tests
-	pending   []*batch    // the journal records of the open transaction
-	jbuf      []byte      // the record being written
-	batchHint int         // the capacity to give the next group's batch
-	lsn       uint64      // the last journal record written
+	pending   []*batch      // the journal records of the open transaction
+	jbuf      []byte        // the record being written
+	batchHint int           // the capacity to give the next group's batch
+	lsn       uint64        // the last journal record written
 
 	// The last journal record answered (acked) and the last one in the data
 	// file (visible); settle makes a reader wait for the one, flushReq asks
