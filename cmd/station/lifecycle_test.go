@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -22,18 +23,23 @@ func TestShutdownWithOpenLongPoll(t *testing.T) {
 	if st, err := call(http.DefaultClient, p.url, feedTok, "GET", "/api/v1/feed?limit=1000", nil, &page); err != nil || st != 200 {
 		t.Fatalf("feed: %d %v", st, err)
 	}
-	// The committer's health is on /metrics: commits, and evictions of
-	// commands that failed after writing (none here).
+	// The committer's health is on /metrics: commits, checkpoints of the
+	// journal into the data file (the feed read above asked for one),
+	// evictions of commands that failed after writing (none here), and
+	// whether the data file can be written.
 	res, err := http.Get(p.url + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
 	metrics, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	for _, want := range []string{"\nstation_store_commits_total ", "\nstation_store_evictions_total 0\n"} {
+	for _, want := range []string{"\nstation_store_commits_total ", "\nstation_store_evictions_total 0\n", "\nstation_store_data_file_unwritable 0\n", "\nstation_store_journal_bytes_total "} {
 		if !strings.Contains(string(metrics), want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
+	}
+	if m := regexp.MustCompile(`\nstation_store_checkpoints_total (\d+)\n`).FindStringSubmatch(string(metrics)); m == nil || m[1] == "0" {
+		t.Errorf("/metrics shows no checkpoint after answered commands were read back: %v", m)
 	}
 	polled := make(chan error, 1)
 	go func() {

@@ -54,8 +54,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "station_event_last_seq", Help: "Seq of the newest committed event."},
 		func() float64 { return float64(db.LastSeq()) }))
-	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "station_store_commits_total", Help: "Durable write transactions (commands share them under load)."},
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "station_store_commits_total", Help: "Groups of commands made durable, each by one journal record (commands share them under load)."},
 		func() float64 { return float64(db.Commits()) }))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "station_store_checkpoints_total", Help: "Commits of the answered commands from the journal into the data file."},
+		func() float64 { return float64(db.Checkpoints()) }))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "station_store_journal_bytes_total", Help: "Bytes of journal records written."},
+		func() float64 { return float64(db.JournalBytes()) }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "station_store_data_file_unwritable",
+		Help: "1 while the data file cannot be written (the last checkpoint failed): commands and reads are refused, what was answered is safe in the journal."},
+		func() float64 {
+			if db.Unwritable() != nil {
+				return 1
+			}
+			return 0
+		}))
 	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "station_store_evictions_total",
 		Help: "Group transactions rolled back to drop one command that failed after writing; the rest of the group then committed together."},
 		func() float64 { return float64(db.Evictions()) }))
