@@ -2,7 +2,11 @@ package bolt
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // HoldCheckpoints makes the committer checkpoint only when a reader or
@@ -44,3 +48,52 @@ func InterruptRetally(batch int, stop func(through uint64) bool, err error) (res
 	}
 	return func() { retallyBatch, retallyInterrupt = oldBatch, oldHook }
 }
+
+// JournalHead is the journal header of the data file whose journal id is id.
+func JournalHead(id []byte) []byte { return journalHead(id) }
+
+// AppendJournalRecord appends the journal record numbered lsn of payload.
+func AppendJournalRecord(dst []byte, lsn uint64, payload []byte) []byte {
+	return appendRecord(dst, lsn, payload)
+}
+
+// ReplayJournal runs Open's journal step alone on the closed data file at
+// path (opened by bbolt without fsync, for a fuzzer's speed), then bbolt's
+// consistency check of the result. It returns how many records were
+// applied, the replay's error and what the check found.
+func ReplayJournal(path string) (applied int, err, checkErr error) {
+	bdb, err := bolt.Open(path, 0o600, &bolt.Options{NoSync: true})
+	if err != nil {
+		return 0, err, nil
+	}
+	defer bdb.Close()
+	applied, err = replayJournal(bdb, path, slog.New(slog.DiscardHandler))
+	return applied, err, bdb.View(func(tx *bolt.Tx) error {
+		var errs []error
+		for e := range tx.Check() {
+			errs = append(errs, e)
+		}
+		return errors.Join(errs...)
+	})
+}
+
+// ApplyJournalPayload applies payload as one journal record's operations to
+// the closed data file at path, in a transaction that is rolled back.
+func ApplyJournalPayload(path string, payload []byte) error {
+	bdb, err := bolt.Open(path, 0o600, &bolt.Options{NoSync: true})
+	if err != nil {
+		return err
+	}
+	defer bdb.Close()
+	tx, err := bdb.Begin(true)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	return applyOps(tx, payload)
+}
+
+// SetDataFileCap is CapDataFile for a committer that refuses commands
+// after a failed checkpoint: it sets the cap directly. Call it only while
+// the committer is idle, after a read reported the failed checkpoint.
+func SetDataFileCap(d *DB, n int) { d.bolt.MaxSize = n }
