@@ -513,6 +513,9 @@ func TestJournalCheckpointFailureKeepsAnsweredCommands(t *testing.T) {
 		t.Fatalf("a read after the failed checkpoint: %v (code %s, key %s), want unavailable data_full or disk_error",
 			readErr, station.ErrorCode(readErr), key)
 	}
+	if err := db.Unwritable(); err == nil {
+		t.Error("Unwritable (what /readyz shows) reports nothing after the failed checkpoint")
+	}
 	if err := db.View(func(tx station.Tx) error { _, err := tx.ParcelByKey(answered[0]); return err }); station.ErrorCode(err) != station.EUnavailable {
 		t.Errorf("ParcelByKey after the failed checkpoint: %v, want unavailable", err)
 	}
@@ -556,6 +559,9 @@ func TestJournalStationResumesAfterAFailedCheckpoint(t *testing.T) {
 	}
 	bolt.SetDataFileCap(db, 0)
 	wantParcels(t, db, answered, []string{code(99999)})
+	if err := db.Unwritable(); err != nil {
+		t.Errorf("Unwritable after a checkpoint succeeded again: %v", err)
+	}
 	more := receiveRange(t, db, 5000, 5001)
 	answered = append(answered, more...)
 	wantParcels(t, db, answered, nil)
