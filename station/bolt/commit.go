@@ -368,7 +368,8 @@ func (d *DB) reserve(n int, direct bool) (int64, bool) {
 // success b is answered: the next start applies it if no checkpoint did.
 // A failed write is logged; the caller then commits the transaction to the
 // data file instead, recording b's number as done so that a start never
-// applies what reached the disk of the record.
+// applies what reached the disk of the record (and its head is erased, for
+// when that commit fails too).
 func (d *DB) journal(off int64, b *batch) error {
 	d.lsn++
 	b.lsn = d.lsn
@@ -381,6 +382,11 @@ func (d *DB) journal(off int64, b *batch) error {
 		d.jbuf = nil
 	}
 	if err != nil {
+		// The record may be in the file even so (a flush that failed after
+		// the write): erase its head, or a start after a kill would apply
+		// it even when the checkpoint that follows fails too and the
+		// group's commands are told nothing was saved.
+		_, _ = d.jr.f.WriteAt(make([]byte, recordHead), off)
 		d.log.Error("could not write the journal; saving to the data file instead", "component", "store", "err", err)
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -97,3 +98,12 @@ func ApplyJournalPayload(path string, payload []byte) error {
 // after a failed checkpoint: it sets the cap directly. Call it only while
 // the committer is idle, after a read reported the failed checkpoint.
 func SetDataFileCap(d *DB, n int) { d.bolt.MaxSize = n }
+
+// FailJournalFlush makes every later flush of the journal fail after its
+// write reached the file, as a disk whose fdatasync fails with EIO.
+func (d *DB) FailJournalFlush() {
+	d.write(context.Background(), func(*txn) (any, error) {
+		d.jr.sync = func(*os.File) error { return errors.New("fdatasync: input/output error (a test's failing disk)") }
+		return nil, nil
+	})
+}
