@@ -269,8 +269,12 @@ func TestJournalTornLastRecordIsDropped(t *testing.T) {
 		name string
 		do   func(raw []byte, last record) []byte
 	}{
-		{"cut inside the payload", func(raw []byte, last record) []byte { return raw[:(last.payload+last.end)/2] }},
-		{"cut inside the record head", func(raw []byte, last record) []byte { return raw[:last.off+10] }},
+		{"payload half written, the rest still zeros", func(raw []byte, last record) []byte {
+			clear(raw[(last.payload+last.end)/2 : last.end])
+			return raw
+		}},
+		{"file cut inside the payload", func(raw []byte, last record) []byte { return raw[:(last.payload+last.end)/2] }},
+		{"file cut inside the record head", func(raw []byte, last record) []byte { return raw[:last.off+10] }},
 		{"a payload byte flipped", func(raw []byte, last record) []byte {
 			raw[(last.payload+last.end)/2] ^= 0x40
 			return raw
@@ -371,6 +375,57 @@ func TestJournalStaleRecordsBeyondTheCurrentOnesAreNotApplied(t *testing.T) {
 	wantClean(t, again)
 }
 
+// When the journal is full, the group that does not fit goes to the data
+// file by a checkpoint before it is answered, and the journal is written
+// again from its start: it never grows past its size, and a kill after it
+// loses nothing.
+func TestJournalFullGoesToTheDataFile(t *testing.T) {
+	db := openHeld(t)
+	st, err := os.Stat(db.Path() + ".journal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := st.Size()
+	// Concurrent receives, so groups share records; until the journal has
+	// taken more than its size, which only checkpoints make room for.
+	var answered []string
+	for round := 0; db.JournalBytes() < uint64(size)+uint64(size)/4; round++ {
+		if round == 40 {
+			t.Fatalf("%d bytes journaled after %d receives; the journal holds %d", db.JournalBytes(), len(answered), size)
+		}
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for g := range 32 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range 4 {
+					c := code(round*1000 + g*10 + j)
+					if _, err := db.Update(context.Background(), nil, receive(c)); err != nil {
+						t.Errorf("receive %s: %v", c, err)
+						return
+					}
+					mu.Lock()
+					answered = append(answered, c)
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	t.Logf("%d receives, %d journal bytes, %d checkpoints", len(answered), db.JournalBytes(), db.Checkpoints())
+	if db.Checkpoints() == 0 {
+		t.Fatalf("%d receives (%d journal bytes) with checkpoints held and none happened: the journal never filled", len(answered), db.JournalBytes())
+	}
+	if st, err := os.Stat(db.Path() + ".journal"); err != nil || st.Size() != size {
+		t.Errorf("the journal is %d bytes after it filled, was %d (%v): it must be written again from its start, not grow", st.Size(), size, err)
+	}
+	killed, _ := openAt(t, killCopy(t, db))
+	wantParcels(t, killed, answered, nil)
+	wantEventLog(t, killed, 2*len(answered))
+	wantClean(t, killed)
+}
+
 // A journal copied beside another station's data file (an operator moving
 // files by hand) is never applied to it, even when its record numbers
 // follow on from that file's: it is kept aside for whoever investigates,
@@ -467,23 +522,69 @@ func TestJournalRestoreOverAKilledStation(t *testing.T) {
 // the data file before their answer: nothing is answered that a kill or a
 // restart would lose.
 func TestJournalWriteFailureSavesToTheDataFile(t *testing.T) {
+	for _, fail := range []struct {
+		name string
+		do   func(*bolt.DB)
+	}{
+		{"journal file unwritable", (*bolt.DB).BreakJournal},
+		{"journal flush fails after the write", (*bolt.DB).FailJournalFlush},
+	} {
+		t.Run(fail.name, func(t *testing.T) {
+			db := openHeld(t)
+			codes := receiveRange(t, db, 0, 2)
+			fail.do(db)
+			codes = append(codes, receiveRange(t, db, 2, 5)...)
+			if n := db.Checkpoints(); n < 3 {
+				t.Errorf("%d checkpoints after 3 receives with a failing journal, want one each", n)
+			}
+			killed, _ := openAt(t, killCopy(t, db))
+			wantParcels(t, killed, codes, nil)
+			wantEventLog(t, killed, 2*len(codes))
+			wantClean(t, killed)
+
+			db.Close() // a closed journal file makes Close say so: not the point here
+			again, _ := openAt(t, db.Path())
+			wantParcels(t, again, codes, nil)
+			wantEventLog(t, again, 2*len(codes))
+			wantClean(t, again)
+		})
+	}
+}
+
+// listWithin lists a parcel and returns the read's error, failing the
+// test if the read takes longer than d: a reader must never wait for a
+// checkpoint that keeps failing.
+func listWithin(t *testing.T, db *bolt.DB, d time.Duration) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { _, _, err := db.ListParcels(station.ParcelFilter{}, "", 1); done <- err }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(d):
+		t.Fatalf("a read still waits %v later", d)
+		return nil
+	}
+}
+
+// A journal write whose flush fails, followed by a checkpoint that fails
+// too (a failing disk): the group is answered "nothing was saved", so a
+// start after a kill must not apply it either, though its record reached
+// the file (the page cache survives a kill). The groups answered before it
+// are applied.
+func TestJournalFailedFlushAndCheckpointLeaveNothingOfTheGroup(t *testing.T) {
 	db := openHeld(t)
-	codes := receiveRange(t, db, 0, 2)
-	db.BreakJournal()
-	codes = append(codes, receiveRange(t, db, 2, 5)...)
-	if n := db.Checkpoints(); n < 3 {
-		t.Errorf("%d checkpoints after 3 receives with a broken journal, want one each", n)
+	answered := receiveRange(t, db, 0, 40)
+	bolt.CapDataFile(db, 1) // the next checkpoint fails: see TestJournalCheckpointFailureKeepsAnsweredCommands
+	db.FailJournalFlush()
+	_, err := db.Update(context.Background(), nil, receive(code(99)))
+	if station.ErrorCode(err) != station.EUnavailable {
+		t.Fatalf("a receive whose journal flush and checkpoint both fail: %v, want unavailable", err)
 	}
 	killed, _ := openAt(t, killCopy(t, db))
-	wantParcels(t, killed, codes, nil)
-	wantEventLog(t, killed, 2*len(codes))
+	wantParcels(t, killed, answered, []string{code(99)})
+	wantEventLog(t, killed, 2*len(answered))
 	wantClean(t, killed)
-
-	db.Close() // its journal file is closed already: the error says so, and is not the point here
-	again, _ := openAt(t, db.Path())
-	wantParcels(t, again, codes, nil)
-	wantEventLog(t, again, 2*len(codes))
-	wantClean(t, again)
 }
 
 // When a checkpoint fails (the data file cannot grow), what was answered
@@ -505,7 +606,7 @@ func TestJournalCheckpointFailureKeepsAnsweredCommands(t *testing.T) {
 			t.Fatalf("%d receives and the data file never needed a new page", i)
 		}
 		answered = append(answered, receiveRange(t, db, i, i+20)...)
-		_, _, readErr = db.ListParcels(station.ParcelFilter{}, "", 1)
+		readErr = listWithin(t, db, 10*time.Second)
 	}
 	t.Logf("the checkpoint failed after %d answered receives: %v", len(answered), readErr)
 	key, _ := station.ErrorKey(readErr)
@@ -552,7 +653,7 @@ func TestJournalStationResumesAfterAFailedCheckpoint(t *testing.T) {
 			t.Fatalf("%d receives and the data file never needed a new page", i)
 		}
 		answered = append(answered, receiveRange(t, db, i, i+20)...)
-		_, _, readErr = db.ListParcels(station.ParcelFilter{}, "", 1)
+		readErr = listWithin(t, db, 10*time.Second)
 	}
 	if _, err := db.Update(context.Background(), nil, receive(code(99999))); station.ErrorCode(err) != station.EUnavailable {
 		t.Fatalf("a new command after the failed checkpoint: %v, want refused as unavailable", err)
@@ -580,7 +681,7 @@ func TestJournalStationResumesAfterAFailedCheckpoint(t *testing.T) {
 func TestJournalReadAfterWriteUnderConcurrency(t *testing.T) {
 	db := openDB(t)
 	var wg sync.WaitGroup
-	errs := make(chan error, 16*20)
+	errs := make(chan error, 2*16*20)
 	for g := range 16 {
 		wg.Add(1)
 		go func() {
