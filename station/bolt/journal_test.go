@@ -260,6 +260,130 @@ func TestJournalAnsweredReceivesSurviveAKill(t *testing.T) {
 	wantClean(t, third)
 }
 
+// A client that sent a command with an Idempotency-Key and lost the answer
+// in the crash retries it after the restart: it gets the original answer
+// back, and the parcel is not received twice. The key's record is in the
+// same journal record as the command's writes.
+func TestJournalIdempotentRetryAfterAKill(t *testing.T) {
+	db := openHeld(t)
+	idem := &station.Idempotency{Principal: "token:a", Key: "k1", Fingerprint: "f1"}
+	if _, err := db.Update(context.Background(), idem, receive(code(1))); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := openAt(t, killCopy(t, db))
+	res, err := again.Update(context.Background(), idem, receive(code(1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rp, ok := res.(*station.Replayed); !ok || !rp.Created {
+		t.Errorf("the retry after the kill answered %T %+v, want the replay of the created answer", res, res)
+	}
+	_, err = again.Update(context.Background(), &station.Idempotency{Principal: "token:a", Key: "k1", Fingerprint: "f2"}, receive(code(2)))
+	if key, _ := station.ErrorKey(err); key != "idempotency_key_reused" {
+		t.Errorf("the same key with another body after the kill: %v, want idempotency_key_reused", err)
+	}
+	wantParcels(t, again, []string{code(1)}, []string{code(2)})
+	wantEventLog(t, again, 2)
+}
+
+// dumpDataFile reads every bucket of the closed data file at path.
+func dumpDataFile(t *testing.T, path string) map[string]map[string]string {
+	t.Helper()
+	raw, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	out := map[string]map[string]string{}
+	raw.View(func(tx *bbolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bbolt.Bucket) error {
+			m := map[string]string{"(sequence)": fmt.Sprint(b.Sequence())}
+			out[string(name)] = m
+			return b.ForEach(func(k, v []byte) error { m[string(k)] = string(v); return nil })
+		})
+	})
+	return out
+}
+
+// Every write of every kind of command is in the journal: the data file a
+// kill leaves, once its journal is applied, is the same, bucket by bucket
+// and key by key, as the one the same station writes at a checkpoint. A
+// write that bypassed the journal would be missing (or stale) in the first.
+func TestJournalHoldsEveryWrite(t *testing.T) {
+	db := openHeld(t)
+	ctx := context.Background()
+	if _, err := db.Update(ctx, nil, failAfterWrite(code(50))); !errors.Is(err, errAfterWrite) {
+		t.Fatalf("failing command: %v", err)
+	}
+	c0 := db.Checkpoints() // an eviction checkpoints
+	receiveRange(t, db, 0, 3)
+	if _, err := db.Update(ctx, &station.Idempotency{Principal: "token:a", Key: "k", Fingerprint: "f"}, receive(code(3))); err != nil {
+		t.Fatal(err)
+	}
+	rs := station.DefaultRules()
+	rs.TimeZone = "Asia/Urumqi"
+	if _, err := db.Update(ctx, nil, func(tx station.Tx) (any, error) {
+		return station.ReplaceRules(tx, env(station.RoleSupervisor), rs)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.CreateToken("central", "central"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.CreateToken("old", "central"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RevokeToken("old", "user:test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AddUser(station.User{Username: "li.wei", Role: station.RoleOperator}, "2468", "BADGE-1"); err != nil {
+		t.Fatal(err)
+	}
+	badge := "BADGE-2"
+	if _, err := db.UpdateUser("user:test", "li.wei", station.UserChange{Badge: &badge}); err != nil {
+		t.Fatal(err) // deletes the old badge's index key
+	}
+	for _, name := range []string{"dock", "desk"} {
+		if err := db.PutPrinter(ctx, "user:test", station.Printer{Name: name, Addr: "127.0.0.1:9100", DPI: 203, Size: station.LabelSizeLarge}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.DeletePrinter(ctx, "user:test", "desk"); err != nil {
+		t.Fatal(err)
+	}
+	if n := db.Checkpoints() - c0; n != 0 {
+		t.Fatalf("%d checkpoints with checkpoints held: the kill below would not test the journal", n)
+	}
+	killed := killCopy(t, db)
+	wantClean(t, db) // checkpoints what was answered
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{killed, db.Path()} { // the same start for both
+		d, _ := openAt(t, path)
+		d.Close()
+	}
+	got, want := dumpDataFile(t, killed), dumpDataFile(t, db.Path())
+	for name, wb := range want {
+		gb := got[name]
+		for k, v := range wb {
+			if gb[k] != v {
+				t.Errorf("bucket %s key %q: after the kill %q, at a checkpoint %q", name, k, gb[k], v)
+			}
+		}
+		for k := range gb {
+			if _, ok := wb[k]; !ok {
+				t.Errorf("bucket %s key %q: after the kill only", name, k)
+			}
+		}
+	}
+	for name := range got {
+		if want[name] == nil {
+			t.Errorf("bucket %s: after the kill only", name)
+		}
+	}
+}
+
 // The record being written when the station was killed (never answered,
 // as its fdatasync had not returned) is torn: cut short, or with a byte
 // that did not reach the disk. Every record before it is applied, it is
@@ -421,7 +545,23 @@ func TestJournalFullGoesToTheDataFile(t *testing.T) {
 		t.Errorf("the journal is %d bytes after it filled, was %d (%v): it must be written again from its start, not grow", st.Size(), size, err)
 	}
 	killed, _ := openAt(t, killCopy(t, db))
-	wantParcels(t, killed, answered, nil)
+	// Thousands of parcels: one listing, not a look-up each.
+	all, _, err := killed.ListParcels(station.ParcelFilter{}, "", 2*len(answered))
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, p := range all {
+		listed[p.Tracking] = true
+	}
+	for _, c := range answered {
+		if !listed[c] {
+			t.Errorf("parcel %s, answered as received, is missing", c)
+		}
+	}
+	if len(all) != len(answered) {
+		t.Errorf("%d parcels listed, want %d", len(all), len(answered))
+	}
 	wantEventLog(t, killed, 2*len(answered))
 	wantClean(t, killed)
 }
