@@ -149,7 +149,7 @@ func (d *DB) settleTo(target uint64) error {
 		err := d.ckptErr
 		d.mu.Unlock()
 		if err != nil && d.visible.Load() < target {
-			return err
+			return unreadable(err)
 		}
 	}
 	return nil
@@ -527,6 +527,20 @@ func (d *DB) guard(fn func() error) (err error) {
 		}
 	}()
 	return fn()
+}
+
+// unreadable is the error of a read that cannot show what was answered
+// because the data file cannot be written (err, from the checkpoint): the
+// same key as for a command, with what is true of a read.
+func unreadable(err error) error {
+	key := "disk_error"
+	var se *station.Error
+	if errors.As(err, &se) {
+		key = se.Key
+	}
+	return &station.Error{Code: station.EUnavailable, Key: key, Err: err,
+		Message: "the station cannot write its data file (disk full or --max-db-mb reached), so it cannot show its latest changes; they are safe in its journal. " +
+			"Free disk space (the station then carries on by itself), or raise --max-db-mb and restart it: the start applies the journal"}
 }
 
 func (d *DB) storageError(err error) error {
