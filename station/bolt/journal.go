@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -362,6 +363,9 @@ func readJournal(path string, id []byte, after uint64, fn func(lsn uint64, paylo
 	head := make([]byte, 8+len(id)+4)
 	if _, err := io.ReadFull(f, head); err != nil {
 		return true, nil
+	}
+	if !slices.ContainsFunc(head, func(c byte) bool { return c != 0 }) {
+		return false, nil // killed while it was first filled with zeros: no record yet
 	}
 	if !bytes.Equal(head, journalHead(id)[:len(head)]) {
 		return true, nil

@@ -985,3 +985,30 @@ func FuzzJournalReplay(f *testing.F) {
 		_ = bolt.ApplyJournalPayload(path, data)
 	})
 }
+
+// A station killed while it first filled its journal with zeros (before
+// the header was written) starts again without a word about a journal of
+// another file, and keeps no copy of the empty one aside.
+func TestJournalKilledWhileCreatedIsNotForeign(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "station.db")
+	db, _ := openAt(t, path)
+	codes := receiveRange(t, db, 0, 3)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// What the kill left: the zeros written, the header not yet.
+	if err := os.WriteFile(path+".journal", make([]byte, 1<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	again, logs := openAt(t, path)
+	wantParcels(t, again, codes, nil)
+	if strings.Contains(logs.String(), "does not belong") {
+		t.Errorf("an unfinished journal of this station was taken for another file's:\n%s", logs)
+	}
+	if aside, _ := filepath.Glob(path + ".journal.unused-*"); len(aside) > 0 {
+		t.Errorf("an empty journal was kept aside as %v", aside)
+	}
+	more := receiveRange(t, again, 3, 4)
+	wantParcels(t, again, append(codes, more...), nil)
+}
