@@ -300,12 +300,7 @@ func (d *DB) commit(group []*request) {
 		}
 		if off, ok := d.reserve(len(b.ops), direct); ok {
 			if err := d.journal(off, b); err == nil {
-				d.commits.Add(1)
-				d.publishRules(rules)
-				d.committedUpTo(seq)
-				for _, r := range group {
-					close(r.done)
-				}
+				d.saved(group, seq, rules)
 				return
 			}
 			// The group is still in the transaction: the data file takes it.
@@ -320,12 +315,7 @@ func (d *DB) commit(group []*request) {
 			}
 			return
 		}
-		d.commits.Add(1)
-		d.publishRules(rules)
-		d.committedUpTo(seq)
-		for _, r := range group {
-			close(r.done)
-		}
+		d.saved(group, seq, rules)
 		return
 	}
 	// Each command on its own, committed to the data file before its answer.
@@ -345,13 +335,21 @@ func (d *DB) commit(group []*request) {
 			d.discard()
 		}
 		if err == nil {
-			d.commits.Add(1)
-			d.publishRules(rules)
-			d.committedUpTo(seq)
-			close(r.done)
+			d.saved([]*request{r}, seq, rules)
 			continue
 		}
 		d.fail(r, err)
+	}
+}
+
+// saved answers a group whose writes are durable: events up to seq are
+// announced, rules (if the group replaced them) take effect.
+func (d *DB) saved(group []*request, seq uint64, rules *station.RuleSet) {
+	d.commits.Add(1)
+	d.publishRules(rules)
+	d.committedUpTo(seq)
+	for _, r := range group {
+		close(r.done)
 	}
 }
 
