@@ -3,7 +3,9 @@
 //
 // Every command runs in exactly one read-write transaction that validates,
 // changes state and appends its events, so state and events never disagree.
-// Concurrent commands share commits (group commit): one goroutine takes every
-// command that is waiting, runs them in one transaction and commits once, with
-// no timer, so a lone scan never waits and a busy desk shares fdatasyncs.
+// Concurrent commands share one durable write (group commit): one goroutine
+// takes every command that is waiting, runs them one after the other, appends
+// their writes to the journal with one fdatasync and answers them, with no
+// timer, so a lone scan never waits and a busy desk shares fdatasyncs. The
+// journal's records reach the data file at checkpoints (journal.go).
 package bolt
