@@ -459,27 +459,23 @@ func (d *DB) checkpoint() error {
 	}
 	d.discard() // after a failed Commit; a committed transaction is closed already
 	if err != nil {
-		serr := d.storageError(err)
+		err = d.storageError(err)
 		d.log.Error("could not write the data file: the commands answered since the last checkpoint are safe in the journal; "+
 			"the station takes no new commands until it can write the data file again, and applies the journal at its next start",
 			"component", "store", "err", err, "answered_in_journal", len(d.pending))
-		d.mu.Lock()
-		d.ckptErr = serr
-		close(d.visibleCh)
-		d.visibleCh = make(chan struct{})
-		d.mu.Unlock()
-		return serr
+	} else {
+		d.checkpoints.Add(1)
+		d.jr.rewind()
+		d.pending = nil
+		d.visible.Store(d.lsn)
 	}
-	d.checkpoints.Add(1)
-	d.jr.rewind()
-	d.pending = nil
-	d.visible.Store(d.lsn)
+	// Readers waiting for this checkpoint learn how it went.
 	d.mu.Lock()
-	d.ckptErr = nil
+	d.ckptErr = err
 	close(d.visibleCh)
 	d.visibleCh = make(chan struct{})
 	d.mu.Unlock()
-	return nil
+	return err
 }
 
 // nearCap reports whether the data file is close enough to its size cap
