@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 	"os"
 	"runtime/debug"
 	"time"
@@ -117,10 +118,8 @@ func (d *DB) settle() error { return d.settleTo(d.acked.Load()) }
 func (d *DB) settleFor(buckets ...[]byte) error {
 	var target uint64
 	for _, b := range buckets {
-		for i := range d.ackedIn {
-			if bucketBit[string(b)] == 1<<i {
-				target = max(target, d.ackedIn[i].Load())
-			}
+		if bit := bucketBit[string(b)]; bit != 0 {
+			target = max(target, d.ackedIn[bits.TrailingZeros64(bit)].Load())
 		}
 	}
 	return d.settleTo(target)
