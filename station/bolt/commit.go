@@ -389,10 +389,8 @@ func (d *DB) journal(off int64, b *batch) error {
 	}
 	d.journaled.Add(uint64(n))
 	d.pending = append(d.pending, b)
-	for i := range d.ackedIn {
-		if b.buckets&(1<<i) != 0 {
-			d.ackedIn[i].Store(b.lsn)
-		}
+	for m := b.buckets; m != 0; m &= m - 1 {
+		d.ackedIn[bits.TrailingZeros64(m)].Store(b.lsn)
 	}
 	d.acked.Store(b.lsn)
 	return nil

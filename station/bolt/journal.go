@@ -331,9 +331,14 @@ func appendRecord(dst []byte, lsn uint64, payload []byte) []byte {
 	dst = binary.BigEndian.AppendUint64(dst, lsn)
 	dst = append(dst, 0, 0, 0, 0)
 	dst = append(dst, payload...)
-	crc := crc32.Update(crc32.Checksum(dst[n+4:n+12], castagnoli), castagnoli, payload)
-	binary.BigEndian.PutUint32(dst[n+12:], crc)
+	binary.BigEndian.PutUint32(dst[n+12:], recordCRC(dst[n:n+recordHead], payload))
 	return dst
+}
+
+// recordCRC is the checksum a record's head (length, lsn, crc) carries:
+// crc32c over its lsn and payload.
+func recordCRC(head, payload []byte) uint32 {
+	return crc32.Update(crc32.Checksum(head[4:12], castagnoli), castagnoli, payload)
 }
 
 // write writes consecutive records starting at off and flushes them to disk.
@@ -389,8 +394,7 @@ func readJournal(path string, id []byte, after uint64, fn func(lsn uint64, paylo
 		if _, err := io.ReadFull(r, payload); err != nil {
 			return false, nil
 		}
-		crc := crc32.Update(crc32.Checksum(hdr[4:12], castagnoli), castagnoli, payload)
-		if crc != binary.BigEndian.Uint32(hdr[12:]) {
+		if recordCRC(hdr, payload) != binary.BigEndian.Uint32(hdr[12:]) {
 			return false, nil // torn by the crash: never answered
 		}
 		if err := fn(want, payload); err != nil {
