@@ -270,7 +270,7 @@ func (d *DB) open(opts Options) (err error) {
 	d.bolt = bdb
 	// What the station answered before a crash is in the journal, not yet
 	// in the data file: it goes in before anything reads the file.
-	if _, err := replayJournal(bdb, d.path, d.log); err != nil {
+	if _, err := replayJournal(bdb, d.path, d.log, d.now()); err != nil {
 		bdb.Close()
 		return err
 	}

@@ -68,7 +68,7 @@ func ReplayJournal(path string) (applied int, err, checkErr error) {
 		return 0, err, nil
 	}
 	defer bdb.Close()
-	applied, err = replayJournal(bdb, path, slog.New(slog.DiscardHandler))
+	applied, err = replayJournal(bdb, path, slog.New(slog.DiscardHandler), time.Now())
 	return applied, err, bdb.View(func(tx *bolt.Tx) error {
 		var errs []error
 		for e := range tx.Check() {

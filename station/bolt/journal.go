@@ -408,7 +408,7 @@ func readJournal(path string, id []byte, after uint64, fn func(lsn uint64, paylo
 // durable bbolt commit, and returns how many there were. A journal that
 // belongs to another file (a restored backup) is moved aside, never
 // applied.
-func replayJournal(bdb *bolt.DB, path string, log *slog.Logger) (int, error) {
+func replayJournal(bdb *bolt.DB, path string, log *slog.Logger, now time.Time) (int, error) {
 	var id []byte
 	var last uint64
 	if err := bdb.View(func(tx *bolt.Tx) error {
@@ -427,7 +427,7 @@ func replayJournal(bdb *bolt.DB, path string, log *slog.Logger) (int, error) {
 		// A file that never had a journal, or a restored backup (its id is
 		// removed when it is staged): whatever journal lies beside it
 		// belongs to the data it replaced.
-		return 0, setJournalAside(jp, log, "the data file has no journal id")
+		return 0, setJournalAside(jp, log, now, "the data file has no journal id")
 	}
 	var applied int
 	var foreign bool
@@ -450,7 +450,7 @@ func replayJournal(bdb *bolt.DB, path string, log *slog.Logger) (int, error) {
 		return 0, fmt.Errorf("apply the journal %s to the data file: %w", jp, err)
 	}
 	if foreign {
-		return 0, setJournalAside(jp, log, "the journal belongs to another data file")
+		return 0, setJournalAside(jp, log, now, "the journal belongs to another data file")
 	}
 	if applied > 0 {
 		log.Warn("the station stopped without a checkpoint: commands it had answered were applied from the journal",
@@ -461,7 +461,7 @@ func replayJournal(bdb *bolt.DB, path string, log *slog.Logger) (int, error) {
 
 // setJournalAside renames a journal that must not be applied, keeping it
 // for whoever investigates, unless it is empty of records.
-func setJournalAside(jp string, log *slog.Logger, why string) error {
+func setJournalAside(jp string, log *slog.Logger, now time.Time, why string) error {
 	st, err := os.Stat(jp)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -472,7 +472,7 @@ func setJournalAside(jp string, log *slog.Logger, why string) error {
 	if st.Size() <= journalHeader {
 		return os.Remove(jp)
 	}
-	aside := fmt.Sprintf("%s.unused-%s", jp, time.Now().UTC().Format("20060102T150405Z"))
+	aside := fmt.Sprintf("%s.unused-%s", jp, now.UTC().Format("20060102T150405Z"))
 	log.Warn("a journal was found that does not belong to this data file; it was not applied and is kept aside",
 		"component", "store", "why", why, "kept_as", aside)
 	return os.Rename(jp, aside)
