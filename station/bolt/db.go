@@ -133,7 +133,7 @@ type DB struct {
 	tick      *time.Timer   // the next checkpoint of an open transaction
 	every     time.Duration // checkpointEvery, but for tests
 	pending   []*batch      // the journal records of the open transaction
-	jbuf      []byte        // the record being written
+	spare     [][]byte      // buffers of checkpointed batches, for the next groups
 	batchHint int           // the capacity to give the next group's batch
 	lsn       uint64        // the last journal record written
 

@@ -2,6 +2,8 @@ package bolt
 
 import (
 	"encoding/json"
+	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,6 +31,40 @@ func TestEncodeEventMatchesJSONMarshal(t *testing.T) {
 		}
 		if string(got) != string(want) {
 			t.Errorf("encodeEvent:\n got %s\nwant %s", got, want)
+		}
+	}
+}
+
+// Every string field goes through the same escaping as encoding/json's:
+// HTML characters, control bytes, invalid UTF-8, U+2028, Chinese, empty.
+func TestEncodeEventEscapesLikeJSONMarshal(t *testing.T) {
+	pieces := []string{"", "a", "Z9", "<", ">", "&", "\"", "\\", "\n", "\t", "\x00", "\x1f", "\x7f", "\xff", "\xe4\xb8", "\u2028", "\u2029",
+		"退货", "user:李伟", " ", "/", "'", "é", "\U0001F4E6"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	str := func() string {
+		var b strings.Builder
+		for range rng.IntN(5) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		return b.String()
+	}
+	for i := range 5000 {
+		e := station.Event{SpecVersion: str(), ID: str(), Source: str(), Type: str(), Subject: str(),
+			Time:            time.Unix(rng.Int64N(4e9), rng.Int64N(1e9)).In(time.FixedZone("", 60*(rng.IntN(1500)-750))),
+			DataContentType: str(), Seq: rng.Uint64(), Actor: str()}
+		if i%3 == 0 {
+			e.Data = json.RawMessage(`{"k":1}`)
+		}
+		want, err := json.Marshal(&e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := encodeEvent(&e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Fatalf("encodeEvent of %+v:\n got %s\nwant %s", e, got, want)
 		}
 	}
 }

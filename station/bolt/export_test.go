@@ -55,7 +55,10 @@ func JournalHead(id []byte) []byte { return journalHead(id) }
 
 // AppendJournalRecord appends the journal record numbered lsn of payload.
 func AppendJournalRecord(dst []byte, lsn uint64, payload []byte) []byte {
-	return appendRecord(dst, lsn, payload)
+	n := len(dst)
+	dst = append(append(dst, make([]byte, recordHead)...), payload...)
+	sealRecord(dst[n:], lsn)
+	return dst
 }
 
 // ReplayJournal runs Open's journal step alone on the closed data file at

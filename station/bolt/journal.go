@@ -83,11 +83,28 @@ var (
 // journalPath is where the journal of the data file at path lives.
 func journalPath(path string) string { return path + ".journal" }
 
-// batch collects one group's writes as a journal payload.
+// batch collects one group's writes as a journal record: buf holds the
+// record's head (filled in by record) and then its payload, so the record
+// is written as collected, without a copy.
 type batch struct {
 	lsn     uint64 // its journal record
-	ops     []byte
+	buf     []byte
 	buckets uint64 // the buckets written, by bucketBit
+}
+
+// newBatch returns an empty batch over buf, which it reuses.
+func newBatch(buf []byte) *batch {
+	return &batch{buf: append(buf[:0], make([]byte, recordHead)...)}
+}
+
+// ops is the batch's payload: its writes, in order.
+func (b *batch) ops() []byte { return b.buf[recordHead:] }
+
+// record numbers the batch lsn and returns it as a journal record.
+func (b *batch) record(lsn uint64) []byte {
+	b.lsn = lsn
+	sealRecord(b.buf, lsn)
+	return b.buf
 }
 
 // bucketBit numbers the station's buckets for batch.buckets.
@@ -101,13 +118,13 @@ var bucketBit = func() map[string]uint64 {
 
 func (b *batch) bucket(op byte, name []byte) {
 	b.buckets |= bucketBit[string(name)]
-	b.ops = append(b.ops, op, byte(len(name)))
-	b.ops = append(b.ops, name...)
+	b.buf = append(b.buf, op, byte(len(name)))
+	b.buf = append(b.buf, name...)
 }
 
 func (b *batch) bytes(v []byte) {
-	b.ops = binary.AppendUvarint(b.ops, uint64(len(v)))
-	b.ops = append(b.ops, v...)
+	b.buf = binary.AppendUvarint(b.buf, uint64(len(v)))
+	b.buf = append(b.buf, v...)
 }
 
 func (b *batch) put(name, k, v []byte) {
@@ -123,7 +140,7 @@ func (b *batch) del(name, k []byte) {
 
 func (b *batch) seq(name []byte, v uint64) {
 	b.bucket(opSeq, name)
-	b.ops = binary.BigEndian.AppendUint64(b.ops, v)
+	b.buf = binary.BigEndian.AppendUint64(b.buf, v)
 }
 
 // bucket is a bucket of a transaction. In the committer's transaction each
@@ -324,15 +341,12 @@ func (j *journal) reserve(n int) (int64, bool) {
 // the data file now.
 func (j *journal) rewind() { j.off = journalHeader }
 
-// appendRecord appends the record of payload numbered lsn to dst.
-func appendRecord(dst []byte, lsn uint64, payload []byte) []byte {
-	n := len(dst)
-	dst = binary.BigEndian.AppendUint32(dst, uint32(len(payload)))
-	dst = binary.BigEndian.AppendUint64(dst, lsn)
-	dst = append(dst, 0, 0, 0, 0)
-	dst = append(dst, payload...)
-	binary.BigEndian.PutUint32(dst[n+12:], recordCRC(dst[n:n+recordHead], payload))
-	return dst
+// sealRecord fills in the head of rec, a record whose payload follows its
+// head, as the record numbered lsn.
+func sealRecord(rec []byte, lsn uint64) {
+	binary.BigEndian.PutUint32(rec[0:], uint32(len(rec)-recordHead))
+	binary.BigEndian.PutUint64(rec[4:], lsn)
+	binary.BigEndian.PutUint32(rec[12:], recordCRC(rec[:recordHead], rec[recordHead:]))
 }
 
 // recordCRC is the checksum a record's head (length, lsn, crc) carries:
