@@ -270,7 +270,7 @@ func (d *DB) commit(group []*request) {
 					rules = t.newRules
 				}
 			}
-			return counts.flush(bucket{Bucket: tx.Bucket(bStats), name: bStats, batch: b})
+			return counts.flush(bucket{Bucket: tx.Bucket(bStats), name: bStats, bit: bucketBit[string(bStats)], batch: b})
 		})
 		if err != nil {
 			d.discard()

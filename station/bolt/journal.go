@@ -9,6 +9,7 @@ import (
 	"hash/crc32"
 	"io"
 	"log/slog"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"slices"
@@ -90,6 +91,10 @@ type batch struct {
 	lsn     uint64 // its journal record
 	buf     []byte
 	buckets uint64 // the buckets written, by bucketBit
+	// cursors are the group's cursors for Get, one per bucket (by
+	// bucketBit's bit), reused within the group's transaction: a bbolt
+	// Get allocates a cursor and grows its stack every time.
+	cursors [64]*bolt.Cursor
 }
 
 // newBatch returns an empty batch over buf, which it reuses.
@@ -116,8 +121,8 @@ var bucketBit = func() map[string]uint64 {
 	return m
 }()
 
-func (b *batch) bucket(op byte, name []byte) {
-	b.buckets |= bucketBit[string(name)]
+func (b *batch) bucket(op byte, name []byte, bit uint64) {
+	b.buckets |= bit
 	b.buf = append(b.buf, op, byte(len(name)))
 	b.buf = append(b.buf, name...)
 }
@@ -127,19 +132,19 @@ func (b *batch) bytes(v []byte) {
 	b.buf = append(b.buf, v...)
 }
 
-func (b *batch) put(name, k, v []byte) {
-	b.bucket(opPut, name)
+func (b *batch) put(name []byte, bit uint64, k, v []byte) {
+	b.bucket(opPut, name, bit)
 	b.bytes(k)
 	b.bytes(v)
 }
 
-func (b *batch) del(name, k []byte) {
-	b.bucket(opDelete, name)
+func (b *batch) del(name []byte, bit uint64, k []byte) {
+	b.bucket(opDelete, name, bit)
 	b.bytes(k)
 }
 
-func (b *batch) seq(name []byte, v uint64) {
-	b.bucket(opSeq, name)
+func (b *batch) seq(name []byte, bit uint64, v uint64) {
+	b.bucket(opSeq, name, bit)
 	b.buf = binary.BigEndian.AppendUint64(b.buf, v)
 }
 
@@ -149,7 +154,25 @@ func (b *batch) seq(name []byte, v uint64) {
 type bucket struct {
 	*bolt.Bucket
 	name  []byte
+	bit   uint64 // bucketBit[name]
 	batch *batch // nil: not journaled (read transactions, Open)
+}
+
+// Get is bolt.Bucket.Get; in the committer's transaction it reuses the
+// group's cursor on the bucket.
+func (b bucket) Get(k []byte) []byte {
+	if b.batch == nil || b.bit == 0 {
+		return b.Bucket.Get(k)
+	}
+	c := &b.batch.cursors[bits.TrailingZeros64(b.bit)]
+	if *c == nil || (*c).Bucket() != b.Bucket {
+		*c = b.Bucket.Cursor()
+	}
+	// Seek returns a nil value for a nested bucket, as Get does.
+	if key, v := (*c).Seek(k); bytes.Equal(key, k) {
+		return v
+	}
+	return nil
 }
 
 func (b bucket) Put(k, v []byte) error {
@@ -157,7 +180,7 @@ func (b bucket) Put(k, v []byte) error {
 		return err
 	}
 	if b.batch != nil {
-		b.batch.put(b.name, k, v)
+		b.batch.put(b.name, b.bit, k, v)
 	}
 	return nil
 }
@@ -167,7 +190,7 @@ func (b bucket) Delete(k []byte) error {
 		return err
 	}
 	if b.batch != nil {
-		b.batch.del(b.name, k)
+		b.batch.del(b.name, b.bit, k)
 	}
 	return nil
 }
@@ -175,7 +198,7 @@ func (b bucket) Delete(k []byte) error {
 func (b bucket) NextSequence() (uint64, error) {
 	v, err := b.Bucket.NextSequence()
 	if err == nil && b.batch != nil {
-		b.batch.seq(b.name, v)
+		b.batch.seq(b.name, b.bit, v)
 	}
 	return v, err
 }
@@ -185,7 +208,7 @@ func (b bucket) SetSequence(v uint64) error {
 		return err
 	}
 	if b.batch != nil {
-		b.batch.seq(b.name, v)
+		b.batch.seq(b.name, b.bit, v)
 	}
 	return nil
 }
@@ -193,7 +216,7 @@ func (b bucket) SetSequence(v uint64) error {
 // rawBucket is a bucket of tx whose writes are not journaled: for Open's
 // own transactions, which bbolt commits durably before the committer runs.
 func rawBucket(tx *bolt.Tx, name []byte) bucket {
-	return bucket{Bucket: tx.Bucket(name), name: name}
+	return bucket{Bucket: tx.Bucket(name), name: name, bit: bucketBit[string(name)]}
 }
 
 var errJournalDamaged = errors.New("damaged journal record")
@@ -213,7 +236,7 @@ func applyOps(tx *bolt.Tx, p []byte) error {
 		if b == nil {
 			return fmt.Errorf("%w: no bucket %q", errJournalDamaged, name)
 		}
-		if appendMostly[string(name)] {
+		if bucketBit[string(name)]&appendMostly != 0 {
 			b.FillPercent = 0.9
 		}
 		switch op {

@@ -62,17 +62,22 @@ func remember[V any](m *map[string]V, k string, v V) {
 
 // appendMostly are buckets whose keys grow with time (seq, ULIDs): packing
 // their pages full halves the file compared with bbolt's default 50%.
-var appendMostly = map[string]bool{string(bEvents): true, string(bParcels): true, string(bUnits): true,
-	string(bExceptions): true, string(bExcOpen): true, string(bPrintJobs): true}
+var appendMostly = func() (m uint64) {
+	for _, b := range [][]byte{bEvents, bParcels, bUnits, bExceptions, bExcOpen, bPrintJobs} {
+		m |= bucketBit[string(b)]
+	}
+	return m
+}()
 
 // b returns the bucket name of the transaction; in the committer its
 // writes also go to the group's journal batch.
 func (t *txn) b(name []byte) bucket {
 	b := t.tx.Bucket(name)
-	if t.write && appendMostly[string(name)] {
+	bit := bucketBit[string(name)]
+	if t.write && bit&appendMostly != 0 {
 		b.FillPercent = 0.9
 	}
-	return bucket{Bucket: b, name: name, batch: t.batch}
+	return bucket{Bucket: b, name: name, bit: bit, batch: t.batch}
 }
 
 func (t *txn) mustWrite() error {
