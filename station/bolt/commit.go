@@ -640,6 +640,7 @@ func (d *DB) newBatch() *batch {
 	if n := len(d.spare); n > 0 {
 		buf := d.spare[n-1]
 		d.spare = d.spare[:n-1]
+		d.spareBytes -= cap(buf)
 		return newBatch(buf)
 	}
 	return newBatch(make([]byte, 0, d.batchHint))
@@ -651,8 +652,9 @@ func (d *DB) newBatch() *batch {
 // values, which bbolt does not copy.
 func (d *DB) recycle() {
 	for _, b := range d.pending {
-		if len(d.spare) < maxSpare && cap(b.buf) <= maxSpareBytes {
+		if len(d.spare) < maxSpare && d.spareBytes+cap(b.buf) <= maxSpareBytes {
 			d.spare = append(d.spare, b.buf)
+			d.spareBytes += cap(b.buf)
 		}
 	}
 	clear(d.pending)
@@ -660,8 +662,10 @@ func (d *DB) recycle() {
 }
 
 // The buffers recycle keeps: enough for a checkpoint interval of groups at
-// 64 clients (some 40 groups of about 50 KB).
+// 64 clients (some 40 groups of about 50 KB), and never more bytes than
+// the journal holds, so a burst of large groups (a bulk import) does not
+// stay in memory.
 const (
 	maxSpare      = 64
-	maxSpareBytes = 1 << 20
+	maxSpareBytes = journalSize
 )

@@ -126,16 +126,17 @@ type DB struct {
 	noTallies      bool
 
 	// The committer's own state: only its goroutine touches these.
-	jr        *journal
-	journalID []byte
-	tx        *bolt.Tx // the open transaction: groups answered since the last checkpoint, or nil
-	txAt      time.Time
-	tick      *time.Timer   // the next checkpoint of an open transaction
-	every     time.Duration // checkpointEvery, but for tests
-	pending   []*batch      // the journal records of the open transaction
-	spare     [][]byte      // buffers of checkpointed batches, for the next groups
-	batchHint int           // the capacity to give the next group's batch
-	lsn       uint64        // the last journal record written
+	jr         *journal
+	journalID  []byte
+	tx         *bolt.Tx // the open transaction: groups answered since the last checkpoint, or nil
+	txAt       time.Time
+	tick       *time.Timer   // the next checkpoint of an open transaction
+	every      time.Duration // checkpointEvery, but for tests
+	pending    []*batch      // the journal records of the open transaction
+	spare      [][]byte      // buffers of checkpointed batches, for the next groups
+	spareBytes int           // their capacity
+	batchHint  int           // the capacity to give the next group's batch
+	lsn        uint64        // the last journal record written
 
 	// The last journal record answered (acked) and the last one in the data
 	// file (visible); settle makes a reader wait for the one, flushReq asks
