@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -14,11 +13,7 @@ import (
 // burst of large groups (a bulk import) must not stay in memory, and the
 // groups after it still get their writes right.
 func TestSpareBuffersStayBounded(t *testing.T) {
-	d, err := Open(filepath.Join(t.TempDir(), "station.db"), Options{StationID: "st-t"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := openInternal(t)
 	ctx := context.Background()
 	big := bytes.Repeat([]byte("x"), 600<<10)
 	for i := range 40 {

@@ -21,17 +21,23 @@ func TestEncodeEventMatchesJSONMarshal(t *testing.T) {
 		{SpecVersion: "1.0", ID: "x", Source: "urn:returns-station:st-\u2028", Type: station.EventRMAUpserted, Time: at.UTC(), Seq: 1, Actor: "system:<cli>", Data: json.RawMessage(`{"rma":"R-1","version":2}`)},
 		{SpecVersion: "1.0", ID: "no-data", Type: station.EventTokenRevoked},
 	} {
-		want, err := json.Marshal(&e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := encodeEvent(&e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(got) != string(want) {
-			t.Errorf("encodeEvent:\n got %s\nwant %s", got, want)
-		}
+		sameAsMarshal(t, &e)
+	}
+}
+
+// sameAsMarshal fails t unless encodeEvent writes e as json.Marshal does.
+func sameAsMarshal(t *testing.T, e *station.Event) {
+	t.Helper()
+	want, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := encodeEvent(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Fatalf("encodeEvent of %+v:\n got %s\nwant %s", e, got, want)
 	}
 }
 
@@ -55,17 +61,7 @@ func TestEncodeEventEscapesLikeJSONMarshal(t *testing.T) {
 		if i%3 == 0 {
 			e.Data = json.RawMessage(`{"k":1}`)
 		}
-		want, err := json.Marshal(&e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := encodeEvent(&e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(got) != string(want) {
-			t.Fatalf("encodeEvent of %+v:\n got %s\nwant %s", e, got, want)
-		}
+		sameAsMarshal(t, &e)
 	}
 }
 

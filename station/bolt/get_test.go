@@ -7,15 +7,23 @@ import (
 	"testing"
 )
 
-// A command's reads in the committer go through cursors its group reuses
-// (bucket.Get). They must see what the group wrote just before, and
-// nothing it deleted, wherever the key falls in the tree.
-func TestGroupGetSeesItsOwnWrites(t *testing.T) {
+// openInternal opens a fresh store for a test inside the package, closed at
+// cleanup.
+func openInternal(t *testing.T) *DB {
+	t.Helper()
 	d, err := Open(filepath.Join(t.TempDir(), "station.db"), Options{StationID: "st-t"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// A command's reads in the committer go through cursors its group reuses
+// (bucket.Get). They must see what the group wrote just before, and
+// nothing it deleted, wherever the key falls in the tree.
+func TestGroupGetSeesItsOwnWrites(t *testing.T) {
+	d := openInternal(t)
 	ctx := context.Background()
 	key := func(i int) []byte { return fmt.Appendf(nil, "k%06d", i) }
 	// Enough keys that the bucket has many pages before the test group.
