@@ -17,9 +17,15 @@ import (
 	"returns-station/station"
 )
 
-// maxGroup bounds how many commands share one commit, so one transaction
-// stays small even when a bulk import floods the queue.
-const maxGroup = 256
+// maxGroup bounds how many commands share one journal record. It keeps a
+// transaction small when a bulk import floods the queue, and it breaks up
+// the convoy a checkpoint makes: while the data file is written, every
+// client's next command queues; run as one group, they would all be
+// answered at once, come back at once and leave the committer idle while
+// they travel. In groups of at most 32, some come back while the rest run:
+// at 64 clients the committer was busy 96-97% of the run instead of 91-92%,
+// for 3-5% more receives/s in alternating runs, and 256 clients lost nothing.
+const maxGroup = 32
 
 type idemRecord struct {
 	Fingerprint string          `json:"fingerprint"`

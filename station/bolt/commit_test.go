@@ -117,7 +117,7 @@ func TestGroupSharesOneCommitDespiteFailures(t *testing.T) {
 		})
 		gateDone <- err
 	}()
-	const n = 63
+	const n = bolt.MaxGroup // one group's worth
 	outs, errs := make([]outcome, n), make([]error, n)
 	var wg sync.WaitGroup
 	<-started // the gate holds the committer; everything below queues behind it
@@ -153,6 +153,48 @@ func TestGroupSharesOneCommitDespiteFailures(t *testing.T) {
 	}
 	if got := db.Evictions() - e0; got != uint64(afterWrite) {
 		t.Errorf("%d evictions, want one per command failing after its write (%d)", got, afterWrite)
+	}
+}
+
+// A flood of commands is run in groups of at most MaxGroup, each with its
+// own journal record, so the first are answered while the rest still run.
+func TestFloodRunsInGroupsOfMaxGroup(t *testing.T) {
+	db := openDB(t)
+	release, started := make(chan struct{}), make(chan struct{})
+	go func() {
+		db.Update(context.Background(), nil, func(station.Tx) (any, error) {
+			close(started)
+			<-release
+			return nil, nil
+		})
+	}()
+	<-started
+	n := 2*bolt.MaxGroup + 5
+	c0 := db.Commits()
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = db.Update(context.Background(), nil, receive(fmt.Sprintf("SF77%011d", i)))
+		}()
+	}
+	for deadline := time.Now().Add(5 * time.Second); db.Queued() < n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of %d commands queued", db.Queued(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("command %d: %v", i, err)
+		}
+	}
+	if got := db.Commits() - c0; got != 3 {
+		t.Errorf("%d commands in %d journal records; want 3 groups of at most %d", n, got, bolt.MaxGroup)
 	}
 }
 

@@ -35,6 +35,9 @@ func CapDataFile(d *DB, n int) {
 // hold the committer until a whole group has queued behind it.
 func (d *DB) Queued() int { return len(d.reqs) }
 
+// MaxGroup is how many commands at most share one journal record.
+const MaxGroup = maxGroup
+
 // InterruptRetally makes the next re-counts of the counters stop with err
 // after each batch for which stop(through) is true, as a killed station
 // would, and counts batch events at a time.
