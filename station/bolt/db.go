@@ -464,6 +464,13 @@ func (d *DB) Close() error {
 // Check runs bbolt's consistency check and returns every problem found. A
 // panic or memory fault inside bbolt (it trusts the pages it reads) is one
 // more problem, not a crash.
+//
+// It checks in a write transaction, which it rolls back: bbolt's check of a
+// read transaction is not safe while a writer begins or commits (the
+// freelist it compares with changes under it, and it then reports pages of
+// a commit in progress as damage), and the committer checkpoints on its
+// own. Holding the write lock, the check waits for the committer's open
+// transaction to be checkpointed, and the committer waits for the check.
 func (d *DB) Check() (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
@@ -471,14 +478,25 @@ func (d *DB) Check() (err error) {
 			err = &DamagedError{Path: d.path, Problems: []string{fmt.Sprintf("bbolt's check failed reading it: %v", p)}}
 		}
 	}()
-	return d.view(func(tx *bolt.Tx) error {
+	if err := d.settle(); err != nil {
+		return err
+	}
+	var problems error
+	err = d.bolt.Update(func(tx *bolt.Tx) error {
 		var errs []error
 		for err := range tx.Check() {
 			errs = append(errs, err)
 		}
-		return errors.Join(errs...)
+		problems = errors.Join(errs...)
+		return errCheckDone // nothing to commit
 	})
+	if errors.Is(err, errCheckDone) {
+		return problems
+	}
+	return err
 }
+
+var errCheckDone = errors.New("check done")
 
 func u64(v uint64) []byte {
 	b := make([]byte, 8)
