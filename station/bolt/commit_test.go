@@ -130,12 +130,7 @@ func TestGroupSharesOneCommitDespiteFailures(t *testing.T) {
 			_, errs[i] = db.Update(context.Background(), nil, fn)
 		}()
 	}
-	for deadline := time.Now().Add(5 * time.Second); db.Queued() < n; {
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d of %d commands queued", db.Queued(), n)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitQueued(t, db, n)
 	close(release)
 	wg.Wait()
 	if err := <-gateDone; err != nil {
@@ -180,12 +175,7 @@ func TestFloodRunsInGroupsOfMaxGroup(t *testing.T) {
 			_, errs[i] = db.Update(context.Background(), nil, receive(fmt.Sprintf("SF77%011d", i)))
 		}()
 	}
-	for deadline := time.Now().Add(5 * time.Second); db.Queued() < n; {
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d of %d commands queued", db.Queued(), n)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitQueued(t, db, n)
 	close(release)
 	wg.Wait()
 	for i, err := range errs {
@@ -276,5 +266,15 @@ func TestCloseTwiceAndSubmitAfterClose(t *testing.T) {
 	t.Logf("submit after close answered in %v", took)
 	if took > 2*time.Second {
 		t.Errorf("submit after close took %v", took)
+	}
+}
+
+// waitQueued waits until n commands are queued for the committer.
+func waitQueued(t *testing.T, db *bolt.DB, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); db.Queued() < n; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of %d commands queued", db.Queued(), n)
+		}
 	}
 }

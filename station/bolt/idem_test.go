@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"returns-station/station"
 )
@@ -63,12 +62,7 @@ func TestIdempotentCommandsShareAGroup(t *testing.T) {
 			}()
 		}
 	}
-	for deadline := time.Now().Add(5 * time.Second); db.Queued() < queued; {
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d of %d commands queued", db.Queued(), queued)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitQueued(t, db, queued)
 	close(release)
 	wg.Wait()
 	if err := <-gateDone; err != nil {

@@ -876,11 +876,7 @@ func TestJournalEvictionKeepsAnsweredGroups(t *testing.T) {
 		wg.Add(1)
 		go func() { defer wg.Done(); _, errs[i] = db.Update(context.Background(), nil, fn) }()
 	}
-	for deadline := time.Now().Add(5 * time.Second); db.Queued() < len(fns); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d of %d commands queued", db.Queued(), len(fns))
-		}
-	}
+	waitQueued(t, db, len(fns))
 	close(release)
 	wg.Wait()
 	if err := <-gate; err != nil {
