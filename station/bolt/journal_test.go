@@ -143,6 +143,18 @@ type record struct {
 	lsn     uint64
 }
 
+// killedJournal reads the journal beside the killed copy at path: its
+// path, its bytes and their records.
+func killedJournal(t *testing.T, path string) (string, []byte, []record) {
+	t.Helper()
+	jp := path + ".journal"
+	raw, err := os.ReadFile(jp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return jp, raw, journalRecords(t, raw)
+}
+
 // journalRecords lists the records at the start of a journal (the layout
 // of journal.go), up to the zeros after the last one.
 func journalRecords(t *testing.T, raw []byte) []record {
@@ -408,9 +420,7 @@ func TestJournalTornLastRecordIsDropped(t *testing.T) {
 			db := openHeld(t)
 			codes := receiveRange(t, db, 0, 5)
 			path := killCopy(t, db)
-			jp := path + ".journal"
-			raw, _ := os.ReadFile(jp)
-			recs := journalRecords(t, raw)
+			jp, raw, recs := killedJournal(t, path)
 			if len(recs) != 5 {
 				t.Fatalf("%d journal records for 5 receives, want 5", len(recs))
 			}
@@ -442,9 +452,7 @@ func TestJournalDamagedMiddleRecordEndsTheJournal(t *testing.T) {
 	db := openHeld(t)
 	codes := receiveRange(t, db, 0, 6)
 	path := killCopy(t, db)
-	jp := path + ".journal"
-	raw, _ := os.ReadFile(jp)
-	recs := journalRecords(t, raw)
+	jp, raw, recs := killedJournal(t, path)
 	if len(recs) != 6 {
 		t.Fatalf("%d journal records for 6 receives, want 6", len(recs))
 	}
@@ -477,9 +485,7 @@ func TestJournalStaleRecordsBeyondTheCurrentOnesAreNotApplied(t *testing.T) {
 	wantParcels(t, db, codes, nil) // checkpoint: the journal starts over
 	codes = append(codes, receiveRange(t, db, 5, 7)...)
 	path := killCopy(t, db)
-	jp := path + ".journal"
-	raw, _ := os.ReadFile(jp)
-	cur := journalRecords(t, raw)
+	jp, raw, cur := killedJournal(t, path)
 	if len(old) != 5 || len(cur) != 2 || cur[0].lsn != 6 {
 		t.Fatalf("setup: %d records before the checkpoint, %d after from lsn %d; want 5, then 2 from 6", len(old), len(cur), cur[0].lsn)
 	}
