@@ -276,7 +276,7 @@ func (d *DB) commit(group []*request) {
 					rules = t.newRules
 				}
 			}
-			return counts.flush(bucket{Bucket: tx.Bucket(bStats), name: bStats, bit: bucketBit[string(bStats)], batch: b})
+			return counts.flush(journaled(tx, bStats, b))
 		})
 		if err != nil {
 			d.discard()

@@ -213,11 +213,15 @@ func (b bucket) SetSequence(v uint64) error {
 	return nil
 }
 
+// journaled is the bucket name of tx whose writes also go to batch (nil:
+// not journaled).
+func journaled(tx *bolt.Tx, name []byte, batch *batch) bucket {
+	return bucket{Bucket: tx.Bucket(name), name: name, bit: bucketBit[string(name)], batch: batch}
+}
+
 // rawBucket is a bucket of tx whose writes are not journaled: for Open's
 // own transactions, which bbolt commits durably before the committer runs.
-func rawBucket(tx *bolt.Tx, name []byte) bucket {
-	return bucket{Bucket: tx.Bucket(name), name: name, bit: bucketBit[string(name)]}
-}
+func rawBucket(tx *bolt.Tx, name []byte) bucket { return journaled(tx, name, nil) }
 
 var errJournalDamaged = errors.New("damaged journal record")
 

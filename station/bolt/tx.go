@@ -72,12 +72,11 @@ var appendMostly = func() (m uint64) {
 // b returns the bucket name of the transaction; in the committer its
 // writes also go to the group's journal batch.
 func (t *txn) b(name []byte) bucket {
-	b := t.tx.Bucket(name)
-	bit := bucketBit[string(name)]
-	if t.write && bit&appendMostly != 0 {
+	b := journaled(t.tx, name, t.batch)
+	if t.write && b.bit&appendMostly != 0 {
 		b.FillPercent = 0.9
 	}
-	return bucket{Bucket: b, name: name, bit: bit, batch: t.batch}
+	return b
 }
 
 func (t *txn) mustWrite() error {
